@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/latbench/latbench/scenarios"
+)
+
+func TestRecorderMerge(t *testing.T) {
+	type request struct {
+		due, sent, done time.Duration
+		class           scenarios.ErrorClass
+	}
+	tests := []struct {
+		name         string
+		workers      [][]request
+		wantRequests int64
+		wantErrors   map[scenarios.ErrorClass]int64
+		wantLatMax   time.Duration
+		wantSvcMax   time.Duration
+		wantLagMax   time.Duration
+		wantOutRange int64
+	}{
+		{
+			name: "two workers add up",
+			workers: [][]request{
+				{{due: 0, sent: time.Microsecond, done: 101 * time.Microsecond}},
+				{{due: time.Millisecond, sent: 3 * time.Millisecond, done: 4 * time.Millisecond}},
+			},
+			wantRequests: 2,
+			wantLatMax:   3 * time.Millisecond,
+			wantSvcMax:   time.Millisecond,
+			wantLagMax:   2 * time.Millisecond,
+		},
+		{
+			name: "errors are counted by class and kept out of the histograms",
+			workers: [][]request{
+				{{done: time.Second, class: scenarios.ErrTimeout}, {done: time.Millisecond}},
+				{{done: time.Second, class: scenarios.ErrReset}, {done: time.Second, class: scenarios.ErrTimeout}},
+			},
+			wantRequests: 1,
+			wantErrors:   map[scenarios.ErrorClass]int64{scenarios.ErrTimeout: 2, scenarios.ErrReset: 1},
+			wantLatMax:   time.Millisecond,
+			wantSvcMax:   time.Millisecond,
+			wantLagMax:   0,
+		},
+		{
+			name:         "values above an hour are counted, not dropped silently",
+			workers:      [][]request{{{due: 0, sent: 0, done: 2 * time.Hour}, {done: time.Millisecond}}},
+			wantRequests: 1,
+			wantOutRange: 2, // latency and service time
+			wantLatMax:   time.Millisecond,
+			wantSvcMax:   time.Millisecond,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var recs []*Recorder
+			for _, reqs := range tt.workers {
+				r := NewRecorder()
+				for _, q := range reqs {
+					r.Record(q.due, q.sent, q.done, q.class)
+				}
+				recs = append(recs, r)
+			}
+			tot := Merge(recs)
+			if got := tot.Requests(); got != tt.wantRequests {
+				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+			}
+			for c := scenarios.ErrorClass(0); c < scenarios.NumErrorClasses; c++ {
+				if tot.Errors[c] != tt.wantErrors[c] {
+					t.Errorf("errors[%v] = %d, want %d", c, tot.Errors[c], tt.wantErrors[c])
+				}
+			}
+			if tot.OutOfRange != tt.wantOutRange {
+				t.Errorf("out of range = %d, want %d", tot.OutOfRange, tt.wantOutRange)
+			}
+			if tot.DroppedMerges != 0 {
+				t.Errorf("dropped merges = %d", tot.DroppedMerges)
+			}
+			checkMax(t, "latency", tot.Latency.Max(), tt.wantLatMax)
+			checkMax(t, "service", tot.Service.Max(), tt.wantSvcMax)
+			checkMax(t, "lag", tot.Lag.Max(), tt.wantLagMax)
+		})
+	}
+}
+
+// checkMax compares a histogram max with want to the histogram's 3
+// significant digits.
+func checkMax(t *testing.T, what string, gotNs int64, want time.Duration) {
+	t.Helper()
+	diff := float64(gotNs - int64(want))
+	if diff < 0 {
+		diff = -diff
+	}
+	if diff > 0.001*float64(want)+1 {
+		t.Errorf("%s max = %v, want %v", what, time.Duration(gotNs), want)
+	}
+}
+
+func TestRecordClosedHasNoLag(t *testing.T) {
+	r := NewRecorder()
+	r.RecordClosed(time.Millisecond, 3*time.Millisecond, scenarios.ErrNone)
+	tot := Merge([]*Recorder{r})
+	if tot.Lag.TotalCount() != 0 {
+		t.Errorf("closed loop recorded %d lag values", tot.Lag.TotalCount())
+	}
+	checkMax(t, "latency", tot.Latency.Max(), 2*time.Millisecond)
+	checkMax(t, "service", tot.Service.Max(), 2*time.Millisecond)
+}
+
+func TestDrainInterval(t *testing.T) {
+	r := NewRecorder()
+	r.Record(0, 0, time.Millisecond, scenarios.ErrNone)
+	r.Record(0, 0, time.Millisecond, scenarios.ErrPayload)
+	h := NewHistogram()
+	r.DrainInterval(h)
+	if h.TotalCount() != 1 {
+		t.Errorf("first drain has %d values, want 1", h.TotalCount())
+	}
+	h.Reset()
+	r.DrainInterval(h)
+	if h.TotalCount() != 0 {
+		t.Errorf("second drain has %d values, want 0", h.TotalCount())
+	}
+	if r.Done() != 2 || r.Failed() != 1 {
+		t.Errorf("Done, Failed = %d, %d; want 2, 1", r.Done(), r.Failed())
+	}
+}

@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"fmt"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Timer is the strategy the dispatcher uses to wait until a request is due.
+type Timer uint8
+
+// The timer strategies.
+const (
+	// TimerHybrid sleeps in the kernel (nanosleep, precise to tens of µs)
+	// until SpinWindow before the due time, then spins. It is the default:
+	// accurate at a fraction of a core.
+	TimerHybrid Timer = iota
+	// TimerSpin spins the whole time: the most accurate, one full core.
+	TimerSpin
+	// TimerSleep only uses Go's time.Sleep. Go's netpoller sleeps in whole
+	// milliseconds, so due times can be up to ~1 ms late. It exists to show
+	// what a naive pacer costs in accuracy.
+	TimerSleep
+)
+
+// DefaultSpinWindow is how long before a due time the hybrid timer stops
+// sleeping and starts spinning. It covers the kernel's default 50 µs timer
+// slack plus a VM's wake-up delay.
+const DefaultSpinWindow = 150 * time.Microsecond
+
+// String returns the flag value naming the strategy.
+func (t Timer) String() string {
+	switch t {
+	case TimerHybrid:
+		return "hybrid"
+	case TimerSpin:
+		return "spin"
+	case TimerSleep:
+		return "sleep"
+	}
+	return fmt.Sprintf("timer(%d)", uint8(t))
+}
+
+// ParseTimer returns the strategy named s.
+func ParseTimer(s string) (Timer, error) {
+	switch s {
+	case "", "hybrid":
+		return TimerHybrid, nil
+	case "spin":
+		return TimerSpin, nil
+	case "sleep":
+		return TimerSleep, nil
+	}
+	return 0, fmt.Errorf("unknown timer %q: use hybrid, spin or sleep", s)
+}
+
+// clock reads monotonic time as a duration since a fixed base. Reading it
+// costs one vDSO call and does not allocate.
+type clock struct {
+	base time.Time
+}
+
+func newClock() clock { return clock{base: time.Now()} }
+
+// now returns the time since the clock's base.
+func (c clock) now() time.Duration { return time.Since(c.base) }
+
+// waitUntil blocks until the clock reads due, using strategy t. spin is the
+// hybrid strategy's spin window.
+func (c clock) waitUntil(due time.Duration, t Timer, spin time.Duration) {
+	switch t {
+	case TimerSleep:
+		if d := due - c.now(); d > 0 {
+			time.Sleep(d)
+		}
+		return
+	case TimerHybrid:
+		if d := due - c.now() - spin; d > 0 {
+			kernelSleep(d)
+		}
+	}
+	for c.now() < due {
+		// Gosched lets the workers' goroutines run on this P; the runner
+		// keeps GOMAXPROCS at 2 or more so that another P keeps polling
+		// the network while this one spins.
+		runtime.Gosched()
+	}
+}
+
+// kernelSleep sleeps for d with the nanosleep system call. Unlike
+// time.Sleep, whose wake-ups go through Go's millisecond-granular netpoller,
+// the kernel's high-resolution timer wakes the thread within its timer slack.
+// syscall.Nanosleep enters the runtime's syscall state, so other goroutines
+// keep running on other threads meanwhile.
+func kernelSleep(d time.Duration) {
+	ts := syscall.NsecToTimespec(int64(d))
+	for {
+		var rem syscall.Timespec
+		err := syscall.Nanosleep(&ts, &rem)
+		if err != syscall.EINTR {
+			return
+		}
+		ts = rem
+	}
+}

@@ -1,0 +1,127 @@
+// Package results holds the result model, its atomic persistence, HDR
+// export, statistics and the rendered tables.
+package results
+
+import "time"
+
+// SchemaVersion is the version of result.json. Bump it on any change that
+// an older reader would misread.
+const SchemaVersion = 1
+
+// Run is one invocation of `latbench run` or `latbench suite`: what ran,
+// where, how, and one Cell per target × scenario × load.
+type Run struct {
+	Schema    int         `json:"schema"`
+	Suite     string      `json:"suite"`
+	StartedAt time.Time   `json:"started_at"`
+	EndedAt   time.Time   `json:"ended_at"`
+	Complete  bool        `json:"complete"`
+	Env       Environment `json:"environment"`
+	Config    RunConfig   `json:"config"`
+	Cells     []Cell      `json:"cells"`
+}
+
+// Environment records the machine and software a run happened on.
+type Environment struct {
+	Hostname    string            `json:"hostname"`
+	CPUModel    string            `json:"cpu_model"`
+	CPUCount    int               `json:"cpu_count"`
+	Kernel      string            `json:"kernel"`
+	GoVersion   string            `json:"go_version"`
+	GitRevision string            `json:"git_revision"`
+	Toolchains  map[string]string `json:"toolchains,omitempty"`
+	ClientCPUs  string            `json:"client_cpus"`
+	TargetCPUs  string            `json:"target_cpus"`
+	BackendCPUs string            `json:"backend_cpus,omitempty"`
+}
+
+// RunConfig is the command line or suite as given, for the record.
+type RunConfig struct {
+	Command string            `json:"command"`
+	Args    []string          `json:"args"`
+	Options map[string]string `json:"options,omitempty"`
+}
+
+// Cell status values.
+const (
+	StatusOK     = "ok"
+	StatusFailed = "failed"
+)
+
+// Cell is one measured combination of target, scenario and load.
+type Cell struct {
+	ID       string     `json:"id"`
+	Target   string     `json:"target"`
+	Scenario string     `json:"scenario"`
+	Status   string     `json:"status"`
+	Failure  string     `json:"failure,omitempty"`
+	Load     LoadConfig `json:"load"`
+	Stats    CellStats  `json:"stats"`
+	// Histograms are base64 HdrHistogram V2 compressed encodings, in ns.
+	Histograms Histograms `json:"histograms"`
+	Warnings   []string   `json:"warnings,omitempty"`
+}
+
+// LoadConfig is everything that decides whether two cells are comparable.
+type LoadConfig struct {
+	// Loop is "open" (requests due on a schedule, latency from due time) or
+	// "closed" (back-to-back requests, latency is service time).
+	Loop        string `json:"loop"`
+	Connections int    `json:"connections"`
+	// TargetRPS is the offered rate; 0 means unlimited (closed loop).
+	TargetRPS   float64           `json:"target_rps"`
+	Arrival     string            `json:"arrival,omitempty"`
+	Timer       string            `json:"timer,omitempty"`
+	Warmup      time.Duration     `json:"warmup_ns"`
+	Duration    time.Duration     `json:"duration_ns"`
+	MaxRequests int64             `json:"max_requests,omitempty"`
+	Timeout     time.Duration     `json:"timeout_ns"`
+	Scenario    map[string]string `json:"scenario"`
+	ClientCPUs  string            `json:"client_cpus"`
+	TargetCPUs  string            `json:"target_cpus"`
+	BackendCPUs string            `json:"backend_cpus,omitempty"`
+	TargetAddr  string            `json:"target_addr"`
+}
+
+// CellStats are the numbers computed for one cell.
+type CellStats struct {
+	Requests    int64            `json:"requests"`
+	Errors      map[string]int64 `json:"errors"`
+	ErrorsTotal int64            `json:"errors_total"`
+	// Unsent counts requests that fell due inside the window but were never
+	// sent because the run ended first (the target was too slow to drain).
+	Unsent      int64   `json:"unsent"`
+	AchievedRPS float64 `json:"achieved_rps"`
+	// MeasuredFor is the wall time of the measured window.
+	MeasuredFor   time.Duration `json:"measured_ns"`
+	Latency       Summary       `json:"latency"`
+	ServiceTime   Summary       `json:"service_time"`
+	Lag           Summary       `json:"lag"`
+	OutOfRange    int64         `json:"out_of_range"`
+	DroppedMerges int64         `json:"dropped_merges"`
+	ServerCPUPct  float64       `json:"server_cpu_pct"`
+	ServerPeakRSS int64         `json:"server_peak_rss_bytes"`
+	ClientCPUPct  float64       `json:"client_cpu_pct"`
+}
+
+// Summary describes one latency distribution. All values are in ns.
+type Summary struct {
+	Count    int64   `json:"count"`
+	Min      int64   `json:"min"`
+	P50      int64   `json:"p50"`
+	P90      int64   `json:"p90"`
+	P99      int64   `json:"p99"`
+	P999     int64   `json:"p999"`
+	P9999    int64   `json:"p9999"`
+	Max      int64   `json:"max"`
+	Mean     float64 `json:"mean"`
+	StdDev   float64 `json:"stddev"`
+	TrimMean float64 `json:"trimmed_mean_999"`
+}
+
+// Histograms holds the encoded distributions of one cell.
+type Histograms struct {
+	Latency     string `json:"latency"`
+	ServiceTime string `json:"service_time"`
+	Lag         string `json:"lag"`
+}
