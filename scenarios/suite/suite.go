@@ -1,0 +1,199 @@
+// Package suite reads suite files: which targets to run, which scenarios,
+// and at which loads. A suite expands into a plan of cells, one per
+// target × scenario × load.
+package suite
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Suite is one parsed suite file.
+type Suite struct {
+	// Name names the suite; it defaults to the file name without ".yaml".
+	Name string `yaml:"name"`
+	// Description says what the suite is for.
+	Description string `yaml:"description"`
+	// Targets are target names from the manifest.
+	Targets []string `yaml:"targets"`
+	// Defaults apply to every load that does not say otherwise.
+	Defaults Load `yaml:"defaults"`
+	// Scenarios are the workloads.
+	Scenarios []Scenario `yaml:"scenarios"`
+	// Loads apply to every scenario that has no loads of its own.
+	Loads []Load `yaml:"loads"`
+	// Source is the file the suite came from.
+	Source string `yaml:"-"`
+}
+
+// Scenario is one workload of a suite and its settings.
+type Scenario struct {
+	// Name is the scenario: echo, http or connect.
+	Name string `yaml:"scenario"`
+	// Size is the payload: echo bytes, or N of GET /bytes/N.
+	Size int `yaml:"size"`
+	// Path overrides the HTTP path.
+	Path string `yaml:"path"`
+	// KeepAlive is the HTTP keep-alive policy (default true).
+	KeepAlive *bool `yaml:"keepalive"`
+	// ReconnectEvery closes and reopens a connection after K requests.
+	ReconnectEvery int `yaml:"reconnect_every"`
+	// Protocol is what the connect scenario speaks: echo or http.
+	Protocol string `yaml:"protocol"`
+	// Proxy runs each target in proxy mode in front of Backend.
+	Proxy bool `yaml:"proxy"`
+	// Backend is the target name of the proxy's backend.
+	Backend string `yaml:"backend"`
+	// Loads replace the suite's loads for this scenario.
+	Loads []Load `yaml:"loads"`
+	// Line is where the scenario starts in the suite file.
+	Line int `yaml:"-"`
+}
+
+// Load is one load level.
+type Load struct {
+	// Name labels the load in cell ids, e.g. "fixed" or "max".
+	Name string `yaml:"name"`
+	// Rate is requests per second, or "max" for closed loop.
+	Rate Rate `yaml:"rate"`
+	// Connections is the connection pool size.
+	Connections int `yaml:"connections"`
+	// Warmup, Duration and Timeout are Go durations such as "2s".
+	Warmup   Duration `yaml:"warmup"`
+	Duration Duration `yaml:"duration"`
+	Timeout  Duration `yaml:"timeout"`
+	// Requests bounds the measured requests.
+	Requests int64 `yaml:"requests"`
+	// Arrival is uniform or poisson.
+	Arrival string `yaml:"arrival"`
+	// Timer is hybrid, spin or sleep.
+	Timer string `yaml:"timer"`
+	// Line is where the load starts in the suite file.
+	Line int `yaml:"-"`
+}
+
+// UnmarshalYAML decodes a load strictly and remembers its line.
+func (l *Load) UnmarshalYAML(n *yaml.Node) error {
+	type plain Load
+	if err := decodeStrict(n, (*plain)(l)); err != nil {
+		return err
+	}
+	l.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML decodes a scenario strictly and remembers its line.
+func (s *Scenario) UnmarshalYAML(n *yaml.Node) error {
+	type plain Scenario
+	if err := decodeStrict(n, (*plain)(s)); err != nil {
+		return err
+	}
+	s.Line = n.Line
+	return nil
+}
+
+// Rate is a request rate; 0 means "max" (closed loop). Unset is -1.
+type Rate struct {
+	PerSecond float64
+	Set       bool
+}
+
+// UnmarshalYAML accepts a positive number or the word max.
+func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
+	if n.Value == "max" {
+		*r = Rate{Set: true}
+		return nil
+	}
+	var v float64
+	if err := n.Decode(&v); err != nil || v <= 0 {
+		return fmt.Errorf("line %d: rate %q must be a positive number of requests per second, or max", n.Line, n.Value)
+	}
+	*r = Rate{PerSecond: v, Set: true}
+	return nil
+}
+
+// String returns "max" or the rate in requests per second.
+func (r Rate) String() string {
+	if r.PerSecond == 0 {
+		return "max"
+	}
+	return fmt.Sprintf("%g", r.PerSecond)
+}
+
+// Duration is a time.Duration written as "10s", "500ms".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration: write it like 10s, 500ms or 1m30s", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// decodeStrict decodes n into v, rejecting keys v does not have: yaml.v3's
+// KnownFields check does not reach into custom unmarshalers.
+func decodeStrict(n *yaml.Node, v any) error {
+	if n.Kind == yaml.MappingNode {
+		if err := checkKeys(n, v); err != nil {
+			return err
+		}
+	}
+	return n.Decode(v)
+}
+
+// ReadFile reads and parses a suite file.
+func ReadFile(path string) (*Suite, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read suite: %w", err)
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return Parse(path, name, data)
+}
+
+// Parse parses a suite from data. source names it in errors; name is the
+// suite's default name.
+func Parse(source, name string, data []byte) (*Suite, error) {
+	s, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	s.Source = source
+	if s.Name == "" {
+		s.Name = name
+	}
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return s, nil
+}
+
+// decode parses the YAML strictly: unknown keys are errors at every level.
+func decode(data []byte) (*Suite, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, cleanYAMLError(err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, errors.New("the suite file is empty")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: a suite is a mapping with targets, scenarios and loads", root.Line)
+	}
+	var s Suite
+	type plain Suite
+	if err := decodeStrict(root, (*plain)(&s)); err != nil {
+		return nil, cleanYAMLError(err)
+	}
+	return &s, nil
+}

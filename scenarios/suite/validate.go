@@ -1,0 +1,168 @@
+package suite
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Scenario names a suite may use.
+var scenarioNames = []string{"echo", "http", "connect"}
+
+// validate checks what YAML types cannot: required fields, ranges and names.
+func (s *Suite) validate() error {
+	if len(s.Targets) == 0 {
+		return fmt.Errorf("no targets: add a list such as `targets: [go]`")
+	}
+	if len(s.Scenarios) == 0 {
+		return fmt.Errorf("no scenarios: add a list such as `scenarios: [{scenario: echo}]`")
+	}
+	if err := s.Defaults.validate("defaults"); err != nil {
+		return err
+	}
+	for _, sc := range s.Scenarios {
+		if err := sc.validate(); err != nil {
+			return err
+		}
+		if len(sc.Loads) == 0 && len(s.Loads) == 0 {
+			return fmt.Errorf("line %d: scenario %s has no loads, and the suite has no `loads:` list", sc.Line, sc.Name)
+		}
+	}
+	for _, l := range s.Loads {
+		if err := l.validate(fmt.Sprintf("line %d", l.Line)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate checks one scenario entry.
+func (sc *Scenario) validate() error {
+	at := fmt.Sprintf("line %d", sc.Line)
+	if !contains(scenarioNames, sc.Name) {
+		return fmt.Errorf("%s: unknown scenario %q%s; valid: %s", at, sc.Name, suggest(sc.Name, scenarioNames), strings.Join(scenarioNames, ", "))
+	}
+	switch {
+	case sc.Size < 0 || sc.Size > 16<<20:
+		return fmt.Errorf("%s: size %d out of range: use 0 to 16777216 bytes", at, sc.Size)
+	case sc.ReconnectEvery < 0:
+		return fmt.Errorf("%s: reconnect_every must be 0 (never) or more", at)
+	case sc.Protocol != "" && sc.Name != "connect":
+		return fmt.Errorf("%s: protocol only applies to the connect scenario", at)
+	case sc.Protocol != "" && sc.Protocol != "echo" && sc.Protocol != "http":
+		return fmt.Errorf("%s: protocol %q: use echo or http", at, sc.Protocol)
+	case sc.Proxy && sc.Backend == "":
+		return fmt.Errorf("%s: proxy: true needs a backend: target name, e.g. backend: go", at)
+	case !sc.Proxy && sc.Backend != "":
+		return fmt.Errorf("%s: backend is only used with proxy: true", at)
+	}
+	for _, l := range sc.Loads {
+		if err := l.validate(fmt.Sprintf("line %d", l.Line)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate checks one load; at says where it is.
+func (l *Load) validate(at string) error {
+	switch {
+	case l.Connections < 0:
+		return fmt.Errorf("%s: connections must be at least 1", at)
+	case l.Requests < 0:
+		return fmt.Errorf("%s: requests cannot be negative", at)
+	case l.Arrival != "" && l.Arrival != "uniform" && l.Arrival != "poisson":
+		return fmt.Errorf("%s: arrival %q: use uniform or poisson", at, l.Arrival)
+	case l.Timer != "" && l.Timer != "hybrid" && l.Timer != "spin" && l.Timer != "sleep":
+		return fmt.Errorf("%s: timer %q: use hybrid, spin or sleep", at, l.Timer)
+	}
+	return nil
+}
+
+// checkKeys rejects mapping keys that the struct behind v has no yaml tag
+// for, naming the closest valid key.
+func checkKeys(n *yaml.Node, v any) error {
+	valid := yamlKeys(reflect.TypeOf(v).Elem())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !contains(valid, k.Value) {
+			return fmt.Errorf("line %d: unknown key %q%s; valid keys: %s", k.Line, k.Value, suggest(k.Value, valid), strings.Join(valid, ", "))
+		}
+	}
+	return nil
+}
+
+// yamlKeys lists the yaml tag names of struct type t.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// cleanYAMLError rewords yaml.v3's errors: it drops the "yaml: " prefix and
+// the Go type names of "field x not found in type y".
+func cleanYAMLError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+	if i := strings.Index(msg, " not found in type "); i >= 0 {
+		msg = strings.Replace(msg[:i], "field ", "unknown key ", 1) + " (check the spelling: see scenarios/suites/quick.yaml for the keys)"
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns ` (did you mean "x"?)` when a name in valid is close to s.
+func suggest(s string, valid []string) string {
+	if best := Closest(s, valid); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return ""
+}
+
+// Closest returns the name in names nearest to s by edit distance, or ""
+// when none is within a third of the name's length (at least 2 edits).
+func Closest(s string, names []string) string {
+	best, bestD := "", max(2, len(s)/3)+1
+	for _, n := range names {
+		if d := levenshtein(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// levenshtein returns the edit distance between a and b.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
