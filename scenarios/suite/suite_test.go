@@ -79,23 +79,6 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestClosest(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{name: "typo", in: "rsut", want: "rust"},
-		{name: "exact", in: "go", want: "go"},
-		{name: "far", in: "haskell", want: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Closest(tt.in, []string{"go", "rust", "java", "python"}); got != tt.want {
-				t.Errorf("Closest(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	seed, _ := os.ReadFile(filepath.Join("..", "suites", "quick.yaml"))
 	f.Add(seed)

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// HTTP server limits and timeouts.
+const (
+	// maxBytes is the largest body /bytes/N serves (16 MiB).
+	maxBytes = 16 << 20
+	// patternSize is the length of the precomputed body pattern: a
+	// whole number of alphabets (26 × 2521 = 65546 bytes), so every
+	// slice of it that starts at 0 continues the pattern of the previous
+	// chunk.
+	patternSize = 26 * 2521
+	// readHeaderTimeout bounds how long a client may take to send the
+	// request headers.
+	readHeaderTimeout = 10 * time.Second
+	// idleTimeout closes keep-alive connections idle for this long.
+	idleTimeout = 2 * time.Minute
+	// shutdownGrace is how long in-flight requests may finish at
+	// shutdown before their connections are closed.
+	shutdownGrace = 100 * time.Millisecond
+)
+
+// serveHTTP runs the HTTP/1.1 server on ln until ctx is done, then
+// stops accepting, gives in-flight requests shutdownGrace to finish and
+// closes every connection before returning nil.
+func serveHTTP(ctx context.Context, ln net.Listener) error {
+	srv := newHTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	shutdownHTTP(srv)
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// shutdownHTTP shuts srv down gracefully for at most shutdownGrace and
+// then closes whatever connections are left.
+func shutdownHTTP(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		srv.Close()
+	}
+}
+
+// newHTTPServer returns the configured, not yet serving, http.Server.
+func newHTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           newHTTPHandler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+}
+
+// newHTTPHandler returns the routes of the HTTP mode: GET /bytes/{n}
+// and GET /health. Anything else is answered by http.ServeMux (404, or
+// 405 for a known path with another method).
+func newHTTPHandler() http.Handler {
+	b := &bytesHandler{pattern: newPattern(patternSize)}
+	mux := http.NewServeMux()
+	mux.Handle("GET /bytes/{n}", b)
+	mux.HandleFunc("GET /health", serveHealth)
+	return mux
+}
+
+// newPattern returns n bytes where byte i is 'a' + i%26.
+func newPattern(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = 'a' + byte(i%26)
+	}
+	return p
+}
+
+// bytesHandler serves GET /bytes/{n}: n bytes of the alphabet pattern,
+// written from a shared read-only buffer.
+type bytesHandler struct {
+	pattern []byte
+}
+
+// ServeHTTP answers 200 with the body, or 400 if n is not a decimal
+// integer between 0 and maxBytes.
+func (h *bytesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n, ok := parseSize(r.PathValue("n"))
+	if !ok {
+		http.Error(w, "size must be a decimal integer from 0 to 16777216", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(n))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	writePattern(w, h.pattern, n)
+}
+
+// parseSize parses s as a non-negative decimal integer of at most
+// maxBytes.
+func parseSize(s string) (int, bool) {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n > maxBytes {
+		return 0, false
+	}
+	return n, true
+}
+
+// writePattern writes the first n bytes of the endless alphabet
+// pattern to w, in chunks of at most len(pattern), which must be a
+// multiple of 26. It stops at the first write error.
+func writePattern(w io.Writer, pattern []byte, n int) error {
+	for n > 0 {
+		k := min(n, len(pattern))
+		if _, err := w.Write(pattern[:k]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+// serveHealth answers 200 with the body "ok".
+func serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", "2")
+	io.WriteString(w, "ok")
+}
