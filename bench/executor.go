@@ -1,0 +1,169 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/servers"
+)
+
+// Thresholds above which a cell warns that the client, not the target, may
+// be what was measured.
+const (
+	// MinAchievedRatio is the share of the target rate an open-loop cell
+	// must achieve.
+	MinAchievedRatio = 0.99
+	// MaxLagP99 is the scheduling lag p99 above which requests were sent
+	// noticeably late.
+	MaxLagP99 = 100 * time.Microsecond
+	// MaxClientCPUPct is the client CPU use (100 = one core) near which
+	// the client saturates its own core.
+	MaxClientCPUPct = 90.0
+)
+
+// CPUs are the cpusets of the load generator, the target and a proxy's
+// backend, in taskset list format; "" means not pinned.
+type CPUs struct {
+	Client  string
+	Target  string
+	Backend string
+}
+
+// Executor runs the cells of a plan one after the other. The zero value of
+// every field but Manifest is valid.
+type Executor struct {
+	// Manifest names the targets cells may use.
+	Manifest *servers.Manifest
+	// Root is the repository root: where targets are built and launched.
+	Root string
+	// CPUs are the cpusets recorded in each cell; the target and backend
+	// sets are applied when launching.
+	CPUs CPUs
+	// TargetAddr, when set, is a server latbench did not launch: every
+	// cell connects there and nothing is started or stopped.
+	TargetAddr string
+	// Listen, when set, is the host:port launched targets listen on
+	// instead of a free port on 127.0.0.1.
+	Listen string
+	// ReadyTimeout bounds each target's start (0: the servers default).
+	ReadyTimeout time.Duration
+	// StopGrace is how long a target has to exit after SIGTERM (0: the
+	// servers default).
+	StopGrace time.Duration
+	// Progress, when set, receives each cell's running figures about once
+	// a second.
+	Progress func(cell CellSpec, index, total int, p Progress)
+	// Log, when set, receives one line as each cell starts and ends.
+	Log func(line string)
+	// Save, when set, is called after every cell with the run so far and
+	// the cell just finished, so that an interrupted run keeps its cells.
+	Save func(run *results.Run, cell *results.Cell) error
+}
+
+// Execute measures every cell of plan in order, appending each to
+// run.Cells and saving after each one. A failed cell does not stop the
+// plan. When ctx is cancelled (SIGINT, SIGTERM), the current cell is cut
+// short and kept as failed, the rest are skipped, the run is saved with
+// Complete false and ErrInterrupted is returned.
+func (e *Executor) Execute(ctx context.Context, plan *Plan, run *results.Run) error {
+	total := len(plan.Cells)
+	for i, spec := range plan.Cells {
+		if ctx.Err() != nil {
+			break
+		}
+		e.logf("[%d/%d] %s: starting", i+1, total, spec.ID)
+		var progress func(Progress)
+		if e.Progress != nil {
+			progress = func(p Progress) { e.Progress(spec, i, total, p) }
+		}
+		cell := e.measureCell(ctx, spec, progress)
+		run.Cells = append(run.Cells, cell)
+		e.logf("[%d/%d] %s: %s", i+1, total, spec.ID, cellOutcome(&cell))
+		if err := e.save(run, &run.Cells[len(run.Cells)-1]); err != nil {
+			return err
+		}
+	}
+	run.EndedAt = time.Now().UTC()
+	run.Complete = ctx.Err() == nil && len(run.Cells) == total
+	if err := e.save(run, nil); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: %d of %d cells measured", ErrInterrupted, len(run.Cells), total)
+	}
+	return nil
+}
+
+// save calls Save if set.
+func (e *Executor) save(run *results.Run, cell *results.Cell) error {
+	if e.Save == nil {
+		return nil
+	}
+	if err := e.Save(run, cell); err != nil {
+		return fmt.Errorf("saving results: %w", err)
+	}
+	return nil
+}
+
+// logf calls Log if set.
+func (e *Executor) logf(format string, args ...any) {
+	if e.Log != nil {
+		e.Log(fmt.Sprintf(format, args...))
+	}
+}
+
+// cellOutcome is a one-line summary of a finished cell for the log.
+func cellOutcome(c *results.Cell) string {
+	if c.Status != results.StatusOK {
+		return "FAILED: " + c.Failure
+	}
+	return fmt.Sprintf("%.0f rps, p50 %.1fµs, p99 %.1fµs, %d errors",
+		c.Stats.AchievedRPS, float64(c.Stats.Latency.P50)/1e3, float64(c.Stats.Latency.P99)/1e3, c.Stats.ErrorsTotal)
+}
+
+// newCell returns the cell for spec with everything known before it runs.
+func (e *Executor) newCell(spec CellSpec) results.Cell {
+	loop, arrival, timer := LoopClosed, "", ""
+	if spec.Load.Rate > 0 {
+		loop, arrival, timer = LoopOpen, spec.Load.Arrival, spec.Load.Timer
+	}
+	scenario := spec.Scenario.Name
+	if spec.Proxy {
+		scenario += "-proxy"
+	}
+	c := results.Cell{
+		ID:       spec.ID,
+		Target:   spec.Target,
+		Scenario: scenario,
+		Status:   results.StatusOK,
+		Load: results.LoadConfig{
+			Loop:        loop,
+			Connections: spec.Load.Connections,
+			TargetRPS:   spec.Load.Rate,
+			Arrival:     arrival,
+			Timer:       timer,
+			Warmup:      spec.Load.Warmup,
+			Duration:    spec.Load.Duration,
+			MaxRequests: spec.Load.Requests,
+			Timeout:     spec.Load.Timeout,
+			ClientCPUs:  e.CPUs.Client,
+			TargetCPUs:  e.CPUs.Target,
+		},
+	}
+	if spec.Proxy {
+		c.Load.BackendCPUs = e.CPUs.Backend
+	}
+	if e.TargetAddr != "" {
+		c.Load.TargetCPUs = "" // not launched by latbench: not pinned by it
+	}
+	return c
+}
+
+// failed marks cell as failed because of err, keeping what it measured.
+func failed(cell results.Cell, err error) results.Cell {
+	cell.Status = results.StatusFailed
+	cell.Failure = err.Error()
+	return cell
+}

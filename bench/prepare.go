@@ -1,0 +1,112 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/servers"
+)
+
+// Prepare checks every cell of plan before anything runs, so that bad
+// input fails at once and leaves nothing half-written: each scenario must
+// be valid, each target known, able to serve the cell's mode and
+// runnable. A target whose binary is missing is built with its manifest
+// build command when build is true and its toolchains are installed; the
+// build's output goes to out.
+func (e *Executor) Prepare(ctx context.Context, plan *Plan, build bool, out io.Writer) error {
+	if len(plan.Cells) == 0 {
+		return errors.New("the plan has no cells: nothing to measure")
+	}
+	var errs []error
+	built := map[string]bool{}
+	for _, spec := range plan.Cells {
+		if _, err := catalog.New(spec.Scenario); err != nil {
+			errs = append(errs, fmt.Errorf("cell %s: %w", spec.ID, err))
+			continue
+		}
+		if e.TargetAddr != "" {
+			continue
+		}
+		names := []string{spec.Target}
+		modes := []string{spec.ServerMode()}
+		if spec.Proxy {
+			names = append(names, spec.Backend)
+			modes = append(modes, catalog.ServerMode(spec.Scenario))
+		}
+		for i, name := range names {
+			if err := e.prepareTarget(ctx, name, modes[i], build, built, out); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return joinUnique(errs)
+}
+
+// prepareTarget checks one target for one mode and builds it if needed.
+// built remembers the targets already checked and built.
+func (e *Executor) prepareTarget(ctx context.Context, name, mode string, build bool, built map[string]bool, out io.Writer) error {
+	if e.Manifest == nil {
+		return errors.New("no target manifest loaded; pass --root or --targets")
+	}
+	t, err := e.Manifest.Lookup(name)
+	if err != nil {
+		return err
+	}
+	if !t.Supports(mode) {
+		return fmt.Errorf("target %s does not serve %s mode (it serves %s)", name, mode, strings.Join(t.Modes, ", "))
+	}
+	if built[name] {
+		return nil
+	}
+	built[name] = true
+	st := t.Check(e.Root)
+	if !st.Runnable && !st.Built && build && t.Build != "" && !missingToolchain(st) {
+		if err := buildTarget(ctx, t, e.Root, out); err != nil {
+			return err
+		}
+		st = t.Check(e.Root)
+	}
+	if !st.Runnable {
+		return fmt.Errorf("target %s cannot run: missing %s; fix: %s", name, strings.Join(st.Missing, ", "), st.Fix)
+	}
+	return nil
+}
+
+// missingToolchain reports whether st lacks a toolchain, which no build
+// can fix.
+func missingToolchain(st servers.Status) bool {
+	return slices.ContainsFunc(st.Missing, func(m string) bool { return strings.HasPrefix(m, "toolchain ") })
+}
+
+// buildTarget runs the target's build command from root.
+func buildTarget(ctx context.Context, t *servers.Target, root string, out io.Writer) error {
+	fmt.Fprintf(out, "building target %s: %s\n", t.Name, t.Build)
+	cmd := exec.CommandContext(ctx, "sh", "-c", t.Build)
+	cmd.Dir = root
+	cmd.Stdout = out
+	cmd.Stderr = out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building target %s with `%s` failed: %w (its output is above)", t.Name, t.Build, err)
+	}
+	return nil
+}
+
+// joinUnique joins errs, dropping repeated messages (a bad target shows up
+// once, not once per cell).
+func joinUnique(errs []error) error {
+	var out []error
+	seen := map[string]bool{}
+	for _, err := range errs {
+		if !seen[err.Error()] {
+			seen[err.Error()] = true
+			out = append(out, err)
+		}
+	}
+	return errors.Join(out...)
+}

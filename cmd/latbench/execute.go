@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/servers"
+)
+
+// execution is everything needed to run a plan, resolved from the flags.
+type execution struct {
+	plan   *bench.Plan
+	exec   *bench.Executor
+	format string
+	out    string // base folder of run folders
+	build  bool
+	config results.RunConfig
+}
+
+// newExecution resolves the flags shared by run and suite, pins latbench
+// to its cpuset and checks every cell, all before anything is written.
+func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*execution, error) {
+	format := c.String(flagFormat)
+	if err := checkFormat(format); err != nil {
+		return nil, err
+	}
+	cpus, err := resolveCPUs(c, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := pinSelf(cpus.Client); err != nil {
+		return nil, err
+	}
+	e := &bench.Executor{
+		CPUs:       cpus,
+		TargetAddr: c.String(flagTargetAddr),
+		Listen:     c.String(flagListen),
+	}
+	if e.Root, e.Manifest, err = rootAndManifest(c); err != nil {
+		return nil, err
+	}
+	if e.TargetAddr != "" {
+		e.CPUs.Target, e.CPUs.Backend = "", ""
+	}
+	return &execution{
+		plan:   plan,
+		exec:   e,
+		format: format,
+		out:    c.String(flagOut),
+		build:  !c.Bool(flagNoBuild),
+		config: results.RunConfig{Command: c.Command.Name, Args: os.Args[1:]},
+	}, nil
+}
+
+// rootAndManifest finds the repository and loads the targets. With
+// --target-addr and no repository in sight, no manifest is needed.
+func rootAndManifest(c *cli.Context) (string, *servers.Manifest, error) {
+	root, err := findRoot(c.String(flagRoot))
+	if err != nil {
+		if c.String(flagTargetAddr) != "" && c.String(flagRoot) == "" {
+			return "", nil, nil
+		}
+		return "", nil, err
+	}
+	m, err := loadManifest(root, c.String(flagTargets))
+	return root, m, err
+}
+
+// execute prepares the plan, runs it into a new run folder and prints the
+// table. SIGINT or SIGTERM stops the load and the targets; what was
+// measured is saved and rendered, and the error says it was interrupted.
+func (x *execution) execute(stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := x.exec.Prepare(ctx, x.plan, x.build, stderr); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w while preparing targets", bench.ErrInterrupted)
+		}
+		return &usageError{err}
+	}
+	if err := os.MkdirAll(x.out, 0o755); err != nil {
+		return usagef("--out %s: %v", x.out, err)
+	}
+	dir, err := results.NewRunDir(x.out, x.plan.Name, time.Now())
+	if err != nil {
+		return err
+	}
+	run := x.newRun()
+	progress := newProgressLine(stderr)
+	x.exec.Progress = progress.update
+	x.exec.Log = progress.log
+	x.exec.Save = func(run *results.Run, cell *results.Cell) error { return saveRun(dir, run, cell) }
+	fmt.Fprintf(stderr, "latbench: %d cells, results in %s\n", len(x.plan.Cells), dir)
+	runErr := x.exec.Execute(ctx, x.plan, run)
+	progress.clear()
+	if len(run.Cells) > 0 {
+		if err := results.RenderTable(stdout, run, x.format); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "latbench: results saved in %s\n", dir)
+	if runErr != nil {
+		return runErr
+	}
+	return failedCells(run)
+}
+
+// newRun starts the result of this execution.
+func (x *execution) newRun() *results.Run {
+	env := bench.CollectEnv(x.exec.Root)
+	env.ClientCPUs = x.exec.CPUs.Client
+	env.TargetCPUs = x.exec.CPUs.Target
+	env.BackendCPUs = x.exec.CPUs.Backend
+	return &results.Run{
+		Schema:    results.SchemaVersion,
+		Suite:     x.plan.Name,
+		StartedAt: time.Now().UTC(),
+		Env:       env,
+		Config:    x.config,
+	}
+}
+
+// saveRun writes result.json, the finished cell's .hgrm files and, once
+// the run has ended, the rendered reports.
+func saveRun(dir string, run *results.Run, cell *results.Cell) error {
+	if err := results.SaveRun(dir, run); err != nil {
+		return err
+	}
+	if cell != nil {
+		return results.WriteCellHgrms(dir, cell)
+	}
+	for name, format := range map[string]string{"report.txt": results.FormatTable, "report.md": results.FormatMarkdown} {
+		var b strings.Builder
+		if err := results.RenderTable(&b, run, format); err != nil {
+			return err
+		}
+		if err := results.WriteFileAtomic(filepath.Join(dir, name), []byte(b.String())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failedCells returns an error naming the cells that failed, if any.
+func failedCells(run *results.Run) error {
+	var ids []string
+	for _, c := range run.Cells {
+		if c.Status != results.StatusOK {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d cells failed: %s (reasons above)", len(ids), len(run.Cells), strings.Join(ids, ", "))
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/latbench/latbench/results"
+)
+
+// Names of the flags shared by run and suite.
+const (
+	flagTargets     = "targets"
+	flagTargetAddr  = "target-addr"
+	flagListen      = "listen"
+	flagClientCPUs  = "client-cpus"
+	flagTargetCPUs  = "target-cpus"
+	flagBackendCPUs = "backend-cpus"
+	flagNoPin       = "no-pin"
+	flagNoBuild     = "no-build"
+	flagOut         = "out"
+	flagFormat      = "format"
+	flagRoot        = "root"
+)
+
+// executionFlags are the flags of every command that runs a plan.
+func executionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagOut, Value: "runs", Usage: "folder in which each run gets its own `DIR`ectory"},
+		formatFlag(),
+		&cli.StringFlag{Name: flagTargets, Usage: "extra target manifest `FILE`; its targets add to or replace servers/targets.yaml's"},
+		&cli.StringFlag{Name: flagTargetAddr, Usage: "benchmark a server already running at `HOST:PORT` instead of launching the target"},
+		&cli.StringFlag{Name: flagListen, Usage: "launch the target on `HOST:PORT` instead of a free port on 127.0.0.1"},
+		&cli.StringFlag{Name: flagClientCPUs, Usage: "`CPUS` the load generator runs on, e.g. 0 or 0-3 (default: the first half of the allowed CPUs)"},
+		&cli.StringFlag{Name: flagTargetCPUs, Usage: "`CPUS` the target runs on (default: the other half)"},
+		&cli.StringFlag{Name: flagBackendCPUs, Usage: "`CPUS` a proxy's backend runs on (default: the target's)"},
+		&cli.BoolFlag{Name: flagNoPin, Usage: "do not pin the client or the targets to CPUs"},
+		&cli.BoolFlag{Name: flagNoBuild, Usage: "fail instead of building a target whose binary is missing"},
+		rootFlag(),
+	}
+}
+
+// formatFlag is --format.
+func formatFlag() cli.Flag {
+	return &cli.StringFlag{Name: flagFormat, Value: results.FormatTable,
+		Usage: "output `FORMAT` on stdout: " + strings.Join(results.Formats(), ", ")}
+}
+
+// rootFlag is --root.
+func rootFlag() cli.Flag {
+	return &cli.StringFlag{Name: flagRoot,
+		Usage: "latbench repository `DIR` holding servers/targets.yaml (default: found from the working directory or the executable)"}
+}
+
+// checkFormat rejects an unknown --format before anything runs.
+func checkFormat(format string) error {
+	if slices.Contains(results.Formats(), format) {
+		return nil
+	}
+	return usagef("unknown --format %q; valid: %s", format, strings.Join(results.Formats(), ", "))
+}
+
+// noArgs rejects stray positional arguments.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return usagef("unexpected argument %q; `latbench %s` takes only flags (see --help)", c.Args().First(), c.Command.Name)
+	}
+	return nil
+}
+
+// oneArg returns the single positional argument, named what in errors.
+func oneArg(c *cli.Context, what string) (string, error) {
+	switch c.NArg() {
+	case 1:
+		return c.Args().First(), nil
+	case 0:
+		return "", usagef("missing %s: `latbench %s %s`", what, c.Command.Name, c.Command.ArgsUsage)
+	}
+	return "", usagef("too many arguments %q: `latbench %s` takes one %s", c.Args().Slice(), c.Command.Name, what)
+}
+
+// must wraps an error from parsing a flag value as a usage error.
+func must(flag string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return usagef("--%s: %v", flag, fmt.Errorf("%w", err))
+}

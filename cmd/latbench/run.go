@@ -1,0 +1,141 @@
+package main
+
+import (
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/scenarios/catalog"
+)
+
+// runCommand is `latbench run`: one target, one scenario, one load.
+func runCommand(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "measure one target with one scenario at one load",
+		Description: "Launches the target pinned to its CPUs, checks it answers the scenario, warms up, then\n" +
+			"measures. --rate N is open loop: request i is due at i/N s and its latency counts from\n" +
+			"then, so a stalled server shows in the tail. --rate max is closed loop: each connection\n" +
+			"sends as soon as its previous answer came back (throughput, not latency under load).\n\n" +
+			"Example: latbench run --target go --scenario http --rate 5000 --connections 10 --duration 30s",
+		Flags:        append(runFlags(), executionFlags()...),
+		OnUsageError: onUsageError,
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			plan, err := runPlan(c)
+			if err != nil {
+				return err
+			}
+			x, err := newExecution(c, plan, stderr)
+			if err != nil {
+				return err
+			}
+			return x.execute(stdout, stderr)
+		},
+	}
+}
+
+// runFlags are the flags that describe the one cell of `latbench run`.
+func runFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "target", Value: "go", Usage: "`NAME` of the target in the manifest (see `latbench targets`)"},
+		&cli.StringFlag{Name: "scenario", Value: "echo", Usage: "`WORKLOAD`: " + strings.Join(catalog.Names(), ", ")},
+		&cli.StringFlag{Name: "rate", Value: "1000", Usage: "requests per second (open loop), or max (closed loop)"},
+		&cli.IntFlag{Name: "connections", Aliases: []string{"c"}, Value: bench.DefaultConnections, Usage: "connections to the target"},
+		&cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Value: bench.DefaultDuration, Usage: "measured time"},
+		&cli.DurationFlag{Name: "warmup", Value: bench.DefaultWarmup, Usage: "load before measuring, not recorded"},
+		&cli.Int64Flag{Name: "requests", Usage: "stop after this many measured requests (0: no limit)"},
+		&cli.DurationFlag{Name: "timeout", Value: bench.DefaultTimeout, Usage: "per-request timeout; a request over it counts as a timeout error"},
+		&cli.IntFlag{Name: "size", Usage: "payload `BYTES`: echo message size (default 64), or N of GET /bytes/N (default 10000)"},
+		&cli.StringFlag{Name: "path", Usage: "HTTP request `PATH` instead of /bytes/N"},
+		&cli.BoolFlag{Name: "no-keepalive", Usage: "http: a new connection for every request"},
+		&cli.IntFlag{Name: "reconnect-every", Usage: "http: close and reopen each connection after `K` requests (the reference study used 50)"},
+		&cli.StringFlag{Name: "protocol", Usage: "connect: what each new connection speaks: echo (default) or http"},
+		&cli.StringFlag{Name: "backend", Usage: "run the target as a TCP proxy in front of the target `NAME`d here"},
+		&cli.StringFlag{Name: "pacing", Value: "uniform", Usage: "open-loop arrivals: uniform (every 1/rate) or poisson"},
+		&cli.StringFlag{Name: "timer", Value: bench.TimerHybrid.String(), Usage: "how the pacer waits: hybrid (sleep, then spin the last stretch), spin or sleep"},
+	}
+}
+
+// runPlan builds the one-cell plan of `latbench run` from its flags.
+func runPlan(c *cli.Context) (*bench.Plan, error) {
+	rate, err := parseRate(c.String("rate"))
+	if err != nil {
+		return nil, err
+	}
+	load := bench.LoadSpec{
+		Rate:        rate,
+		Connections: c.Int("connections"),
+		Warmup:      c.Duration("warmup"),
+		Duration:    c.Duration("duration"),
+		Requests:    c.Int64("requests"),
+		Timeout:     c.Duration("timeout"),
+		Arrival:     c.String("pacing"),
+		Timer:       c.String("timer"),
+	}
+	if err := checkLoad(load); err != nil {
+		return nil, err
+	}
+	spec := catalog.Spec{
+		Name:           c.String("scenario"),
+		Size:           c.Int("size"),
+		Path:           c.String("path"),
+		NoKeepAlive:    c.Bool("no-keepalive"),
+		ReconnectEvery: c.Int("reconnect-every"),
+		Protocol:       c.String("protocol"),
+	}
+	if _, err := catalog.New(spec); err != nil {
+		return nil, &usageError{err}
+	}
+	cell := bench.CellSpec{Target: c.String("target"), Scenario: spec, Load: load}
+	if b := c.String("backend"); b != "" {
+		cell.Proxy, cell.Backend = true, b
+	}
+	return bench.NewPlan(cell.Target+"-"+spec.Name, []bench.CellSpec{cell}), nil
+}
+
+// parseRate parses --rate: a positive number of requests per second, or
+// "max" (returned as 0) for closed loop.
+func parseRate(s string) (float64, error) {
+	if strings.EqualFold(s, "max") {
+		return 0, nil
+	}
+	rate, err := strconv.ParseFloat(strings.TrimSuffix(s, "rps"), 64)
+	switch {
+	case err != nil:
+		return 0, usagef("--rate %q: want requests per second (e.g. 1000) or max", s)
+	case rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate):
+		return 0, usagef("--rate %s: must be above 0 requests per second; use --rate max for closed loop", s)
+	case rate > 10_000_000:
+		return 0, usagef("--rate %s: above 10M requests per second, no single client can pace that", s)
+	}
+	return rate, nil
+}
+
+// checkLoad rejects load settings that cannot run.
+func checkLoad(l bench.LoadSpec) error {
+	switch {
+	case l.Connections < 1:
+		return usagef("--connections %d: need at least 1", l.Connections)
+	case l.Duration < 0 || l.Warmup < 0 || l.Timeout < 0 || l.Requests < 0:
+		return usagef("--duration, --warmup, --timeout and --requests cannot be negative")
+	case l.Duration == 0 && l.Requests == 0:
+		return usagef("--duration 0 needs --requests N, or the run would never end")
+	case l.Timeout == 0:
+		return usagef("--timeout 0: requests need a timeout, e.g. 5s")
+	}
+	if _, err := bench.NewPacer(l.Arrival, max(l.Rate, 1), 1); err != nil {
+		return usagef("--pacing: %v", err)
+	}
+	if _, err := bench.ParseTimer(l.Timer); err != nil {
+		return usagef("--timer: %v", err)
+	}
+	return nil
+}
+

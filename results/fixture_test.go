@@ -1,0 +1,148 @@
+package results
+
+import (
+	"testing"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// µs is one microsecond in ns, for readable fixtures.
+const µs = int64(1000)
+
+// spread describes a deterministic latency distribution: count values
+// evenly spaced over [fromNs, toNs], plus tail values recorded once each.
+type spread struct {
+	fromNs, toNs int64
+	count        int64
+	tailNs       []int64
+}
+
+// record records the distribution into a new histogram.
+func (s spread) record(t testing.TB) *hdrhistogram.Histogram {
+	t.Helper()
+	h := NewHistogram()
+	for i := int64(0); i < s.count; i++ {
+		v := s.fromNs
+		if s.count > 1 {
+			v += (s.toNs - s.fromNs) * i / (s.count - 1)
+		}
+		if err := h.RecordValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range s.tailNs {
+		if err := h.RecordValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+// fakeCell is the part of a fixture cell that differs between cells.
+type fakeCell struct {
+	id, target, scenario, loop string
+	conns                      int
+	targetRPS, achievedRPS     float64
+	latency, service, lag      *spread
+	errors                     map[string]int64
+	serverCPU, clientCPU       float64
+	rssBytes                   int64
+	failure                    string
+	warnings                   []string
+}
+
+// build turns a fakeCell into a Cell with encoded histograms and the
+// statistics Summarize computes from them.
+func (f fakeCell) build(t testing.TB) Cell {
+	t.Helper()
+	c := Cell{
+		ID: f.id, Target: f.target, Scenario: f.scenario, Status: StatusOK,
+		Load: LoadConfig{
+			Loop: f.loop, Connections: f.conns, TargetRPS: f.targetRPS,
+			Warmup: 5 * time.Second, Duration: 60 * time.Second, Timeout: 2 * time.Second,
+			Scenario: map[string]string{"size": "10000"}, TargetAddr: "127.0.0.1:9000",
+		},
+		Stats: CellStats{
+			Errors: f.errors, AchievedRPS: f.achievedRPS, MeasuredFor: 60 * time.Second,
+			ServerCPUPct: f.serverCPU, ServerPeakRSS: f.rssBytes, ClientCPUPct: f.clientCPU,
+		},
+		Warnings: f.warnings,
+	}
+	for _, n := range f.errors {
+		c.Stats.ErrorsTotal += n
+	}
+	if f.failure != "" {
+		c.Status, c.Failure = StatusFailed, f.failure
+	}
+	c.Histograms.Latency, c.Stats.Latency = encodeSpread(t, f.latency)
+	c.Histograms.ServiceTime, c.Stats.ServiceTime = encodeSpread(t, f.service)
+	c.Histograms.Lag, c.Stats.Lag = encodeSpread(t, f.lag)
+	c.Stats.Requests = c.Stats.Latency.Count
+	return c
+}
+
+// encodeSpread records s and returns its encoding and Summary; a nil
+// spread gives neither.
+func encodeSpread(t testing.TB, s *spread) (string, Summary) {
+	t.Helper()
+	if s == nil {
+		return "", Summary{}
+	}
+	h := s.record(t)
+	enc, err := EncodeHistogram(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc, Summarize(h)
+}
+
+// fakeRun returns a fixed Run: two open-loop cells (one with errors and
+// warnings), a closed-loop cell and a failed cell.
+func fakeRun(t testing.TB) *Run {
+	t.Helper()
+	cells := []fakeCell{
+		{
+			id: "baseline-http-25k-r1", target: "baseline", scenario: "http-10k", loop: "open",
+			conns: 10, targetRPS: 25000, achievedRPS: 24998.7,
+			latency: &spread{fromNs: 150 * µs, toNs: 460 * µs, count: 9990, tailNs: []int64{700 * µs, 712 * µs, 718 * µs, 720 * µs, 731 * µs, 740 * µs, 800 * µs, 850 * µs, 900 * µs, 1020 * µs}},
+			service: &spread{fromNs: 140 * µs, toNs: 440 * µs, count: 10000},
+			lag:     &spread{fromNs: 2 * µs, toNs: 30 * µs, count: 10000},
+			errors:  map[string]int64{}, serverCPU: 141.5, rssBytes: 12 << 20, clientCPU: 38.2,
+		},
+		{
+			id: "go-tcp-proxy-http-25k-r1", target: "go-tcp-proxy", scenario: "http-10k", loop: "open",
+			conns: 10, targetRPS: 25000, achievedRPS: 24990.1,
+			latency:   &spread{fromNs: 200 * µs, toNs: 1510 * µs, count: 9990, tailNs: []int64{4910 * µs, 5000 * µs, 6000 * µs, 7000 * µs, 8000 * µs, 9000 * µs, 10000 * µs, 20000 * µs, 40000 * µs, 61000 * µs}},
+			service:   &spread{fromNs: 190 * µs, toNs: 1400 * µs, count: 10000},
+			lag:       &spread{fromNs: 3 * µs, toNs: 80 * µs, count: 10000},
+			errors:    map[string]int64{"timeout": 3, "reset": 12, "connect": 0},
+			serverCPU: 187.0, rssBytes: 31 << 20, clientCPU: 41.0,
+			warnings: []string{"client lag p99 80.0µs above the 50µs threshold", "achieved rate 0.04% below target"},
+		},
+		{
+			id: "rust-http-tunnel-http-max-r1", target: "rust-http-tunnel", scenario: "http-10k", loop: "closed",
+			conns: 100, targetRPS: 0, achievedRPS: 46012.4,
+			latency: &spread{fromNs: 1200 * µs, toNs: 3100 * µs, count: 10000},
+			service: &spread{fromNs: 1200 * µs, toNs: 3100 * µs, count: 10000},
+			errors:  map[string]int64{}, serverCPU: 199.2, rssBytes: 9 << 20, clientCPU: 97.5,
+			warnings: []string{"client CPU 97.5% near saturation: the client may be the bottleneck"},
+		},
+		{
+			id: "python-pproxy-http-25k-r1", target: "python-pproxy", scenario: "http-10k", loop: "open",
+			conns: 10, targetRPS: 25000,
+			failure: "target not ready after 10s: dial tcp 127.0.0.1:9000: connect: connection refused",
+		},
+	}
+	run := &Run{
+		Schema: SchemaVersion, Suite: "proxy", Complete: true,
+		StartedAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC),
+		EndedAt:   time.Date(2024, 5, 6, 8, 9, 10, 0, time.UTC),
+		Env:       Environment{Hostname: "bench1", CPUModel: "Fake CPU", CPUCount: 8, Kernel: "6.1.0", GoVersion: "go1.26.8", ClientCPUs: "4-7", TargetCPUs: "2-3", BackendCPUs: "0-1"},
+		Config:    RunConfig{Command: "suite", Args: []string{"scenarios/suites/proxy.yaml"}},
+	}
+	for _, f := range cells {
+		run.Cells = append(run.Cells, f.build(t))
+	}
+	return run
+}

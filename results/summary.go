@@ -1,0 +1,131 @@
+package results
+
+import (
+	"encoding/json"
+	"math"
+)
+
+// nsPerMicro converts nanoseconds to microseconds.
+const nsPerMicro = 1000.0
+
+// jsonSummary is the document `latbench run --format json` prints.
+type jsonSummary struct {
+	Cells []jsonCell `json:"cells"`
+}
+
+// jsonCell is one cell of the JSON summary. The keys target, scenario,
+// achieved_rps, requests, errors, latency_us and service_time_us are the
+// documented contract (DESIGN.md §5); the others are extras.
+type jsonCell struct {
+	ID            string           `json:"id"`
+	Target        string           `json:"target"`
+	Scenario      string           `json:"scenario"`
+	Loop          string           `json:"loop"`
+	Connections   int              `json:"connections"`
+	TargetRPS     float64          `json:"target_rps"`
+	Status        string           `json:"status"`
+	Failure       string           `json:"failure,omitempty"`
+	AchievedRPS   float64          `json:"achieved_rps"`
+	Requests      int64            `json:"requests"`
+	Errors        int64            `json:"errors"`
+	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+	Unsent        int64            `json:"unsent"`
+	LatencyUs     jsonMicros       `json:"latency_us"`
+	ServiceTimeUs jsonMicros       `json:"service_time_us"`
+	LagUs         jsonMicros       `json:"lag_us"`
+	ServerCPUPct  float64          `json:"server_cpu_pct"`
+	ServerRSSMiB  float64          `json:"server_rss_mib"`
+	ClientCPUPct  float64          `json:"client_cpu_pct"`
+	Warnings      []string         `json:"warnings,omitempty"`
+}
+
+// jsonMicros is a Summary in microseconds.
+type jsonMicros struct {
+	Count    int64   `json:"count"`
+	Min      float64 `json:"min"`
+	P50      float64 `json:"p50"`
+	P90      float64 `json:"p90"`
+	P99      float64 `json:"p99"`
+	P999     float64 `json:"p999"`
+	P9999    float64 `json:"p9999"`
+	Max      float64 `json:"max"`
+	Mean     float64 `json:"mean"`
+	StdDev   float64 `json:"stddev"`
+	TrimMean float64 `json:"tm999"`
+}
+
+// renderJSON renders the JSON summary of run, indented, ending in a
+// newline.
+func renderJSON(run *Run) ([]byte, error) {
+	doc := jsonSummary{Cells: make([]jsonCell, 0, len(run.Cells))}
+	for i := range run.Cells {
+		doc.Cells = append(doc.Cells, toJSONCell(&run.Cells[i]))
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// toJSONCell converts one cell to its JSON summary.
+func toJSONCell(c *Cell) jsonCell {
+	return jsonCell{
+		ID:            c.ID,
+		Target:        c.Target,
+		Scenario:      c.Scenario,
+		Loop:          c.Load.Loop,
+		Connections:   c.Load.Connections,
+		TargetRPS:     c.Load.TargetRPS,
+		Status:        c.Status,
+		Failure:       c.Failure,
+		AchievedRPS:   c.Stats.AchievedRPS,
+		Requests:      c.Stats.Requests,
+		Errors:        c.Stats.ErrorsTotal,
+		ErrorsByClass: nonZero(c.Stats.Errors),
+		Unsent:        c.Stats.Unsent,
+		LatencyUs:     toMicros(c.Stats.Latency),
+		ServiceTimeUs: toMicros(c.Stats.ServiceTime),
+		LagUs:         toMicros(c.Stats.Lag),
+		ServerCPUPct:  c.Stats.ServerCPUPct,
+		ServerRSSMiB:  float64(c.Stats.ServerPeakRSS) / bytesPerMiB,
+		ClientCPUPct:  c.Stats.ClientCPUPct,
+		Warnings:      c.Warnings,
+	}
+}
+
+// toMicros converts a Summary from ns to µs.
+func toMicros(s Summary) jsonMicros {
+	us := func(ns int64) float64 { return float64(ns) / nsPerMicro }
+	// Rounded to whole ns so that float noise does not show in the JSON.
+	usf := func(ns float64) float64 { return math.Round(ns) / nsPerMicro }
+	return jsonMicros{
+		Count:    s.Count,
+		Min:      us(s.Min),
+		P50:      us(s.P50),
+		P90:      us(s.P90),
+		P99:      us(s.P99),
+		P999:     us(s.P999),
+		P9999:    us(s.P9999),
+		Max:      us(s.Max),
+		Mean:     usf(s.Mean),
+		StdDev:   usf(s.StdDev),
+		TrimMean: usf(s.TrimMean),
+	}
+}
+
+// nonZero returns a copy of the error counts without zero classes, or nil
+// when none remain.
+func nonZero(errs map[string]int64) map[string]int64 {
+	var out map[string]int64
+	for class, n := range errs {
+		if n == 0 {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]int64)
+		}
+		out[class] = n
+	}
+	return out
+}

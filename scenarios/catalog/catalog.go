@@ -1,0 +1,70 @@
+// Package catalog builds a scenario from its name and settings. It is the
+// one place that knows every workload package, so the engine and the CLI
+// stay independent of them.
+package catalog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/connect"
+	"github.com/latbench/latbench/scenarios/echo"
+	"github.com/latbench/latbench/scenarios/http"
+)
+
+// Spec names a scenario and its settings, as a suite file or the command
+// line give them. The zero value of every field but Name means the
+// scenario's default.
+type Spec struct {
+	// Name is echo, http or connect.
+	Name string
+	// Size is the echo payload in bytes, or N of GET /bytes/N.
+	Size int
+	// Path overrides the HTTP request path.
+	Path string
+	// NoKeepAlive opens a new HTTP connection for every request.
+	NoKeepAlive bool
+	// ReconnectEvery reopens the HTTP connection after K requests.
+	ReconnectEvery int
+	// Protocol is what connect speaks: echo (default) or http.
+	Protocol string
+}
+
+// Names returns the scenario names, in help order.
+func Names() []string { return []string{"echo", "http", "connect"} }
+
+// New returns the scenario spec names, or an error naming the closest
+// valid scenario.
+func New(spec Spec) (scenarios.Scenario, error) {
+	switch spec.Name {
+	case "echo":
+		return echo.New(echo.Options{Size: spec.Size})
+	case "http":
+		return http.New(http.Options{
+			Size: spec.Size, Path: spec.Path,
+			NoKeepAlive: spec.NoKeepAlive, ReconnectEvery: spec.ReconnectEvery,
+		})
+	case "connect":
+		return connect.New(connect.Options{Protocol: spec.Protocol, Size: spec.Size})
+	}
+	return nil, unknown(spec.Name)
+}
+
+// ServerMode returns the mode a target must run in to answer spec: echo or
+// http.
+func ServerMode(spec Spec) string {
+	if spec.Name == "http" || (spec.Name == "connect" && spec.Protocol == "http") {
+		return "http"
+	}
+	return "echo"
+}
+
+// unknown is the error for a scenario name that does not exist.
+func unknown(name string) error {
+	hint := ""
+	if c := scenarios.Closest(name, Names()); c != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	return fmt.Errorf("unknown scenario %q%s; valid: %s", name, hint, strings.Join(Names(), ", "))
+}

@@ -1,0 +1,181 @@
+// Package http implements the http scenario: each request is a GET over a
+// lean HTTP/1.1 client of its own, written directly on a net.Conn so that
+// the steady state does not allocate. It does not use net/http.
+package http
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/latbench/latbench/scenarios"
+)
+
+// DefaultSize is the body size requested (GET /bytes/10000) when
+// Options.Size is zero.
+const DefaultSize = 10000
+
+// MaxSize is the largest body size a /bytes request may ask for; the
+// reference servers answer 400 above it.
+const MaxSize = 16 << 20
+
+// DefaultStatus is the expected status code when Options.ExpectStatus is
+// zero.
+const DefaultStatus = 200
+
+// AnyLength, as Options.ExpectLength, turns the body length check off.
+const AnyLength = -1
+
+// Options configures the http scenario. The zero value is valid and means
+// GET /bytes/10000 on a kept-alive connection, expecting 200 and a
+// 10000-byte body.
+type Options struct {
+	// Size is N in the request path /bytes/N. Zero means DefaultSize; at
+	// most MaxSize. It is ignored when Path is set.
+	Size int
+	// Path is the request target, such as "/health". It must start with
+	// '/' and hold only visible ASCII. Empty means /bytes/Size.
+	Path string
+	// Host is the Host header. Empty means the address the client dials.
+	Host string
+	// NoKeepAlive sends "Connection: close" and opens a new connection for
+	// every request. The default keeps the connection open.
+	NoKeepAlive bool
+	// ReconnectEvery closes the connection after this many requests and
+	// opens a new one for the next. Zero means never.
+	ReconnectEvery int
+	// ExpectStatus is the status code a successful response has. Zero
+	// means DefaultStatus (200).
+	ExpectStatus int
+	// ExpectLength is the body length a successful response has. Zero
+	// means Size when Path is empty and no check when Path is set;
+	// AnyLength (-1) means no check. An expected length of exactly zero
+	// cannot be asked for.
+	ExpectLength int
+}
+
+// New returns the http scenario, or an error if the options are invalid.
+func New(opts Options) (scenarios.Scenario, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	s := &scenario{
+		path:           opts.Path,
+		host:           opts.Host,
+		keepAlive:      !opts.NoKeepAlive,
+		reconnectEvery: opts.ReconnectEvery,
+		expectStatus:   opts.ExpectStatus,
+		expectLength:   int64(opts.ExpectLength),
+	}
+	if s.expectStatus == 0 {
+		s.expectStatus = DefaultStatus
+	}
+	if s.path == "" {
+		s.size = opts.Size
+		if s.size == 0 {
+			s.size = DefaultSize
+		}
+		s.path = "/bytes/" + strconv.Itoa(s.size)
+		if s.expectLength == 0 {
+			s.expectLength = int64(s.size)
+		}
+	}
+	if s.expectLength == 0 {
+		s.expectLength = AnyLength
+	}
+	return s, nil
+}
+
+// validate checks the options and says which one is wrong.
+func (o *Options) validate() error {
+	switch {
+	case o.Size < 0:
+		return fmt.Errorf("http: size %d is negative", o.Size)
+	case o.Size > MaxSize:
+		return fmt.Errorf("http: size %d is above the maximum of %d bytes (16 MiB)", o.Size, MaxSize)
+	case o.Path != "" && (o.Path[0] != '/' || !isVisibleASCII(o.Path)):
+		return fmt.Errorf("http: path %q must start with '/' and hold only visible ASCII characters", o.Path)
+	case o.Host != "" && !isVisibleASCII(o.Host):
+		return fmt.Errorf("http: host %q must hold only visible ASCII characters", o.Host)
+	case o.ReconnectEvery < 0:
+		return fmt.Errorf("http: reconnect-every %d is negative", o.ReconnectEvery)
+	case o.ExpectStatus != 0 && (o.ExpectStatus < 100 || o.ExpectStatus > 999):
+		return fmt.Errorf("http: expected status %d is not a three-digit code", o.ExpectStatus)
+	case o.ExpectLength < AnyLength:
+		return errors.New("http: expected length must be -1 (any), 0 (the default) or positive")
+	}
+	return nil
+}
+
+// isVisibleASCII reports whether s holds only printable ASCII other than
+// space, so it cannot break the request line or a header.
+func isVisibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// scenario is the http Scenario, with its options resolved.
+type scenario struct {
+	size           int // 0 when a custom path is used
+	path           string
+	host           string // empty: the dial address
+	keepAlive      bool
+	reconnectEvery int
+	expectStatus   int
+	expectLength   int64 // AnyLength: no check
+}
+
+// Name returns "http".
+func (s *scenario) Name() string { return "http" }
+
+// Describe returns the request path, keep-alive policy, reconnect period,
+// the Host header when set, and the expected status and length.
+func (s *scenario) Describe() map[string]string {
+	d := map[string]string{
+		"path":            s.path,
+		"keepalive":       strconv.FormatBool(s.keepAlive),
+		"reconnect_every": strconv.Itoa(s.reconnectEvery),
+		"expect_status":   strconv.Itoa(s.expectStatus),
+		"expect_length":   "any",
+	}
+	if s.size > 0 {
+		d["size"] = strconv.Itoa(s.size)
+	}
+	if s.host != "" {
+		d["host"] = s.host
+	}
+	if s.expectLength >= 0 {
+		d["expect_length"] = strconv.FormatInt(s.expectLength, 10)
+	}
+	return d
+}
+
+// NewClient returns a client for addr that connects on its first Do.
+func (s *scenario) NewClient(addr string) scenarios.Client {
+	host := s.host
+	if host == "" {
+		host = addr
+	}
+	return &client{
+		addr:           addr,
+		req:            buildRequest(s.path, host, s.keepAlive),
+		rr:             newResponseReader(nil),
+		keepAlive:      s.keepAlive,
+		reconnectEvery: s.reconnectEvery,
+		expectStatus:   s.expectStatus,
+		expectLength:   s.expectLength,
+	}
+}
+
+// buildRequest returns the bytes of the GET request every Do sends.
+func buildRequest(path, host string, keepAlive bool) []byte {
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: latbench\r\n"
+	if !keepAlive {
+		req += "Connection: close\r\n"
+	}
+	return []byte(req + "\r\n")
+}

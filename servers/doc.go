@@ -1,0 +1,21 @@
+// Package servers manages the targets latbench measures: the manifest that
+// describes them (targets.yaml and user files) and their lifecycle.
+//
+// A benchmark cell goes through these stages, each findable by its name:
+//
+//   - Lookup and Check: find the target in the Manifest and tell whether it
+//     can run (built binary, toolchains, command on PATH).
+//   - Launch: start the process pinned to a cpuset (PinnedCommand), wait
+//     until it accepts TCP connections (waitReady) and run the protocol
+//     probe (verify). An external target (Target.Address) is only
+//     connected to, never started.
+//   - StartSampling and Sampler.Stop: CPU time and peak RSS of the target's
+//     process group, read from /proc.
+//   - Process.Stop: SIGTERM to the process group, SIGKILL after a grace
+//     period.
+//
+// The client side pins itself with PinSelf; AllowedCPUs and DefaultCPUs
+// split the machine's CPUs between client and target.
+//
+// Everything here is Linux only: it reads /proc and uses sched_setaffinity.
+package servers

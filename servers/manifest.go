@@ -1,0 +1,333 @@
+package servers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// maxManifestBytes bounds the size of a manifest file LoadManifest reads.
+const maxManifestBytes = 1 << 20
+
+// Manifest is the list of targets latbench knows: the defaults from
+// servers/targets.yaml, possibly extended by user files (see Merge).
+type Manifest struct {
+	Targets []*Target `yaml:"targets"`
+}
+
+// DefaultManifestPath returns the path of the default manifest inside the
+// repository rooted at root.
+func DefaultManifestPath(root string) string {
+	return filepath.Join(root, "servers", "targets.yaml")
+}
+
+// LoadManifest reads and parses the manifest file at path.
+func LoadManifest(path string) (*Manifest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", path, err)
+	}
+	if len(data) > maxManifestBytes {
+		return nil, fmt.Errorf("%s: manifest larger than %d bytes; split it or remove unused targets", path, maxManifestBytes)
+	}
+	return ParseManifest(path, data)
+}
+
+// ParseManifest parses a manifest. source names the data in error messages,
+// which have the form "source:line: what is wrong and how to fix it". The
+// parser is strict: unknown keys, wrong types and inconsistent targets are
+// errors, and all problems found are reported together.
+func ParseManifest(source string, data []byte) (m *Manifest, err error) {
+	// yaml.v3 is not guaranteed to be panic-free on arbitrary input; a user
+	// file must never crash latbench.
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("%s: invalid YAML (the parser failed: %v)", source, r)
+		}
+	}()
+	m, err = decodeStrict(source, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.validate(source, entryPositions(data)); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// decodeStrict decodes data into a Manifest, rejecting unknown keys and
+// more than one YAML document.
+func decodeStrict(source string, data []byte) (*Manifest, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s:1: empty manifest; expected a top-level `targets:` list", source)
+		}
+		return nil, yamlError(source, err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+		return &m, nil
+	case err != nil:
+		return nil, yamlError(source, err)
+	default:
+		return nil, fmt.Errorf("%s:%d: a second YAML document (---) is not supported; put all targets in one `targets:` list", source, extra.Line)
+	}
+}
+
+// lineMessage matches one yaml.v3 error message that carries a line number.
+var lineMessage = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// yamlError rewrites a yaml.v3 error into "source:line: message" lines with
+// a hint on what to fix.
+func yamlError(source string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		errs := make([]error, 0, len(te.Errors))
+		for _, msg := range te.Errors {
+			errs = append(errs, errors.New(locate(source, msg, explainTypeError)))
+		}
+		return errors.Join(errs...)
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	return errors.New(locate(source, msg, func(s string) string { return "invalid YAML: " + s }))
+}
+
+// locate turns "line N: text" into "source:N: explain(text)".
+func locate(source, msg string, explain func(string) string) string {
+	if m := lineMessage.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s: %s", source, m[1], explain(m[2]))
+	}
+	return fmt.Sprintf("%s: %s", source, explain(msg))
+}
+
+// unknownField matches yaml.v3's message for a key that has no struct field.
+var unknownField = regexp.MustCompile(`^field (.*) not found in type servers\.(\w+)$`)
+
+// explainTypeError rewrites one yaml.v3 decoding message into advice.
+func explainTypeError(msg string) string {
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		if m[2] == "Manifest" {
+			return fmt.Sprintf("unknown top-level key %q; a manifest has a single key, `targets`", m[1])
+		}
+		return fmt.Sprintf("unknown key %q in target; valid keys: %s", m[1], strings.Join(targetKeys(), ", "))
+	}
+	switch {
+	case strings.HasSuffix(msg, "into servers.Manifest"):
+		return msg + "; a manifest is a mapping with a `targets:` list"
+	case strings.HasSuffix(msg, "into []*servers.Target"):
+		return msg + "; `targets` must be a list of targets, each starting with `- name: ...`"
+	case strings.HasSuffix(msg, "into servers.Target"):
+		return msg + "; each target must be a mapping of keys like `name: ...` and `modes: [...]`"
+	case strings.HasSuffix(msg, "into []string"):
+		return msg + "; modes, requires and command take a list like [a, b]"
+	}
+	return msg + "; modes, requires and command take a list like [a, b], the other keys a single value"
+}
+
+// targetKeys returns the keys a target entry may use, in manifest order.
+func targetKeys() []string {
+	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "probe", "address"}
+}
+
+// entryPos records where a target entry and its keys are in the file.
+type entryPos struct {
+	line int            // line of the entry ("- name: ...")
+	keys map[string]int // line of each key of the entry
+}
+
+// at returns the line of key in the entry, or the entry's line when the key
+// is absent.
+func (p entryPos) at(key string) int {
+	if l, ok := p.keys[key]; ok {
+		return l
+	}
+	return p.line
+}
+
+// entryPositions returns the position of every entry of the targets list,
+// in order. It returns nil when data has no such list; callers then fall
+// back to line 1.
+func entryPositions(data []byte) []entryPos {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	list := mappingValue(resolve(&doc), "targets")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	positions := make([]entryPos, len(list.Content))
+	for i, item := range list.Content {
+		positions[i] = entryPos{line: item.Line, keys: map[string]int{}}
+		entry := resolve(item)
+		if entry == nil || entry.Kind != yaml.MappingNode {
+			continue
+		}
+		for k := 0; k+1 < len(entry.Content); k += 2 {
+			positions[i].keys[entry.Content[k].Value] = entry.Content[k].Line
+		}
+	}
+	return positions
+}
+
+// resolve follows document wrappers and aliases to the node holding data.
+func resolve(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && depth < 8; depth++ {
+		switch {
+		case n.Kind == yaml.DocumentNode && len(n.Content) > 0:
+			n = n.Content[0]
+		case n.Kind == yaml.AliasNode:
+			n = n.Alias
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// mappingValue returns the resolved value of key in mapping n, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for k := 0; k+1 < len(n.Content); k += 2 {
+		if n.Content[k].Value == key {
+			return resolve(n.Content[k+1])
+		}
+	}
+	return nil
+}
+
+// validate checks every target, records its Source and Line, and returns
+// all problems found, each prefixed with its file position.
+func (m *Manifest) validate(source string, positions []entryPos) error {
+	var errs []error
+	firstLine := map[string]int{}
+	for i, t := range m.Targets {
+		pos := entryPos{line: 1}
+		if i < len(positions) {
+			pos = positions[i]
+		}
+		if t == nil {
+			errs = append(errs, fmt.Errorf("%s:%d: empty target entry; give it a name, modes and a command or an address", source, pos.line))
+			continue
+		}
+		t.Source, t.Line = source, pos.line
+		for _, p := range t.problems() {
+			errs = append(errs, fmt.Errorf("%s:%d: %s", source, pos.at(p.key), p.msg))
+		}
+		if first, dup := firstLine[t.Name]; dup && t.Name != "" {
+			errs = append(errs, fmt.Errorf("%s:%d: duplicate target name %q (first defined at line %d); rename one of them", source, pos.at("name"), t.Name, first))
+		} else if t.Name != "" {
+			firstLine[t.Name] = t.Line
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Merge adds the targets of user to m. A user target with the name of an
+// existing one replaces it in place; other user targets are appended.
+func (m *Manifest) Merge(user *Manifest) {
+	if user == nil {
+		return
+	}
+	for _, t := range user.Targets {
+		if i := m.index(t.Name); i >= 0 {
+			m.Targets[i] = t
+		} else {
+			m.Targets = append(m.Targets, t)
+		}
+	}
+}
+
+// index returns the position of the target called name, or -1.
+func (m *Manifest) index(name string) int {
+	for i, t := range m.Targets {
+		if t != nil && t.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Names returns the target names in manifest order.
+func (m *Manifest) Names() []string {
+	names := make([]string, 0, len(m.Targets))
+	for _, t := range m.Targets {
+		if t != nil {
+			names = append(names, t.Name)
+		}
+	}
+	return names
+}
+
+// Lookup returns the target called name. For an unknown name the error
+// lists the known names and suggests the closest one.
+func (m *Manifest) Lookup(name string) (*Target, error) {
+	if i := m.index(name); i >= 0 {
+		return m.Targets[i], nil
+	}
+	names := m.Names()
+	if len(names) == 0 {
+		return nil, fmt.Errorf("unknown target %q; the manifest has no targets", name)
+	}
+	msg := fmt.Sprintf("unknown target %q;", name)
+	if best := closest(name, names); best != "" {
+		msg += fmt.Sprintf(" did you mean %q?", best)
+	}
+	return nil, fmt.Errorf("%s known: %s", msg, strings.Join(names, ", "))
+}
+
+// closest returns the name nearest to s by edit distance, or "" when none
+// is close enough to be a plausible typo (at most half of s's length).
+func closest(s string, names []string) string {
+	best, bestDist := "", -1
+	for _, n := range names {
+		d := levenshtein(strings.ToLower(s), strings.ToLower(n))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if bestDist > max(1, len([]rune(s))/2) {
+		return ""
+	}
+	return best
+}
+
+// levenshtein returns the edit distance between a and b in runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,345 @@
+package servers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults and timings of the target lifecycle.
+const (
+	// DefaultReadyTimeout bounds the wait for a launched target (JVMs
+	// start slowly).
+	DefaultReadyTimeout = 30 * time.Second
+	// DefaultExternalReadyTimeout bounds the wait for an external target,
+	// which is either up already or not at all.
+	DefaultExternalReadyTimeout = 5 * time.Second
+	// DefaultGrace is how long Stop waits after SIGTERM before SIGKILL.
+	DefaultGrace = 3 * time.Second
+
+	readyPollInterval = 20 * time.Millisecond
+	dialTimeout       = 250 * time.Millisecond
+	// pipeDrainDelay bounds how long the output pipe is read after the
+	// target exited while its children still hold it open.
+	pipeDrainDelay = 200 * time.Millisecond
+	// killWait bounds the wait for processes after SIGKILL.
+	killWait = 5 * time.Second
+)
+
+// ErrForceKilled is wrapped by Stop's error when the target did not stop
+// on SIGTERM within the grace period and was killed with SIGKILL. Callers
+// usually report it as a warning.
+var ErrForceKilled = errors.New("killed with SIGKILL")
+
+// LaunchSpec describes one start of a target. Every optional field has a
+// valid zero value.
+type LaunchSpec struct {
+	Target *Target
+	Mode   string // echo, http or proxy; the target must support it
+	// Root is the repository root: the working directory of the command
+	// and the value of {root}. "" means the current directory.
+	Root string
+	// CPUs is the cpuset the target runs on (via taskset); "" means no
+	// pinning.
+	CPUs string
+	// Listen is the host:port the target listens on. "" (or port 0) picks
+	// a free port on 127.0.0.1 (or on the given host).
+	Listen  string
+	Backend string // host:port a proxy relays to; required in proxy mode
+	Threads int    // value of --threads; 0 omits the flag
+	// ReadyTimeout bounds the readiness wait, probe included. 0 means
+	// DefaultReadyTimeout, or DefaultExternalReadyTimeout for an external
+	// target.
+	ReadyTimeout time.Duration
+	// Probe checks the protocol once the target accepts TCP connections;
+	// nil means none.
+	Probe func(ctx context.Context, addr string) error
+	Env   []string // extra environment variables, "NAME=value"
+}
+
+// Process is a target latbench launched, or a handle to an external one
+// (then it has no process: Pid is 0, Exited never closes, Stop does
+// nothing).
+type Process struct {
+	name   string
+	addr   string
+	argv   []string
+	cmd    *exec.Cmd // nil for an external target
+	output *lineRing
+
+	// exited is closed by wait after it has set state; state is read only
+	// after exited is closed, so it needs no lock.
+	exited chan struct{}
+	state  *os.ProcessState
+
+	// stopping is set when Stop begins: an exit after that is expected.
+	stopping atomic.Bool
+	stopOnce sync.Once
+	stopErr  error // written inside stopOnce, read after it
+}
+
+// Launch starts the target of spec, waits until it accepts TCP connections
+// on its listen address, and runs spec.Probe. On any failure it stops what
+// it started and returns an error that quotes the target's last output
+// lines. ctx bounds only the launch; the process runs until Stop.
+// For an external target Launch only waits until its address is reachable.
+func Launch(ctx context.Context, spec LaunchSpec) (*Process, error) {
+	spec, err := spec.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(spec.ReadyTimeout)
+	var p *Process
+	if spec.Target.External() {
+		p = attach(spec)
+	} else if p, err = start(spec); err != nil {
+		return nil, err
+	}
+	if err = p.waitReady(ctx, deadline, spec.ReadyTimeout); err == nil {
+		err = p.verify(ctx, deadline, spec.Probe)
+	}
+	if err != nil {
+		_ = p.Stop(time.Second)
+		return nil, err
+	}
+	return p, nil
+}
+
+// withDefaults validates spec and fills in its defaults, including a free
+// listen address.
+func (spec LaunchSpec) withDefaults() (LaunchSpec, error) {
+	t := spec.Target
+	switch {
+	case t == nil:
+		return spec, errors.New("launch: no target")
+	case !t.Supports(spec.Mode):
+		return spec, fmt.Errorf("target %s does not serve mode %q; its modes: %s", t.Name, spec.Mode, strings.Join(t.Modes, ", "))
+	case spec.Mode == ModeProxy && spec.Backend == "" && !t.External():
+		return spec, fmt.Errorf("target %s in proxy mode needs a backend address", t.Name)
+	}
+	if t.External() {
+		spec.Listen = t.Address
+		if spec.ReadyTimeout <= 0 {
+			spec.ReadyTimeout = DefaultExternalReadyTimeout
+		}
+		return spec, nil
+	}
+	if spec.ReadyTimeout <= 0 {
+		spec.ReadyTimeout = DefaultReadyTimeout
+	}
+	if spec.Root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return spec, fmt.Errorf("launch %s: %w", t.Name, err)
+		}
+		spec.Root = wd
+	}
+	if st := t.Check(spec.Root); !st.Runnable {
+		return spec, fmt.Errorf("target %s cannot run: missing %s; %s", t.Name, strings.Join(st.Missing, ", "), st.Fix)
+	}
+	listen, err := listenAddr(spec.Listen)
+	spec.Listen = listen
+	return spec, err
+}
+
+// listenAddr returns listen if nothing listens there yet, or a free port
+// when listen is "" or has port 0. Another process may still take the
+// port before the target binds it; the readiness wait then fails.
+func listenAddr(listen string) (string, error) {
+	if listen == "" {
+		return FreePort("127.0.0.1")
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("listen address %q is not host:port: %w", listen, err)
+	}
+	if port == "0" {
+		return FreePort(host)
+	}
+	l, err := net.Listen("tcp", listen)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return "", fmt.Errorf("port %s in use; pick another with --listen or stop the process using it", listen)
+	}
+	if err != nil {
+		return "", fmt.Errorf("cannot listen on %s: %w; pick another address with --listen", listen, err)
+	}
+	return listen, l.Close()
+}
+
+// FreePort returns a host:port on host (e.g. "127.0.0.1") whose port is
+// free right now: it listens on port 0 and closes the listener again.
+func FreePort(host string) (string, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("find a free port on %s: %w", host, err)
+	}
+	addr := l.Addr().String()
+	return addr, l.Close()
+}
+
+// attach returns the handle of an external target.
+func attach(spec LaunchSpec) *Process {
+	return &Process{name: spec.Target.Name, addr: spec.Listen, exited: make(chan struct{})}
+}
+
+// start runs the target's command in its own process group and starts
+// the goroutine that reaps it.
+func start(spec LaunchSpec) (*Process, error) {
+	argv, err := PinnedCommand(spec.CPUs, spec.Target.Expand(Vars{
+		Root: spec.Root, Mode: spec.Mode, Listen: spec.Listen, Backend: spec.Backend, Threads: spec.Threads,
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("launch %s: %w", spec.Target.Name, err)
+	}
+	out := newLineRing(outputLines)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = spec.Root
+	cmd.Env = append(withoutEnv(os.Environ(), EnvPinned, EnvAllowedCPUs), spec.Env...)
+	// One writer for both streams: exec then uses one pipe and one copying
+	// goroutine, so lines keep their order and Write is never concurrent.
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = pipeDrainDelay
+	// Setpgid puts the target and its children in a group that Stop can
+	// signal at once. Pdeathsig kills the target if latbench dies; it fires
+	// when the OS thread that forked exits, which the Go runtime does only
+	// for a goroutine that exits while locked to its thread.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start target %s (%s): %w", spec.Target.Name, strings.Join(argv, " "), err)
+	}
+	p := &Process{name: spec.Target.Name, addr: spec.Listen, argv: argv, cmd: cmd, output: out, exited: make(chan struct{})}
+	go p.wait()
+	return p, nil
+}
+
+// wait reaps the process; it is the only writer of state and closes
+// exited after writing it.
+func (p *Process) wait() {
+	_ = p.cmd.Wait() // the exit is described from ProcessState
+	p.state = p.cmd.ProcessState
+	close(p.exited)
+}
+
+// waitReady polls a TCP connect to the listen address every
+// readyPollInterval until it succeeds, the process exits, ctx is done or
+// the deadline passes.
+func (p *Process) waitReady(ctx context.Context, deadline time.Time, timeout time.Duration) error {
+	readyCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	tick := time.NewTicker(readyPollInterval)
+	defer tick.Stop()
+	for {
+		if dialOnce(readyCtx, p.addr) == nil {
+			return nil
+		}
+		select {
+		case <-p.exited:
+			return p.exitedEarly()
+		case <-readyCtx.Done():
+			if ctx.Err() != nil {
+				return fmt.Errorf("launch of target %s interrupted: %w", p.name, ctx.Err())
+			}
+			return fmt.Errorf("target %s not ready on %s after %v (check that it listens on the {listen} address, or raise the ready timeout)%s",
+				p.name, p.addr, timeout, outputTail(p.Stderr()))
+		case <-tick.C:
+		}
+	}
+}
+
+// dialOnce opens and closes one TCP connection to addr.
+func dialOnce(ctx context.Context, addr string) error {
+	d := net.Dialer{Timeout: dialTimeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// verify runs the protocol probe, bounded by the readiness deadline.
+func (p *Process) verify(ctx context.Context, deadline time.Time, probe func(context.Context, string) error) error {
+	if probe == nil {
+		return nil
+	}
+	probeCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	err := probe(probeCtx, p.addr)
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-p.exited:
+		return p.exitedEarly()
+	default:
+	}
+	return fmt.Errorf("target %s on %s failed its readiness probe: %w%s", p.name, p.addr, err, outputTail(p.Stderr()))
+}
+
+// exitedEarly describes an exit during the launch. Call only after exited
+// is closed.
+func (p *Process) exitedEarly() error {
+	return fmt.Errorf("target %s exited before it was ready (%s)%s", p.name, p.exitStatus(), outputTail(p.Stderr()))
+}
+
+// exitStatus describes how the process ended. Call only after exited is
+// closed.
+func (p *Process) exitStatus() string {
+	if p.state == nil {
+		return "exit status unknown"
+	}
+	if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return fmt.Sprintf("killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
+	}
+	return fmt.Sprintf("exit status %d", p.state.ExitCode())
+}
+
+// Addr returns the host:port the target listens on.
+func (p *Process) Addr() string { return p.addr }
+
+// Pid returns the process id of the target (also its process group id),
+// or 0 for an external target.
+func (p *Process) Pid() int {
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// Argv returns the command line the target was started with (nil for an
+// external target).
+func (p *Process) Argv() []string { return append([]string(nil), p.argv...) }
+
+// Stderr returns the last lines the target wrote. Stdout is captured into
+// the same lines: by the server contract servers write only to stderr.
+func (p *Process) Stderr() []string {
+	if p.output == nil {
+		return nil
+	}
+	return p.output.Lines()
+}
+
+// Exited returns a channel that is closed when the target's main process
+// has exited, whether by itself or through Stop.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// ExitError describes an unexpected exit: nil while the target runs, or
+// when it exited because of Stop.
+func (p *Process) ExitError() error {
+	select {
+	case <-p.exited:
+	default:
+		return nil
+	}
+	if p.stopping.Load() {
+		return nil
+	}
+	return fmt.Errorf("target %s exited unexpectedly (%s)%s", p.name, p.exitStatus(), outputTail(p.Stderr()))
+}

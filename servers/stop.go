@@ -1,0 +1,113 @@
+package servers
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+)
+
+// groupPollInterval is how often Stop looks for processes left in the
+// target's process group.
+const groupPollInterval = 10 * time.Millisecond
+
+// Stop ends the target: SIGTERM to its process group, then up to grace
+// (DefaultGrace when grace <= 0) for the main process and every other
+// member of the group to exit, then SIGKILL to the group. It returns an
+// error wrapping ErrForceKilled when SIGKILL was needed. Stop is
+// idempotent and safe for concurrent use; later calls return the first
+// call's result. For an external target it does nothing.
+func (p *Process) Stop(grace time.Duration) error {
+	if p.cmd == nil {
+		return nil
+	}
+	p.stopOnce.Do(func() { p.stopErr = p.stop(grace) })
+	return p.stopErr
+}
+
+// stop implements Stop.
+func (p *Process) stop(grace time.Duration) error {
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	p.stopping.Store(true)
+	pgid := p.cmd.Process.Pid
+	deadline := time.Now().Add(grace)
+	if err := signalGroup(pgid, syscall.SIGTERM); err != nil {
+		return err
+	}
+	var why string
+	if !waitClosed(p.exited, time.Until(deadline)) {
+		why = fmt.Sprintf("ignored SIGTERM for %v", grace)
+	} else if left := waitGroupGone(pgid, deadline); len(left) > 0 {
+		why = fmt.Sprintf("left processes %v running %v after SIGTERM", left, grace)
+	}
+	if why == "" {
+		return nil
+	}
+	if err := p.kill(pgid); err != nil {
+		return err
+	}
+	return fmt.Errorf("target %s %s; %w", p.name, why, ErrForceKilled)
+}
+
+// kill sends SIGKILL to the group and waits until it is gone.
+func (p *Process) kill(pgid int) error {
+	if err := signalGroup(pgid, syscall.SIGKILL); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(killWait)
+	if !waitClosed(p.exited, killWait) {
+		return fmt.Errorf("target %s (pid %d) did not exit %v after SIGKILL", p.name, pgid, killWait)
+	}
+	if left := waitGroupGone(pgid, deadline); len(left) > 0 {
+		return fmt.Errorf("target %s: processes %v did not exit %v after SIGKILL", p.name, left, killWait)
+	}
+	return nil
+}
+
+// signalGroup sends sig to every process in group pgid. A group that no
+// longer exists is not an error.
+func signalGroup(pgid int, sig syscall.Signal) error {
+	err := syscall.Kill(-pgid, sig)
+	if err == nil || errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return fmt.Errorf("send %v to process group %d: %w", sig, pgid, err)
+}
+
+// waitClosed reports whether ch is closed within d.
+func waitClosed(ch <-chan struct{}, d time.Duration) bool {
+	timer := time.NewTimer(max(d, 0))
+	defer timer.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+// waitGroupGone waits until no live (non-zombie) process is left in group
+// pgid or the deadline passes, and returns the pids still alive then.
+func waitGroupGone(pgid int, deadline time.Time) []int {
+	for {
+		left := livePids(readGroup(pgid))
+		if len(left) == 0 || !time.Now().Before(deadline) {
+			return left
+		}
+		time.Sleep(groupPollInterval)
+	}
+}
+
+// livePids returns the pids of the processes that are not zombies. A
+// zombie has exited; it only waits for its parent (or init) to reap it.
+func livePids(procs []procStat) []int {
+	var pids []int
+	for _, ps := range procs {
+		if ps.State != 'Z' && ps.State != 'X' {
+			pids = append(pids, ps.PID)
+		}
+	}
+	return pids
+}

@@ -1,0 +1,327 @@
+package servers
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The modes of the server contract (DESIGN.md section 4).
+const (
+	ModeEcho  = "echo"
+	ModeHTTP  = "http"
+	ModeProxy = "proxy"
+)
+
+// ProbeTCP is the readiness probe every launched target gets: it is ready
+// once its listen address accepts a TCP connection. It is the default and,
+// for now, the only value of Target.Probe.
+const ProbeTCP = "tcp"
+
+// Modes returns the valid modes in a fixed order.
+func Modes() []string {
+	return []string{ModeEcho, ModeHTTP, ModeProxy}
+}
+
+// Target is one entry of the manifest: a server latbench launches from
+// Command, or an external server at Address that it only connects to.
+type Target struct {
+	Name     string   `yaml:"name"`
+	Language string   `yaml:"language"`
+	Modes    []string `yaml:"modes"`
+	// Requires lists the toolchains needed to build the target; they are
+	// checked on PATH when the target is not built.
+	Requires []string `yaml:"requires"`
+	// Build is a shell command, run from the repository root, that builds
+	// Binary.
+	Build string `yaml:"build"`
+	// Binary is a path relative to the repository root (or absolute); its
+	// existence means the target is built.
+	Binary string `yaml:"binary"`
+	// Command is the argv that starts the server, with the placeholders
+	// {root} {mode} {listen} {backend} {threads}; see Expand.
+	Command []string `yaml:"command"`
+	// Probe is the readiness probe; "" means ProbeTCP.
+	Probe string `yaml:"probe"`
+	// Address is the host:port of a server latbench does not launch.
+	Address string `yaml:"address"`
+
+	Source string `yaml:"-"` // file the target was read from
+	Line   int    `yaml:"-"` // line of the target's entry in Source
+}
+
+// External reports whether the target is a running server latbench only
+// connects to.
+func (t *Target) External() bool {
+	return t.Address != ""
+}
+
+// Supports reports whether the target serves mode.
+func (t *Target) Supports(mode string) bool {
+	return slices.Contains(t.Modes, mode)
+}
+
+// Vars are the values substituted for the placeholders of a command.
+type Vars struct {
+	Root    string // {root}: the repository root
+	Mode    string // {mode}: echo, http or proxy
+	Listen  string // {listen}: host:port the server listens on
+	Backend string // {backend}: host:port a proxy relays to; may be empty
+	Threads int    // {threads}: 0 means unset (empty)
+}
+
+// replacer substitutes every placeholder in one pass.
+func (v Vars) replacer() *strings.Replacer {
+	var pairs []string
+	for ph, val := range v.placeholders() {
+		pairs = append(pairs, ph, val)
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// placeholders returns the value of every placeholder.
+func (v Vars) placeholders() map[string]string {
+	threads := ""
+	if v.Threads > 0 {
+		threads = strconv.Itoa(v.Threads)
+	}
+	return map[string]string{
+		"{root}":    v.Root,
+		"{mode}":    v.Mode,
+		"{listen}":  v.Listen,
+		"{backend}": v.Backend,
+		"{threads}": threads,
+	}
+}
+
+// Expand returns the target's command with the placeholders replaced by v.
+//
+// Optional arguments disappear when their value is empty:
+//   - an element that is exactly one placeholder with an empty value is
+//     dropped, together with the element just before it when that one
+//     starts with "-" (its flag): "--backend", "{backend}" vanishes as a
+//     pair when v.Backend is "";
+//   - an element of the form "-flag=" followed by exactly one placeholder
+//     ("--threads={threads}") is dropped when that value is empty.
+//
+// The first element (the executable) is never dropped as a flag. Every
+// other placeholder is replaced in place, with "" if its value is empty.
+func (t *Target) Expand(v Vars) []string {
+	values := v.placeholders()
+	replace := v.replacer()
+	out := make([]string, 0, len(t.Command))
+	prevIsFlag := false // out's last element is a flag from the previous input element
+	for i, arg := range t.Command {
+		if val, exact := values[arg]; exact && val == "" {
+			if prevIsFlag {
+				out = out[:len(out)-1]
+			}
+			prevIsFlag = false
+			continue
+		}
+		if emptyFlagValue(arg, values) {
+			prevIsFlag = false
+			continue
+		}
+		arg = replace.Replace(arg)
+		out = append(out, arg)
+		prevIsFlag = i > 0 && strings.HasPrefix(arg, "-")
+	}
+	return out
+}
+
+// emptyFlagValue reports whether arg is "-flag=" followed by exactly one
+// placeholder whose value is empty.
+func emptyFlagValue(arg string, values map[string]string) bool {
+	flag, ph, ok := strings.Cut(arg, "=")
+	if !ok || !strings.HasPrefix(flag, "-") {
+		return false
+	}
+	val, known := values[ph]
+	return known && val == ""
+}
+
+// placeholderPattern matches anything that looks like a placeholder.
+var placeholderPattern = regexp.MustCompile(`\{[A-Za-z_][A-Za-z0-9_]*\}`)
+
+// namePattern is what a target name may look like: it appears on command
+// lines and in file names.
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// problem is one thing wrong with a target; key names the manifest key it
+// concerns, for the error's line number.
+type problem struct {
+	key string
+	msg string
+}
+
+// problems returns everything wrong with the target, in key order.
+func (t *Target) problems() []problem {
+	var ps []problem
+	add := func(key, format string, args ...any) {
+		ps = append(ps, problem{key, fmt.Sprintf(format, args...)})
+	}
+	who := fmt.Sprintf("target %q", t.Name)
+	switch {
+	case t.Name == "":
+		who = "target"
+		add("name", "target has no name; add `name: <id>`")
+	case !namePattern.MatchString(t.Name):
+		add("name", "target name %q may only contain letters, digits, '.', '_' and '-'", t.Name)
+	}
+	ps = append(ps, t.modeProblems(who)...)
+	ps = append(ps, t.commandProblems(who)...)
+	if t.Probe != "" && t.Probe != ProbeTCP {
+		add("probe", "%s: unknown probe %q; valid probes: %s (the default)", who, t.Probe, ProbeTCP)
+	}
+	return ps
+}
+
+// modeProblems checks the modes list.
+func (t *Target) modeProblems(who string) []problem {
+	if len(t.Modes) == 0 {
+		return []problem{{"modes", who + " has no modes; add `modes: [...]` with the ones it serves (echo, http, proxy)"}}
+	}
+	var ps []problem
+	for i, m := range t.Modes {
+		switch {
+		case !slices.Contains(Modes(), m):
+			ps = append(ps, problem{"modes", fmt.Sprintf("%s: unknown mode %q; valid modes: %s", who, m, strings.Join(Modes(), ", "))})
+		case slices.Contains(t.Modes[:i], m):
+			ps = append(ps, problem{"modes", fmt.Sprintf("%s: mode %q is listed twice", who, m)})
+		}
+	}
+	return ps
+}
+
+// commandProblems checks command and address, which exclude each other.
+func (t *Target) commandProblems(who string) []problem {
+	var ps []problem
+	add := func(key, format string, args ...any) {
+		ps = append(ps, problem{key, who + fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case len(t.Command) == 0 && t.Address == "":
+		add("", " has neither `command` nor `address`; add the command that starts it, or the address of a server that is already running")
+		return ps
+	case len(t.Command) > 0 && t.Address != "":
+		add("address", " has both `command` and `address`; keep command to let latbench launch it, or address for a server it does not launch")
+		return ps
+	case t.Address != "":
+		if _, port, err := net.SplitHostPort(t.Address); err != nil || port == "" {
+			add("address", ": address %q is not host:port (e.g. 127.0.0.1:8080)", t.Address)
+		}
+		return ps
+	}
+	if strings.TrimSpace(t.Command[0]) == "" {
+		add("command", ": the first element of command (the executable) is empty")
+	}
+	for _, arg := range t.Command {
+		for _, ph := range placeholderPattern.FindAllString(arg, -1) {
+			if _, ok := (Vars{}).placeholders()[ph]; !ok {
+				add("command", ": unknown placeholder %s in command; valid: {root} {mode} {listen} {backend} {threads}", ph)
+			}
+		}
+	}
+	if t.Supports(ModeProxy) && !slices.ContainsFunc(t.Command, func(a string) bool { return strings.Contains(a, "{backend}") }) {
+		add("command", " serves mode proxy but its command has no {backend} placeholder; add e.g. \"--backend\", \"{backend}\"")
+	}
+	return ps
+}
+
+// Status says whether a target can be launched and, if not, what to do.
+type Status struct {
+	Runnable bool     // everything needed to launch it is there
+	Built    bool     // Binary exists (true when the target has no Binary)
+	External bool     // an address latbench does not launch; always runnable
+	Missing  []string // what is missing, e.g. "binary bin/latbench-server-go"
+	Fix      string   // how to fix it, "" when runnable
+}
+
+// Check reports whether the target can be launched from the repository at
+// root: its binary is built, its command's executable exists (an absolute
+// path, a path relative to root, or a bare name on PATH), and, when it is
+// not built, the toolchains of Requires are on PATH.
+func (t *Target) Check(root string) Status {
+	if t.External() {
+		return Status{Runnable: true, Built: true, External: true}
+	}
+	st := Status{Built: true}
+	var fixes []string
+	binary := ""
+	if t.Binary != "" {
+		binary = resolvePath(t.Binary, root)
+		if _, err := os.Stat(binary); err != nil {
+			st.Built = false
+		}
+	}
+	if !st.Built || t.Binary == "" {
+		for _, tool := range t.Requires {
+			if _, err := exec.LookPath(tool); err != nil {
+				st.Missing = append(st.Missing, "toolchain "+tool)
+				fixes = append(fixes, "install "+tool+" and put it on PATH")
+			}
+		}
+	}
+	if !st.Built {
+		st.Missing = append(st.Missing, "binary "+t.Binary)
+		fixes = append(fixes, t.buildFix())
+	}
+	if len(t.Command) > 0 {
+		exe := strings.ReplaceAll(t.Command[0], "{root}", root)
+		if _, err := findExecutable(exe, root); err != nil && (st.Built || resolvePath(exe, root) != binary) {
+			st.Missing = append(st.Missing, "command "+exe)
+			fixes = append(fixes, commandFix(exe))
+		}
+	}
+	st.Runnable = len(st.Missing) == 0
+	st.Fix = strings.Join(fixes, "; then ")
+	return st
+}
+
+// buildFix says how to build the target.
+func (t *Target) buildFix() string {
+	if t.Build != "" {
+		return fmt.Sprintf("build it with `%s` from the repository root (or run `make servers`)", t.Build)
+	}
+	return "build it with `make servers`"
+}
+
+// commandFix says how to make a missing executable available.
+func commandFix(exe string) string {
+	if !strings.Contains(exe, "/") {
+		return "install " + exe + " or put it on PATH"
+	}
+	return "check the path " + exe + " in the target's command (it must be an executable file)"
+}
+
+// resolvePath makes a path relative to root absolute.
+func resolvePath(path, root string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(root, path)
+}
+
+// findExecutable resolves exe like the launcher will: a bare name on PATH,
+// a relative path against root.
+func findExecutable(exe, root string) (string, error) {
+	if !strings.Contains(exe, "/") {
+		return exec.LookPath(exe)
+	}
+	path := resolvePath(exe, root)
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if !info.Mode().IsRegular() || info.Mode().Perm()&0o111 == 0 {
+		return "", fmt.Errorf("%s is not an executable file", path)
+	}
+	return path, nil
+}
