@@ -138,4 +138,3 @@ func checkLoad(l bench.LoadSpec) error {
 	}
 	return nil
 }
-

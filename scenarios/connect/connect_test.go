@@ -27,7 +27,7 @@ func deadline() time.Time { return time.Now().Add(10 * time.Second) }
 // connections it accepted.
 type echoServer struct {
 	ln       net.Listener
-	silent   bool // read but never answer
+	silent   bool        // read but never answer
 	mangle   atomic.Bool // answer with the first byte of each read flipped
 	accepted atomic.Int64
 	active   atomic.Int64 // connections the client has not closed yet
