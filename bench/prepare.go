@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os/exec"
 	"slices"
 	"strings"
@@ -24,6 +25,11 @@ func (e *Executor) Prepare(ctx context.Context, plan *Plan, build bool, out io.W
 		return errors.New("the plan has no cells: nothing to measure")
 	}
 	var errs []error
+	if e.Listen != "" && e.TargetAddr == "" {
+		if err := checkListen(e.Listen); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	built := map[string]bool{}
 	for _, spec := range plan.Cells {
 		if _, err := catalog.New(spec.Scenario); err != nil {
@@ -76,6 +82,16 @@ func (e *Executor) prepareTarget(ctx context.Context, name, mode string, build b
 		return fmt.Errorf("target %s cannot run: missing %s; fix: %s", name, strings.Join(st.Missing, ", "), st.Fix)
 	}
 	return nil
+}
+
+// checkListen checks that a fixed listen address is free now, so that a
+// busy port fails before anything runs rather than in every cell.
+func checkListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w; the port is in use or the address is not local: pick another, or stop what listens there", addr, err)
+	}
+	return ln.Close()
 }
 
 // missingToolchain reports whether st lacks a toolchain, which no build

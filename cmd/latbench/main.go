@@ -31,7 +31,8 @@ func main() {
 
 // runMain runs the CLI with args and returns the exit code.
 func runMain(args []string, stdout, stderr io.Writer) int {
-	err := newApp(stdout, stderr).Run(args)
+	app := newApp(stdout, stderr)
+	err := app.Run(interspersed(app, args))
 	if err == nil {
 		return exitOK
 	}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestBadInput(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	dir := t.TempDir()
+	manifest := testManifest(t, `  - name: rusty
+    language: Rust
+    modes: [echo]
+    requires: [no-such-toolchain-xyz]
+    build: no-such-toolchain-xyz build
+    binary: /nonexistent/latbench-rusty
+    command: ["/nonexistent/latbench-rusty", "--listen", "{listen}"]
+`)
+	badSuite := writeFile(t, dir, "bad.yaml", "name: bad\ntargets: [go]\nscenarios:\n  - scenario: echo\n    sise: 64\nloads:\n  - rate: 10\n")
+	badManifest := writeFile(t, dir, "badtargets.yaml", "targets:\n  - name: x\n    modes: [echo]\n    comand: [x]\n")
+	tests := []struct {
+		name string
+		args []string
+		want []string // substrings of stderr
+	}{
+		{name: "unknown flag", args: []string{"run", "--rat", "5"}, want: []string{"flag provided but not defined: -rat", "latbench run --help"}},
+		{name: "unknown command", args: []string{"rnu"}, want: []string{`unknown command "rnu"`, `did you mean "run"`}},
+		{name: "zero rate", args: []string{"run", "--rate", "0"}, want: []string{"--rate 0: must be above 0", "--rate max"}},
+		{name: "negative rate", args: []string{"run", "--rate", "-5"}, want: []string{"must be above 0"}},
+		{name: "rate not a number", args: []string{"run", "--rate", "fast"}, want: []string{`--rate "fast"`}},
+		{name: "no connections", args: []string{"run", "--connections", "0"}, want: []string{"--connections 0"}},
+		{name: "unknown pacing", args: []string{"run", "--pacing", "gauss"}, want: []string{"--pacing", "uniform or poisson"}},
+		{name: "unknown timer", args: []string{"run", "--timer", "nap"}, want: []string{"--timer", "hybrid, spin or sleep"}},
+		{name: "unknown format", args: []string{"run", "--format", "xml"}, want: []string{`unknown --format "xml"`}},
+		{name: "unknown scenario", args: []string{"run", "--scenario", "ecoh"}, want: []string{`unknown scenario "ecoh"`, `did you mean "echo"`}},
+		{name: "unknown target", args: []string{"run", "--targets", manifest, "--target", "og"},
+			want: []string{`unknown target "og"`, `did you mean "go"`}},
+		{name: "mode not served", args: []string{"run", "--targets", manifest, "--target", "rusty", "--scenario", "http"},
+			want: []string{"target rusty does not serve http mode"}},
+		{name: "missing toolchain", args: []string{"run", "--targets", manifest, "--target", "rusty"},
+			want: []string{"target rusty cannot run", "toolchain no-such-toolchain-xyz", "install no-such-toolchain-xyz"}},
+		{name: "port in use", args: []string{"run", "--targets", manifest, "--listen", held.Addr().String()},
+			want: []string{held.Addr().String(), "in use"}},
+		{name: "suite typo", args: []string{"suite", badSuite}, want: []string{"bad.yaml: line 5", "sise", `"size"`}},
+		{name: "suite missing", args: []string{"suite", "nope.yaml"}, want: []string{"nope.yaml does not exist"}},
+		{name: "suite without file", args: []string{"suite"}, want: []string{"missing suite file"}},
+		{name: "manifest typo", args: []string{"run", "--targets", badManifest}, want: []string{"badtargets.yaml:4", "comand", `"command"`}},
+		{name: "manifest missing", args: []string{"run", "--targets", "/nonexistent/t.yaml"}, want: []string{"/nonexistent/t.yaml: no such file"}},
+		{name: "report of no run", args: []string{"report", dir}, want: []string{"has no result.json"}},
+		{name: "bad cpuset", args: []string{"run", "--client-cpus", "0-x"}, want: []string{"--client-cpus"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := tt.args
+			if args[0] == "run" || args[0] == "suite" {
+				args = append(args, "--out", out)
+			}
+			r := latbench(t, args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitUsage, r.stderr)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if dirs := runDirs(t, out); len(dirs) > 0 {
+				t.Errorf("bad input left run folders %v", dirs)
+			}
+		})
+	}
+}

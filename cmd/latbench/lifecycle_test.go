@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/latbench/latbench/results"
+)
+
+func TestTargetDiesMidRun(t *testing.T) {
+	// "dying" is the Go server killed with SIGKILL 1.5 s after it starts,
+	// about a second into the measured window.
+	manifest := testManifest(t, fmt.Sprintf(`  - name: dying
+    modes: [echo]
+    command: ["timeout", "-s", "KILL", "1.5", %q, "--mode", "{mode}", "--listen", "{listen}"]
+`, bins.server))
+	suiteFile := writeFile(t, t.TempDir(), "dies.yaml", `name: dies
+targets: [dying, go]
+defaults: {warmup: 300ms, duration: 4s, connections: 2, timeout: 500ms}
+scenarios: [{scenario: echo}]
+loads: [{rate: 300}]
+`)
+	out := t.TempDir()
+	r := latbench(t, "suite", suiteFile, "--targets", manifest, "--out", out)
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	}
+	run := checkRunDir(t, out, 2)
+	if len(run.Cells) != 2 {
+		t.Fatalf("%d cells, want 2 (the suite goes on after a failure)", len(run.Cells))
+	}
+	dead, next := run.Cells[0], run.Cells[1]
+	if dead.Status != results.StatusFailed || !strings.Contains(dead.Failure, "exited") {
+		t.Errorf("dying cell: status %q, failure %q; want failed, with the exit", dead.Status, dead.Failure)
+	}
+	if dead.Stats.Requests == 0 || dead.Histograms.Latency == "" {
+		t.Errorf("dying cell kept no partial results: %d requests", dead.Stats.Requests)
+	}
+	if next.Status != results.StatusOK || next.Stats.Requests == 0 {
+		t.Errorf("next cell: status %q, %d requests; want ok with requests", next.Status, next.Stats.Requests)
+	}
+	if !strings.Contains(r.stdout, "FAILED") {
+		t.Errorf("table does not show the failure:\n%s", r.stdout)
+	}
+	if left := processesUnder(bins.dir); len(left) > 0 {
+		t.Errorf("processes left: %v", left)
+	}
+}
+
+func TestSignalStopsEverything(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			out := t.TempDir()
+			cmd := exec.Command(bins.latbench, "run", "--targets", testManifest(t, ""), "--out", out,
+				"--warmup", "200ms", "--duration", "60s", "--rate", "300")
+			cmd.Dir = repoRoot(t)
+			var stdout bytes.Buffer
+			stderr := &syncBuffer{}
+			cmd.Stdout, cmd.Stderr = &stdout, stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			waitFor(t, 30*time.Second, func() bool { return strings.Contains(stderr.String(), "starting") })
+			time.Sleep(1500 * time.Millisecond) // into the measured window
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Fatalf("latbench ignored %v; stderr:\n%s", sig, stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr.String())
+			}
+			if left := processesUnder(bins.dir); len(left) > 0 {
+				t.Errorf("processes left after %v: %v", sig, left)
+			}
+			run := checkRunDir(t, out, 1)
+			if run.Complete || len(run.Cells) != 1 || run.Cells[0].Stats.Requests == 0 {
+				t.Errorf("partial results not kept: complete %v, %d cells", run.Complete, len(run.Cells))
+			}
+			if !strings.Contains(run.Cells[0].Failure, "interrupted") {
+				t.Errorf("cell failure %q, want interrupted", run.Cells[0].Failure)
+			}
+		})
+	}
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(d); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("condition not met in %v", d)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
