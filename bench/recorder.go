@@ -7,21 +7,21 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 )
 
 // Histogram bounds: values in ns, from 1 ns to one hour, 3 significant
-// digits. A value above the top is counted in OutOfRange, never dropped
-// silently.
+// digits (results.NewHistogram). A value above the top is counted in
+// OutOfRange, never dropped silently.
 const (
-	histLowestNs  = 1
-	histHighestNs = int64(time.Hour)
-	histDigits    = 3
+	histLowestNs  = results.HistogramLowestNs
+	histHighestNs = results.HistogramHighestNs
 )
 
 // NewHistogram returns an empty histogram with latbench's bounds.
 func NewHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowestNs, histHighestNs, histDigits)
+	return results.NewHistogram()
 }
 
 // Recorder collects one worker's measurements. Each worker owns one
