@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -79,12 +78,4 @@ func oneArg(c *cli.Context, what string) (string, error) {
 		return "", usagef("missing %s: `latbench %s %s`", what, c.Command.Name, c.Command.ArgsUsage)
 	}
 	return "", usagef("too many arguments %q: `latbench %s` takes one %s", c.Args().Slice(), c.Command.Name, what)
-}
-
-// must wraps an error from parsing a flag value as a usage error.
-func must(flag string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return usagef("--%s: %v", flag, fmt.Errorf("%w", err))
 }
