@@ -162,3 +162,22 @@ func TestPinning(t *testing.T) {
 		t.Errorf("cpusets recorded: env %s/%s, cell %s; want 0/1/1", run.Env.ClientCPUs, run.Env.TargetCPUs, run.Cells[0].Load.TargetCPUs)
 	}
 }
+
+func TestTargetsCommand(t *testing.T) {
+	manifest := testManifest(t, `  - name: unbuilt
+    language: Rust
+    modes: [echo]
+    requires: [no-such-toolchain-xyz]
+    binary: /nonexistent/unbuilt
+    command: ["/nonexistent/unbuilt", "{listen}"]
+`)
+	r := latbench(t, "targets", "--targets", manifest)
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"go ", "unbuilt", "toolchain no-such-toolchain-xyz", "install no-such-toolchain-xyz"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("targets output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -43,6 +43,8 @@ func renderTargets(w io.Writer, m *servers.Manifest, root string) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
 	)
 	t.Header([]string{"target", "language", "modes", "built", "runnable", "missing / fix"})
 	for _, target := range m.Targets {
