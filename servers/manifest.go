@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/latbench/latbench/scenarios"
 	"gopkg.in/yaml.v3"
 )
 
@@ -49,22 +51,32 @@ func LoadManifest(path string) (*Manifest, error) {
 // which have the form "source:line: what is wrong and how to fix it". The
 // parser is strict: unknown keys, wrong types and inconsistent targets are
 // errors, and all problems found are reported together.
-func ParseManifest(source string, data []byte) (m *Manifest, err error) {
-	// yaml.v3 is not guaranteed to be panic-free on arbitrary input; a user
-	// file must never crash latbench.
-	defer func() {
-		if r := recover(); r != nil {
-			m, err = nil, fmt.Errorf("%s: invalid YAML (the parser failed: %v)", source, r)
-		}
-	}()
-	m, err = decodeStrict(source, data)
+func ParseManifest(source string, data []byte) (*Manifest, error) {
+	m, positions, err := decode(source, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.validate(source, entryPositions(data)); err != nil {
+	if err := m.validate(source, positions); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// decode runs the YAML parser: it decodes data strictly and finds the
+// position of every target entry.
+func decode(source string, data []byte) (m *Manifest, positions []entryPos, err error) {
+	// yaml.v3 is not guaranteed to be panic-free on arbitrary input; a user
+	// file must never crash latbench. Only the parser runs under recover, so
+	// that a bug in latbench's own checks is not disguised as bad YAML.
+	defer func() {
+		if r := recover(); r != nil {
+			m, positions, err = nil, nil, fmt.Errorf("%s: invalid YAML (the parser failed: %v)", source, r)
+		}
+	}()
+	if m, err = decodeStrict(source, data); err != nil {
+		return nil, nil, err
+	}
+	return m, entryPositions(data), nil
 }
 
 // decodeStrict decodes data into a Manifest, rejecting unknown keys and
@@ -119,15 +131,25 @@ func locate(source, msg string, explain func(string) string) string {
 // unknownField matches yaml.v3's message for a key that has no struct field.
 var unknownField = regexp.MustCompile(`^field (.*) not found in type servers\.(\w+)$`)
 
+// duplicateKey matches yaml.v3's message for a key given twice in one
+// mapping.
+var duplicateKey = regexp.MustCompile(`^mapping key .* already defined at line \d+$`)
+
 // explainTypeError rewrites one yaml.v3 decoding message into advice.
 func explainTypeError(msg string) string {
 	if m := unknownField.FindStringSubmatch(msg); m != nil {
 		if m[2] == "Manifest" {
 			return fmt.Sprintf("unknown top-level key %q; a manifest has a single key, `targets`", m[1])
 		}
-		return fmt.Sprintf("unknown key %q in target; valid keys: %s", m[1], strings.Join(targetKeys(), ", "))
+		hint := ""
+		if best := closest(m[1], targetKeys()); best != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", best)
+		}
+		return fmt.Sprintf("unknown key %q in target%s; valid keys: %s", m[1], hint, strings.Join(targetKeys(), ", "))
 	}
 	switch {
+	case duplicateKey.MatchString(msg):
+		return msg + "; remove one of them"
 	case strings.HasSuffix(msg, "into servers.Manifest"):
 		return msg + "; a manifest is a mapping with a `targets:` list"
 	case strings.HasSuffix(msg, "into []*servers.Target"):
@@ -176,7 +198,9 @@ func entryPositions(data []byte) []entryPos {
 	for i, item := range list.Content {
 		positions[i] = entryPos{line: item.Line, keys: map[string]int{}}
 		entry := resolve(item)
-		if entry == nil || entry.Kind != yaml.MappingNode {
+		// The keys of an alias (- *base) are those of its anchor, elsewhere
+		// in the file; its problems are reported at the alias's line.
+		if item.Kind == yaml.AliasNode || entry == nil || entry.Kind != yaml.MappingNode {
 			continue
 		}
 		for k := 0; k+1 < len(entry.Content); k += 2 {
@@ -248,6 +272,9 @@ func (m *Manifest) Merge(user *Manifest) {
 		return
 	}
 	for _, t := range user.Targets {
+		if t == nil {
+			continue
+		}
 		if i := m.index(t.Name); i >= 0 {
 			m.Targets[i] = t
 		} else {
@@ -294,40 +321,17 @@ func (m *Manifest) Lookup(name string) (*Target, error) {
 	return nil, fmt.Errorf("%s known: %s", msg, strings.Join(names, ", "))
 }
 
-// closest returns the name nearest to s by edit distance, or "" when none
-// is close enough to be a plausible typo (at most half of s's length).
+// closest returns the name in names nearest to s, ignoring case, or ""
+// when none is close enough to be a plausible typo. The distance rule is
+// scenarios.Closest's, shared with the other name suggestions of latbench.
 func closest(s string, names []string) string {
-	best, bestDist := "", -1
-	for _, n := range names {
-		d := levenshtein(strings.ToLower(s), strings.ToLower(n))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = n, d
-		}
+	lower := make([]string, len(names))
+	for i, n := range names {
+		lower[i] = strings.ToLower(n)
 	}
-	if bestDist > max(1, len([]rune(s))/2) {
-		return ""
+	best := scenarios.Closest(strings.ToLower(s), lower)
+	if i := slices.Index(lower, best); best != "" && i >= 0 {
+		return names[i]
 	}
-	return best
-}
-
-// levenshtein returns the edit distance between a and b in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return ""
 }

@@ -79,7 +79,11 @@ func (r *lineRing) Lines() []string {
 	defer r.mu.Unlock()
 	out := append([]string(nil), r.lines...)
 	if len(r.partial) > 0 {
-		out = append(out, string(r.partial))
+		line := string(r.partial)
+		if r.truncated {
+			line += truncatedMark
+		}
+		out = append(out, line)
 	}
 	if len(out) > r.max {
 		out = out[len(out)-r.max:]

@@ -80,7 +80,8 @@ type Process struct {
 	exited chan struct{}
 	state  *os.ProcessState
 
-	// stopping is set when Stop begins: an exit after that is expected.
+	// stopping is set when Stop begins while the target still runs: an exit
+	// after that is expected. An exit before Stop stays unexpected.
 	stopping atomic.Bool
 	stopOnce sync.Once
 	stopErr  error // written inside stopOnce, read after it
@@ -198,6 +199,9 @@ func start(spec LaunchSpec) (*Process, error) {
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("launch %s: %w", spec.Target.Name, err)
+	}
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("launch %s: the command is empty once its empty placeholders are dropped; check the target's `command`", spec.Target.Name)
 	}
 	out := newLineRing(outputLines)
 	cmd := exec.Command(argv[0], argv[1:]...)

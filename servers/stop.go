@@ -30,7 +30,12 @@ func (p *Process) stop(grace time.Duration) error {
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	p.stopping.Store(true)
+	select {
+	case <-p.exited:
+		// It exited on its own before Stop: ExitError keeps reporting it.
+	default:
+		p.stopping.Store(true)
+	}
 	pgid := p.cmd.Process.Pid
 	deadline := time.Now().Add(grace)
 	if err := signalGroup(pgid, syscall.SIGTERM); err != nil {
