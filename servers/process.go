@@ -335,7 +335,8 @@ func (p *Process) Stderr() []string {
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
 // ExitError describes an unexpected exit: nil while the target runs, or
-// when it exited because of Stop.
+// when it exited because of Stop. An exit before Stop was called stays
+// unexpected, also after Stop.
 func (p *Process) ExitError() error {
 	select {
 	case <-p.exited:

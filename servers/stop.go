@@ -81,8 +81,16 @@ func signalGroup(pgid int, sig syscall.Signal) error {
 	return fmt.Errorf("send %v to process group %d: %w", sig, pgid, err)
 }
 
-// waitClosed reports whether ch is closed within d.
+// waitClosed reports whether ch is closed within d. A channel that is
+// already closed counts even when d <= 0.
 func waitClosed(ch <-chan struct{}, d time.Duration) bool {
+	// Without this check a select between a closed ch and an expired timer
+	// would pick either at random.
+	select {
+	case <-ch:
+		return true
+	default:
+	}
 	timer := time.NewTimer(max(d, 0))
 	defer timer.Stop()
 	select {

@@ -76,11 +76,17 @@ type Vars struct {
 	Threads int    // {threads}: 0 means unset (empty)
 }
 
-// replacer substitutes every placeholder in one pass.
+// placeholderNames lists the placeholders in a fixed order.
+var placeholderNames = []string{"{root}", "{mode}", "{listen}", "{backend}", "{threads}"}
+
+// replacer substitutes every placeholder in one pass. It is built in a
+// fixed order: ranging over the placeholders map would build it
+// differently on every call.
 func (v Vars) replacer() *strings.Replacer {
-	var pairs []string
-	for ph, val := range v.placeholders() {
-		pairs = append(pairs, ph, val)
+	values := v.placeholders()
+	pairs := make([]string, 0, 2*len(placeholderNames))
+	for _, ph := range placeholderNames {
+		pairs = append(pairs, ph, values[ph])
 	}
 	return strings.NewReplacer(pairs...)
 }
@@ -225,7 +231,7 @@ func (t *Target) commandProblems(who string) []problem {
 	for _, arg := range t.Command {
 		for _, ph := range placeholderPattern.FindAllString(arg, -1) {
 			if _, ok := (Vars{}).placeholders()[ph]; !ok {
-				add("command", ": unknown placeholder %s in command; valid: {root} {mode} {listen} {backend} {threads}", ph)
+				add("command", ": unknown placeholder %s in command; valid: %s", ph, strings.Join(placeholderNames, " "))
 			}
 		}
 	}
