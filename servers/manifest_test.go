@@ -83,7 +83,7 @@ targets:
 		},
 		{
 			name:      "flow style",
-			yaml:      `{targets: [{name: f, modes: [echo], command: [x]}]}`,
+			yaml:      `{targets: [{name: f, modes: [echo], command: [x, "{listen}"]}]}`,
 			wantNames: []string{"f"},
 			wantLines: []int{1},
 		},
@@ -157,6 +157,8 @@ func TestParseManifestErrors(t *testing.T) {
 			wantErrs: []string{`address "localhost:" is not host:port`}},
 		{name: "unknown placeholder", yaml: "targets:\n  - name: a\n    modes: [echo]\n    command: [x, \"--port={port}\"]\n",
 			wantErrs: []string{`t.yaml:4: target "a": unknown placeholder {port} in command`}},
+		{name: "no listen placeholder", yaml: "targets:\n  - name: a\n    modes: [echo]\n    command: [x, --port, \"9000\"]\n",
+			wantErrs: []string{"t.yaml:4", "no {listen} placeholder"}},
 		{name: "empty executable", yaml: "targets:\n  - name: a\n    modes: [echo]\n    command: [\" \", y]\n",
 			wantErrs: []string{`t.yaml:4: target "a": the first element of command (the executable) is empty`}},
 		{name: "bad probe", yaml: "targets:\n  - name: a\n    modes: [echo]\n    command: [x]\n    probe: http\n",
@@ -239,12 +241,12 @@ func mustParse(t *testing.T, source, data string) *Manifest {
 
 func TestMerge(t *testing.T) {
 	base := mustParse(t, "base.yaml", `targets:
-  - {name: go, modes: [echo], command: [go-server]}
-  - {name: rust, modes: [echo], command: [rust-server]}
+  - {name: go, modes: [echo], command: [go-server, "{listen}"]}
+  - {name: rust, modes: [echo], command: [rust-server, "{listen}"]}
 `)
 	user := mustParse(t, "user.yaml", `targets:
-  - {name: nginx, modes: [http], command: [nginx]}
-  - {name: go, modes: [echo, http], command: [my-go-server]}
+  - {name: nginx, modes: [http], command: [nginx, "{listen}"]}
+  - {name: go, modes: [echo, http], command: [my-go-server, "{listen}"]}
 `)
 	base.Merge(user)
 	base.Merge(nil)
@@ -276,9 +278,9 @@ func TestMerge(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	m := mustParse(t, "t.yaml", `targets:
-  - {name: go, modes: [echo], command: [a]}
-  - {name: rust-tokio, modes: [echo], command: [b]}
-  - {name: java-netty, modes: [echo], command: [c]}
+  - {name: go, modes: [echo], command: [a, "{listen}"]}
+  - {name: rust-tokio, modes: [echo], command: [b, "{listen}"]}
+  - {name: java-netty, modes: [echo], command: [c, "{listen}"]}
 `)
 	tests := []struct {
 		name     string

@@ -235,6 +235,9 @@ func (t *Target) commandProblems(who string) []problem {
 			}
 		}
 	}
+	if !slices.ContainsFunc(t.Command, func(a string) bool { return strings.Contains(a, "{listen}") }) {
+		add("command", " has no {listen} placeholder in its command; latbench picks the port, so pass it, e.g. \"--listen\", \"{listen}\"")
+	}
 	if t.Supports(ModeProxy) && !slices.ContainsFunc(t.Command, func(a string) bool { return strings.Contains(a, "{backend}") }) {
 		add("command", " serves mode proxy but its command has no {backend} placeholder; add e.g. \"--backend\", \"{backend}\"")
 	}
