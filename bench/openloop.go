@@ -45,6 +45,8 @@ func (r *run) openLoop(ctx context.Context) *Result {
 func (r *run) dispatch(ctx context.Context, work chan<- time.Duration) (unsent int64) {
 	drain := r.drainTimer()
 	defer drain.Stop()
+	wait := newWaiter(r.clock, r.opts.Timer, r.opts.SpinWindow)
+	defer wait.close()
 	var measured int64
 	for i := uint64(0); ; i++ {
 		due := r.opts.Pacer.Due(i)
@@ -57,7 +59,7 @@ func (r *run) dispatch(ctx context.Context, work chan<- time.Duration) (unsent i
 			}
 			measured++
 		}
-		r.clock.waitUntil(due, r.opts.Timer, r.opts.SpinWindow)
+		wait.until(due)
 		select {
 		case work <- due:
 		case <-ctx.Done():

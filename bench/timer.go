@@ -12,9 +12,10 @@ type Timer uint8
 
 // The timer strategies.
 const (
-	// TimerHybrid sleeps in the kernel (nanosleep, precise to tens of µs)
-	// until SpinWindow before the due time, then spins. It is the default:
-	// accurate at a fraction of a core.
+	// TimerHybrid sleeps on a timerfd (a kernel high-resolution timer read
+	// through the netpoller, precise to tens of µs) until SpinWindow before
+	// the due time, then spins, yielding the CPU between checks. It is the
+	// default: accurate at a fraction of a core.
 	TimerHybrid Timer = iota
 	// TimerSpin spins the whole time: the most accurate, one full core.
 	TimerSpin
@@ -66,26 +67,68 @@ func newClock() clock { return clock{base: time.Now()} }
 // now returns the time since the clock's base.
 func (c clock) now() time.Duration { return time.Since(c.base) }
 
-// waitUntil blocks until the clock reads due, using strategy t. spin is the
-// hybrid strategy's spin window.
-func (c clock) waitUntil(due time.Duration, t Timer, spin time.Duration) {
-	switch t {
+// waiter waits for due times with one strategy. It belongs to the
+// dispatcher goroutine.
+type waiter struct {
+	clock clock
+	timer Timer
+	spin  time.Duration // the hybrid strategy's spin window
+	tfd   *timerFD      // nil: the hybrid strategy sleeps with nanosleep
+}
+
+// newWaiter returns a waiter for strategy t. The hybrid strategy sleeps on
+// a timerfd when it can, else with nanosleep.
+func newWaiter(c clock, t Timer, spin time.Duration) *waiter {
+	w := &waiter{clock: c, timer: t, spin: spin}
+	if t == TimerHybrid {
+		w.tfd, _ = newTimerFD()
+	}
+	return w
+}
+
+// until blocks until the clock reads due.
+func (w *waiter) until(due time.Duration) {
+	switch w.timer {
 	case TimerSleep:
-		if d := due - c.now(); d > 0 {
+		if d := due - w.clock.now(); d > 0 {
 			time.Sleep(d)
 		}
 		return
 	case TimerHybrid:
-		if d := due - c.now() - spin; d > 0 {
-			kernelSleep(d)
+		if d := due - w.clock.now() - w.spin; d > 0 {
+			w.sleep(d)
 		}
 	}
-	for c.now() < due {
-		// Gosched lets the workers' goroutines run on this P; the runner
-		// keeps GOMAXPROCS at 2 or more so that another P keeps polling
-		// the network while this one spins.
-		runtime.Gosched()
+	for w.clock.now() < due {
+		yieldCPU()
 	}
+}
+
+// sleep sleeps for d on the timerfd, or with nanosleep without one.
+func (w *waiter) sleep(d time.Duration) {
+	if w.tfd != nil && w.tfd.sleep(d) == nil {
+		return
+	}
+	kernelSleep(d)
+}
+
+// close releases the timerfd, if any.
+func (w *waiter) close() {
+	if w.tfd != nil {
+		_ = w.tfd.close()
+	}
+}
+
+// yieldCPU gives the CPU away for a moment while spinning. Gosched lets
+// the workers' goroutines run on this P. sched_yield lets other threads on
+// the same core run: the client is often pinned to a single CPU, and a
+// thread that only called Gosched would hold that core while the thread
+// that polls the network (the runner keeps GOMAXPROCS at 2 or more) waits
+// for its time slice, which adds milliseconds to every response that
+// arrives while the dispatcher spins.
+func yieldCPU() {
+	runtime.Gosched()
+	syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
 }
 
 // kernelSleep sleeps for d with the nanosleep system call. Unlike
