@@ -12,10 +12,9 @@ type Timer uint8
 
 // The timer strategies.
 const (
-	// TimerHybrid sleeps on a timerfd (a kernel high-resolution timer read
-	// through the netpoller, precise to tens of µs) until SpinWindow before
-	// the due time, then spins, yielding the CPU between checks. It is the
-	// default: accurate at a fraction of a core.
+	// TimerHybrid sleeps in the kernel (nanosleep, precise to tens of µs)
+	// until SpinWindow before the due time, then spins. It is the default:
+	// accurate at a fraction of a core.
 	TimerHybrid Timer = iota
 	// TimerSpin spins the whole time: the most accurate, one full core.
 	TimerSpin
@@ -67,23 +66,22 @@ func newClock() clock { return clock{base: time.Now()} }
 // now returns the time since the clock's base.
 func (c clock) now() time.Duration { return time.Since(c.base) }
 
+// yieldAfter is how long the dispatcher may spin without a break before
+// it starts giving its core away between checks (see yieldCPU).
+const yieldAfter = 200 * time.Microsecond
+
 // waiter waits for due times with one strategy. It belongs to the
 // dispatcher goroutine.
 type waiter struct {
 	clock clock
 	timer Timer
 	spin  time.Duration // the hybrid strategy's spin window
-	tfd   *timerFD      // nil: the hybrid strategy sleeps with nanosleep
+	awake time.Duration // clock reading when the dispatcher last stopped sleeping
 }
 
-// newWaiter returns a waiter for strategy t. The hybrid strategy sleeps on
-// a timerfd when it can, else with nanosleep.
+// newWaiter returns a waiter for strategy t.
 func newWaiter(c clock, t Timer, spin time.Duration) *waiter {
-	w := &waiter{clock: c, timer: t, spin: spin}
-	if t == TimerHybrid {
-		w.tfd, _ = newTimerFD()
-	}
-	return w
+	return &waiter{clock: c, timer: t, spin: spin, awake: c.now()}
 }
 
 // until blocks until the clock reads due.
@@ -96,38 +94,32 @@ func (w *waiter) until(due time.Duration) {
 		return
 	case TimerHybrid:
 		if d := due - w.clock.now() - w.spin; d > 0 {
-			w.sleep(d)
+			kernelSleep(d)
+			w.awake = w.clock.now()
 		}
 	}
-	for w.clock.now() < due {
-		yieldCPU()
+	for now := w.clock.now(); now < due; now = w.clock.now() {
+		// Gosched lets the workers' goroutines run on this P while the
+		// runner keeps GOMAXPROCS at 2 or more, so another P polls the
+		// network meanwhile.
+		runtime.Gosched()
+		if now-w.awake > yieldAfter {
+			yieldCPU()
+		}
 	}
 }
 
-// sleep sleeps for d on the timerfd, or with nanosleep without one.
-func (w *waiter) sleep(d time.Duration) {
-	if w.tfd != nil && w.tfd.sleep(d) == nil {
-		return
-	}
-	kernelSleep(d)
-}
+// close releases what the waiter holds; nothing for now.
+func (w *waiter) close() {}
 
-// close releases the timerfd, if any.
-func (w *waiter) close() {
-	if w.tfd != nil {
-		_ = w.tfd.close()
-	}
-}
-
-// yieldCPU gives the CPU away for a moment while spinning. Gosched lets
-// the workers' goroutines run on this P. sched_yield lets other threads on
-// the same core run: the client is often pinned to a single CPU, and a
-// thread that only called Gosched would hold that core while the thread
-// that polls the network (the runner keeps GOMAXPROCS at 2 or more) waits
-// for its time slice, which adds milliseconds to every response that
-// arrives while the dispatcher spins.
+// yieldCPU lets other threads on the dispatcher's core run. The client is
+// often pinned to a single CPU; when the rate is so high that the
+// dispatcher spins without a break, a thread that only called Gosched
+// would hold that core while the thread polling the network waits for its
+// time slice, adding up to milliseconds to every response. Short spins
+// (the hybrid window at moderate rates) do without: there the yield itself
+// delays the hand-off of each request to its worker.
 func yieldCPU() {
-	runtime.Gosched()
 	syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
 }
 

@@ -21,9 +21,6 @@ func TestWaiterNeverEarly(t *testing.T) {
 			c := newClock()
 			w := newWaiter(c, tt.timer, tt.spin)
 			defer w.close()
-			if tt.timer == TimerHybrid && w.tfd == nil {
-				t.Error("hybrid waiter has no timerfd")
-			}
 			for _, ahead := range []time.Duration{-time.Millisecond, 0, 50 * time.Microsecond, 2 * time.Millisecond} {
 				due := c.now() + ahead
 				w.until(due)
@@ -32,22 +29,5 @@ func TestWaiterNeverEarly(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestTimerFDSleeps(t *testing.T) {
-	tfd, err := newTimerFD()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tfd.close()
-	for range 3 { // the fd is reusable
-		start := time.Now()
-		if err := tfd.sleep(time.Millisecond); err != nil {
-			t.Fatal(err)
-		}
-		if got := time.Since(start); got < time.Millisecond {
-			t.Errorf("slept %v, want at least 1ms", got)
-		}
 	}
 }
