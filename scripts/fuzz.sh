@@ -8,6 +8,6 @@ grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
 	pkg=./$(dirname "$file" | sed 's|^\./||')
 	for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
 		echo "fuzz $pkg $target for $time"
-		go test -run '^$' -fuzz "^$target\$" -fuzztime "$time" "$pkg"
+		go test -run "^$" -fuzz "^$target\$" -fuzztime "$time" -fuzzminimizetime 5s "$pkg"
 	done
 done
