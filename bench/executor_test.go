@@ -6,54 +6,20 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/scenarios/scenariotest"
 	"github.com/latbench/latbench/servers"
 )
 
 // startEcho starts a TCP echo server on 127.0.0.1:0 that stops at test
-// cleanup, closing every connection it accepted.
+// cleanup.
 func startEcho(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, _ = io.Copy(c, c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return scenariotest.Start(t, func(c net.Conn) { _, _ = io.Copy(c, c) }).Addr()
 }
 
 // echoCell is a short echo cell at rate (0: closed loop).

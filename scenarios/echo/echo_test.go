@@ -95,7 +95,7 @@ func TestKeepsConnection(t *testing.T) {
 			t.Fatalf("Do #%d: %v", i, err)
 		}
 	}
-	if n := srv.accepted.Load(); n != 1 {
+	if n := srv.Accepted(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)
 	}
 }
@@ -170,7 +170,7 @@ func TestReconnectsAfterError(t *testing.T) {
 			t.Fatalf("Do #%d = %v, want a short read", i, err)
 		}
 	}
-	if n := srv.accepted.Load(); n != 3 {
+	if n := srv.Accepted(); n != 3 {
 		t.Errorf("server accepted %d connections, want 3", n)
 	}
 }

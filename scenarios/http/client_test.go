@@ -218,7 +218,7 @@ func TestNoLengthBody(t *testing.T) {
 	if c.conn != nil {
 		t.Error("connection kept after a body read to the end")
 	}
-	if n := srv.accepted.Load(); n != 3 {
+	if n := srv.Accepted(); n != 3 {
 		t.Errorf("server accepted %d connections, want 3", n)
 	}
 }

@@ -1,13 +1,14 @@
 package http
 
 import (
+	"github.com/latbench/latbench/scenarios/scenariotest"
+
 	"bufio"
 	"net"
 	nethttp "net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -81,64 +82,11 @@ func payload(w nethttp.ResponseWriter, r *nethttp.Request) ([]byte, bool) {
 	return echo.Payload(n), true
 }
 
-// rawServer is a TCP server on 127.0.0.1:0 that runs a handler per
-// connection. Its canned-response handlers do not allocate per request,
-// so allocation counts measure the client alone.
-type rawServer struct {
-	ln       net.Listener
-	accepted atomic.Int64
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-}
-
-// startRawServer starts a rawServer whose connections are served by handle.
-func startRawServer(t testing.TB, handle func(net.Conn)) *rawServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &rawServer{ln: ln, conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go s.serve(handle)
-	t.Cleanup(s.close)
-	return s
-}
-
-// Addr returns the address the server listens on.
-func (s *rawServer) Addr() string { return s.ln.Addr().String() }
-
-// serve accepts connections until the listener closes.
-func (s *rawServer) serve(handle func(net.Conn)) {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.accepted.Add(1)
-		s.mu.Lock()
-		s.conns[conn] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer conn.Close()
-			handle(conn)
-		}()
-	}
-}
-
-// close stops accepting, closes every connection and waits for handlers.
-func (s *rawServer) close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+// startRawServer starts a test server on 127.0.0.1:0 whose connections
+// are served by handle. Its canned-response handlers do not allocate per
+// request, so allocation counts measure the client alone.
+func startRawServer(t testing.TB, handle func(net.Conn)) *scenariotest.Server {
+	return scenariotest.Start(t, handle)
 }
 
 // readRequestHead reads one request head, up to its empty line.
