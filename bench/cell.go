@@ -103,9 +103,6 @@ func (e *Executor) launch(ctx context.Context, name, mode, cpus, listen, backend
 	if err != nil {
 		return nil, err
 	}
-	if st := target.Check(e.Root); !st.Runnable {
-		return nil, fmt.Errorf("target %s cannot run: %s", name, st.Fix)
-	}
 	return servers.Launch(ctx, servers.LaunchSpec{
 		Target: target, Mode: mode, Root: e.Root, CPUs: cpus,
 		Listen: listen, Backend: backend, Probe: probe, ReadyTimeout: e.ReadyTimeout,

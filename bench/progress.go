@@ -4,6 +4,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/latbench/latbench/results"
 )
 
 // Progress is a snapshot of a run in progress, for a progress line.
@@ -24,7 +25,7 @@ type Progress struct {
 func (r *run) reportProgress(done <-chan struct{}) {
 	tick := time.NewTicker(r.opts.ProgressEvery)
 	defer tick.Stop()
-	interval := NewHistogram()
+	interval := results.NewHistogram()
 	var lastDone int64
 	lastAt := r.clock.now()
 	for {

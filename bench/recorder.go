@@ -19,11 +19,6 @@ const (
 	histHighestNs = results.HistogramHighestNs
 )
 
-// NewHistogram returns an empty histogram with latbench's bounds.
-func NewHistogram() *hdrhistogram.Histogram {
-	return results.NewHistogram()
-}
-
 // Recorder collects one worker's measurements. Each worker owns one
 // Recorder and is its only writer, so the histograms need no lock; only the
 // interval histogram, which the progress reporter drains once a second, is
@@ -48,10 +43,10 @@ type Recorder struct {
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
 	return &Recorder{
-		latency:  NewHistogram(),
-		service:  NewHistogram(),
-		lag:      NewHistogram(),
-		interval: NewHistogram(),
+		latency:  results.NewHistogram(),
+		service:  results.NewHistogram(),
+		lag:      results.NewHistogram(),
+		interval: results.NewHistogram(),
 	}
 }
 
@@ -151,7 +146,7 @@ func (t *Totals) ErrorsTotal() int64 {
 // Merge adds every recorder into one Totals. Call it only after the workers
 // have stopped. Values that fail to merge are counted in DroppedMerges.
 func Merge(recs []*Recorder) *Totals {
-	t := &Totals{Latency: NewHistogram(), Service: NewHistogram(), Lag: NewHistogram()}
+	t := &Totals{Latency: results.NewHistogram(), Service: results.NewHistogram(), Lag: results.NewHistogram()}
 	for _, r := range recs {
 		t.DroppedMerges += t.Latency.Merge(r.latency)
 		t.DroppedMerges += t.Service.Merge(r.service)

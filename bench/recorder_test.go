@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 )
 
@@ -114,7 +115,7 @@ func TestDrainInterval(t *testing.T) {
 	r := NewRecorder()
 	r.Record(0, 0, time.Millisecond, scenarios.ErrNone)
 	r.Record(0, 0, time.Millisecond, scenarios.ErrPayload)
-	h := NewHistogram()
+	h := results.NewHistogram()
 	r.DrainInterval(h)
 	if h.TotalCount() != 1 {
 		t.Errorf("first drain has %d values, want 1", h.TotalCount())

@@ -63,6 +63,15 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	}, nil
 }
 
+// executePlan resolves the execution flags, pins latbench and runs plan.
+func executePlan(c *cli.Context, plan *bench.Plan, stdout, stderr io.Writer) error {
+	x, err := newExecution(c, plan, stderr)
+	if err != nil {
+		return err
+	}
+	return x.execute(stdout, stderr)
+}
+
 // rootAndManifest finds the repository and loads the targets. With
 // --target-addr and no repository in sight, no manifest is needed.
 func rootAndManifest(c *cli.Context) (string, *servers.Manifest, error) {
@@ -89,12 +98,9 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 		}
 		return &usageError{err}
 	}
-	if err := os.MkdirAll(x.out, 0o755); err != nil {
-		return usagef("--out %s: %v", x.out, err)
-	}
 	dir, err := results.NewRunDir(x.out, x.plan.Name, time.Now())
 	if err != nil {
-		return err
+		return usagef("--out %s: %v", x.out, err)
 	}
 	run := x.newRun()
 	progress := newProgressLine(stderr)

@@ -32,11 +32,7 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			x, err := newExecution(c, plan, stderr)
-			if err != nil {
-				return err
-			}
-			return x.execute(stdout, stderr)
+			return executePlan(c, plan, stdout, stderr)
 		},
 	}
 }

@@ -31,11 +31,7 @@ func suiteCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			x, err := newExecution(c, plan, stderr)
-			if err != nil {
-				return err
-			}
-			return x.execute(stdout, stderr)
+			return executePlan(c, plan, stdout, stderr)
 		},
 	}
 }

@@ -1,6 +1,8 @@
 package connect
 
 import (
+	"github.com/latbench/latbench/scenarios/scenariotest"
+
 	"net"
 	nethttp "net/http"
 	"net/http/httptest"
@@ -143,18 +145,7 @@ func TestNewOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sc.Name() != "connect" {
-				t.Errorf("Name() = %q, want connect", sc.Name())
-			}
-			got := sc.Describe()
-			if len(got) != len(tt.want) {
-				t.Errorf("Describe() = %v, want %v", got, tt.want)
-			}
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("Describe()[%q] = %q, want %q", k, got[k], v)
-				}
-			}
+			scenariotest.CheckDescribe(t, sc, "connect", tt.want)
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package echo
 
 import (
+	"github.com/latbench/latbench/scenarios/scenariotest"
+
 	"net"
 	"strconv"
 	"testing"
@@ -55,13 +57,7 @@ func TestNewOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sc.Name() != "echo" {
-				t.Errorf("Name() = %q, want echo", sc.Name())
-			}
-			d := sc.Describe()
-			if len(d) != 1 || d["size"] != tt.wantSize {
-				t.Errorf("Describe() = %v, want size=%s", d, tt.wantSize)
-			}
+			scenariotest.CheckDescribe(t, sc, "echo", map[string]string{"size": tt.wantSize})
 		})
 	}
 }
@@ -200,22 +196,7 @@ func TestDoDoesNotAllocate(t *testing.T) {
 	for _, size := range []int{64, 1 << 20} {
 		t.Run(strconv.Itoa(size), func(t *testing.T) {
 			c := mustClient(t, Options{Size: size}, srv.Addr())
-			dl := time.Now().Add(time.Minute)
-			if err := c.Do(dl); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			allocs := testing.AllocsPerRun(100, func() {
-				if e := c.Do(dl); e != nil {
-					err = e
-				}
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if allocs != 0 {
-				t.Errorf("Do allocates %v times per request, want 0", allocs)
-			}
+			scenariotest.CheckZeroAllocs(t, c)
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"github.com/latbench/latbench/scenarios/scenariotest"
+
 	"net"
 	"strings"
 	"testing"
@@ -81,18 +83,7 @@ func TestNewOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sc.Name() != "http" {
-				t.Errorf("Name() = %q, want http", sc.Name())
-			}
-			got := sc.Describe()
-			if len(got) != len(tt.want) {
-				t.Errorf("Describe() = %v, want %v", got, tt.want)
-			}
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("Describe()[%q] = %q, want %q", k, got[k], v)
-				}
-			}
+			scenariotest.CheckDescribe(t, sc, "http", tt.want)
 		})
 	}
 }
@@ -256,22 +247,7 @@ func TestDoDoesNotAllocate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startRawServer(t, cannedHandler(tt.resp))
 			c := mustClient(t, tt.opts, srv.Addr())
-			dl := time.Now().Add(time.Minute)
-			if err := c.Do(dl); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			allocs := testing.AllocsPerRun(100, func() {
-				if e := c.Do(dl); e != nil {
-					err = e
-				}
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if allocs != 0 {
-				t.Errorf("Do allocates %v times per request, want 0", allocs)
-			}
+			scenariotest.CheckZeroAllocs(t, c)
 		})
 	}
 }

@@ -98,21 +98,7 @@ func (rr *responseReader) readHead(h *head) error {
 		return err
 	}
 	h.contentLength = -1
-	for n := 0; ; n++ {
-		line, err := rr.readLine()
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			return nil
-		}
-		if n == maxHeaders {
-			return errTooManyHeaders
-		}
-		if err := h.parseHeader(line); err != nil {
-			return err
-		}
-	}
+	return rr.readFields(h)
 }
 
 // readBody discards the body framed as h says and returns the response.
@@ -223,6 +209,13 @@ func (rr *responseReader) discardChunked() (int64, error) {
 
 // skipTrailers reads trailer lines up to the empty line that ends them.
 func (rr *responseReader) skipTrailers() error {
+	return rr.readFields(nil)
+}
+
+// readFields reads header (or trailer) lines up to the empty line that
+// ends them, at most maxHeaders of them, and parses each into h; a nil h
+// skips them.
+func (rr *responseReader) readFields(h *head) error {
 	for n := 0; ; n++ {
 		line, err := rr.readLine()
 		if err != nil {
@@ -233,6 +226,12 @@ func (rr *responseReader) skipTrailers() error {
 		}
 		if n == maxHeaders {
 			return errTooManyHeaders
+		}
+		if h == nil {
+			continue
+		}
+		if err := h.parseHeader(line); err != nil {
+			return err
 		}
 	}
 }
