@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/latbench/latbench/scenarios/http"
+
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/catalog"
@@ -81,13 +83,13 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 	t := &cellTargets{}
 	backendAddr := ""
 	if spec.Proxy {
-		b, err := e.launch(ctx, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, "", "", probe)
+		b, err := e.launch(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, "", "", probe)
 		if err != nil {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 		t.backend, backendAddr = b, b.Addr()
 	}
-	p, err := e.launch(ctx, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, probe)
+	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, probe)
 	if err != nil {
 		t.stop(e.StopGrace)
 		return nil, err
@@ -96,9 +98,9 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 	return t, nil
 }
 
-// launch starts one manifest target in mode on cpus, listening on listen
-// ("" for a free port), and waits until probe passes.
-func (e *Executor) launch(ctx context.Context, name, mode, cpus, listen, backend string, probe func(context.Context, string) error) (*servers.Process, error) {
+// launch starts one manifest target of the cell spec in mode on cpus,
+// listening on listen ("" for a free port), and waits until probe passes.
+func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, probe func(context.Context, string) error) (*servers.Process, error) {
 	target, err := e.Manifest.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -106,6 +108,7 @@ func (e *Executor) launch(ctx context.Context, name, mode, cpus, listen, backend
 	return servers.Launch(ctx, servers.LaunchSpec{
 		Target: target, Mode: mode, Root: e.Root, CPUs: cpus,
 		Listen: listen, Backend: backend, Probe: probe, ReadyTimeout: e.ReadyTimeout,
+		BodySizes: bodySizes(spec.Scenario),
 	})
 }
 
@@ -186,4 +189,16 @@ func watchExit(ctx context.Context, cancel context.CancelCauseFunc, t *cellTarge
 		close(done)
 		<-finished
 	}
+}
+
+// bodySizes returns the N of GET /bytes/N the cell's scenario asks for,
+// so a server whose files latbench writes (nginx) can serve it.
+func bodySizes(sc catalog.Spec) []int {
+	if catalog.ServerMode(sc) != servers.ModeHTTP || sc.Path != "" {
+		return nil
+	}
+	if sc.Size == 0 {
+		return []int{http.DefaultSize}
+	}
+	return []int{sc.Size}
 }

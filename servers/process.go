@@ -63,6 +63,9 @@ type LaunchSpec struct {
 	// nil means none.
 	Probe func(ctx context.Context, addr string) error
 	Env   []string // extra environment variables, "NAME=value"
+	// BodySizes are the N of GET /bytes/N the run will ask for; a target
+	// whose config latbench writes (nginx) gets a file for each.
+	BodySizes []int
 }
 
 // Process is a target latbench launched, or a handle to an external one
@@ -74,6 +77,9 @@ type Process struct {
 	argv   []string
 	cmd    *exec.Cmd // nil for an external target
 	output *lineRing
+	// workdir holds the config latbench wrote for the target, if any; it
+	// is removed once the target has stopped.
+	workdir string
 
 	// exited is closed by wait after it has set state; state is read only
 	// after exited is closed, so it needs no lock.
@@ -194,9 +200,34 @@ func attach(spec LaunchSpec) *Process {
 // start runs the target's command in its own process group and starts
 // the goroutine that reaps it.
 func start(spec LaunchSpec) (*Process, error) {
-	argv, err := PinnedCommand(spec.CPUs, spec.Target.Expand(Vars{
-		Root: spec.Root, Mode: spec.Mode, Listen: spec.Listen, Backend: spec.Backend, Threads: spec.Threads,
-	}))
+	vars := Vars{Root: spec.Root, Mode: spec.Mode, Listen: spec.Listen, Backend: spec.Backend, Threads: spec.Threads}
+	if spec.Target.Config != "" {
+		var err error
+		vars.Config, vars.Workdir, err = writeConfig(spec.Target.Config, spec.configSpec())
+		if err != nil {
+			return nil, fmt.Errorf("launch %s: %w", spec.Target.Name, err)
+		}
+	}
+	p, err := startCommand(spec, vars)
+	if err != nil && vars.Workdir != "" {
+		os.RemoveAll(vars.Workdir)
+	}
+	return p, err
+}
+
+// configSpec returns what the target's written config needs: one worker
+// per CPU of its cpuset unless Threads says otherwise.
+func (spec LaunchSpec) configSpec() configSpec {
+	workers := spec.Threads
+	if cpus, err := ParseCPUSet(spec.CPUs); workers == 0 && err == nil {
+		workers = len(cpus)
+	}
+	return configSpec{Listen: spec.Listen, Backend: spec.Backend, Workers: workers, Sizes: spec.BodySizes}
+}
+
+// startCommand starts the target's command with vars substituted.
+func startCommand(spec LaunchSpec, vars Vars) (*Process, error) {
+	argv, err := PinnedCommand(spec.CPUs, spec.Target.Expand(vars))
 	if err != nil {
 		return nil, fmt.Errorf("launch %s: %w", spec.Target.Name, err)
 	}
@@ -219,7 +250,7 @@ func start(spec LaunchSpec) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start target %s (%s): %w", spec.Target.Name, strings.Join(argv, " "), err)
 	}
-	p := &Process{name: spec.Target.Name, addr: spec.Listen, argv: argv, cmd: cmd, output: out, exited: make(chan struct{})}
+	p := &Process{name: spec.Target.Name, addr: spec.Listen, argv: argv, cmd: cmd, output: out, exited: make(chan struct{}), workdir: vars.Workdir}
 	go p.wait()
 	return p, nil
 }
@@ -333,6 +364,21 @@ func (p *Process) Stderr() []string {
 // Exited returns a channel that is closed when the target's main process
 // has exited, whether by itself or through Stop.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// ExitCode returns the exit code of the target's main process once it has
+// exited, -1 when a signal killed it, and -2 while it still runs (or for
+// an external target).
+func (p *Process) ExitCode() int {
+	select {
+	case <-p.exited:
+	default:
+		return -2
+	}
+	if p.state == nil {
+		return -1
+	}
+	return p.state.ExitCode()
+}
 
 // ExitError describes an unexpected exit: nil while the target runs, or
 // when it exited because of Stop. An exit before Stop was called stays

@@ -3,6 +3,7 @@ package servers
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 )
@@ -21,7 +22,12 @@ func (p *Process) Stop(grace time.Duration) error {
 	if p.cmd == nil {
 		return nil
 	}
-	p.stopOnce.Do(func() { p.stopErr = p.stop(grace) })
+	p.stopOnce.Do(func() {
+		p.stopErr = p.stop(grace)
+		if p.workdir != "" {
+			os.RemoveAll(p.workdir)
+		}
+	})
 	return p.stopErr
 }
 

@@ -51,6 +51,11 @@ type Target struct {
 	Probe string `yaml:"probe"`
 	// Address is the host:port of a server latbench does not launch.
 	Address string `yaml:"address"`
+	// Config names a server whose configuration latbench writes before
+	// each launch (ConfigNginx, ConfigHAProxy): the listen and backend
+	// addresses and the worker count go into that file, whose path is
+	// {config}, instead of onto the command line.
+	Config string `yaml:"config"`
 
 	Source string `yaml:"-"` // file the target was read from
 	Line   int    `yaml:"-"` // line of the target's entry in Source
@@ -74,10 +79,12 @@ type Vars struct {
 	Listen  string // {listen}: host:port the server listens on
 	Backend string // {backend}: host:port a proxy relays to; may be empty
 	Threads int    // {threads}: 0 means unset (empty)
+	Config  string // {config}: path of the config file latbench wrote
+	Workdir string // {workdir}: folder of that file, for the server's own files
 }
 
 // placeholderNames lists the placeholders in a fixed order.
-var placeholderNames = []string{"{root}", "{mode}", "{listen}", "{backend}", "{threads}"}
+var placeholderNames = []string{"{root}", "{mode}", "{listen}", "{backend}", "{threads}", "{config}", "{workdir}"}
 
 // replacer substitutes every placeholder in one pass. It is built in a
 // fixed order: ranging over the placeholders map would build it
@@ -103,6 +110,8 @@ func (v Vars) placeholders() map[string]string {
 		"{listen}":  v.Listen,
 		"{backend}": v.Backend,
 		"{threads}": threads,
+		"{config}":  v.Config,
+		"{workdir}": v.Workdir,
 	}
 }
 
@@ -234,6 +243,9 @@ func (t *Target) commandProblems(who string) []problem {
 				add("command", ": unknown placeholder %s in command; valid: %s", ph, strings.Join(placeholderNames, " "))
 			}
 		}
+	}
+	if t.Config != "" {
+		return append(ps, t.configProblems(who)...)
 	}
 	if !slices.ContainsFunc(t.Command, func(a string) bool { return strings.Contains(a, "{listen}") }) {
 		add("command", " has no {listen} placeholder in its command; latbench picks the port, so pass it, e.g. \"--listen\", \"{listen}\"")

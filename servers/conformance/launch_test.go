@@ -1,0 +1,158 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latbench/latbench/servers"
+	"go.uber.org/goleak"
+)
+
+// TestMain checks that no test leaks a goroutine.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// Generous bounds for a noisy 2-core machine running with -race.
+const (
+	// ioTimeout bounds every read or write of a test.
+	ioTimeout = 20 * time.Second
+	// readyTimeout bounds a server's start (a JVM start included).
+	readyTimeout = 60 * time.Second
+	// sigtermBound is how long a server may take to exit after SIGTERM,
+	// as the contract says.
+	sigtermBound = 2 * time.Second
+	// closeBound is how long a proxy may take to close one side after
+	// the other closed.
+	closeBound = 2 * time.Second
+)
+
+// referenceServers returns the manifest names of the servers that must
+// follow the contract.
+func referenceServers() []string {
+	return []string{"go", "rust", "java", "python"}
+}
+
+// suite is what the tests of one server need.
+type suite struct {
+	root   string
+	target *servers.Target
+}
+
+// newSuite finds the repository, looks name up in its manifest and makes
+// sure the server is built; it skips (or, under CI=true, fails) when the
+// server cannot be built here.
+func newSuite(t *testing.T, name string) *suite {
+	t.Helper()
+	root := repoRoot(t)
+	m, err := servers.LoadManifest(servers.DefaultManifestPath(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := m.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureBuilt(t, root, target)
+	return &suite{root: root, target: target}
+}
+
+// repoRoot returns the repository root: two levels above this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// ensureBuilt builds target with its manifest command when its binary is
+// missing and its toolchains are there.
+func ensureBuilt(t *testing.T, root string, target *servers.Target) {
+	t.Helper()
+	st := target.Check(root)
+	if st.Runnable {
+		return
+	}
+	if st.Built || hasMissingToolchain(st) {
+		skipOrFail(t, fmt.Sprintf("server %s cannot run here: missing %s; %s",
+			target.Name, strings.Join(st.Missing, ", "), st.Fix))
+	}
+	t.Logf("building %s: %s", target.Name, target.Build)
+	cmd := exec.Command("sh", "-c", target.Build)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s with `%s` failed: %v\n%s", target.Name, target.Build, err, out)
+	}
+	if st := target.Check(root); !st.Runnable {
+		t.Fatalf("server %s still cannot run after its build: missing %s", target.Name, strings.Join(st.Missing, ", "))
+	}
+}
+
+// hasMissingToolchain reports whether st lacks a toolchain.
+func hasMissingToolchain(st servers.Status) bool {
+	for _, m := range st.Missing {
+		if strings.HasPrefix(m, "toolchain ") {
+			return true
+		}
+	}
+	return false
+}
+
+// skipOrFail skips the test with why, or fails it when CI=true.
+func skipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI=true: every reference server must be built and tested)", why)
+	}
+	t.Skip(why)
+}
+
+// start launches the server in mode on a free 127.0.0.1 port, with
+// backend for proxy mode, and stops it when the test ends. Stopping must
+// not need SIGKILL, and the server must not have died on its own (an exit
+// with status 0 is the SIGTERM test's own doing).
+func (s *suite) start(t *testing.T, mode, backend string) *servers.Process {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	p, err := servers.Launch(ctx, servers.LaunchSpec{
+		Target: s.target, Mode: mode, Root: s.root, Backend: backend, ReadyTimeout: readyTimeout,
+	})
+	if err != nil {
+		t.Fatalf("launch %s %s: %v", s.target.Name, mode, err)
+	}
+	t.Cleanup(func() {
+		if err := p.Stop(5 * time.Second); err != nil && !errors.Is(err, servers.ErrForceKilled) {
+			t.Errorf("stop %s: %v", s.target.Name, err)
+		} else if err != nil {
+			t.Errorf("stop %s needed SIGKILL: %v", s.target.Name, err)
+		}
+		if err := p.ExitError(); err != nil && p.ExitCode() != 0 {
+			t.Errorf("%s %s: %v", s.target.Name, mode, err)
+		}
+	})
+	return p
+}
+
+// TestConformance runs the contract tests against every reference
+// server, one subtest per server and per property.
+func TestConformance(t *testing.T) {
+	for _, name := range referenceServers() {
+		t.Run(name, func(t *testing.T) {
+			s := newSuite(t, name)
+			t.Run("echo", s.testEcho)
+			t.Run("http", s.testHTTP)
+			t.Run("proxy", s.testProxy)
+			t.Run("sigterm", s.testSigterm)
+		})
+	}
+}
