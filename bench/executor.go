@@ -137,9 +137,13 @@ func (e *Executor) newCell(spec CellSpec) results.Cell {
 		ID:       spec.ID,
 		Target:   spec.Target,
 		Scenario: scenario,
+		Backend:  spec.Backend,
+		Baseline: spec.Baseline,
 		Status:   results.StatusOK,
 		Load: results.LoadConfig{
 			Loop:        loop,
+			Name:        spec.Load.Name,
+			Step:        spec.Load.Step,
 			Connections: spec.Load.Connections,
 			TargetRPS:   spec.Load.Rate,
 			Arrival:     arrival,

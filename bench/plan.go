@@ -35,6 +35,9 @@ type CellSpec struct {
 	// target started in the scenario's server mode.
 	Proxy   bool
 	Backend string
+	// Baseline marks the cell that sends a proxy scenario's load to its
+	// backend directly, the reference for the proxies' overhead.
+	Baseline bool
 	// Load is how hard and how long.
 	Load LoadSpec
 }
@@ -52,6 +55,9 @@ type LoadSpec struct {
 	Timeout     time.Duration
 	Arrival     string
 	Timer       string
+	// Step is the 1-based index of this load in a series of rate steps of
+	// Steps loads; both are 0 for a single load.
+	Step, Steps int
 }
 
 // ServerMode returns the mode the target runs in for this cell.
@@ -70,30 +76,93 @@ func NewPlan(name string, cells []CellSpec) *Plan {
 	return p
 }
 
-// PlanSuite expands a suite into its cells: targets × scenarios × loads,
-// targets varying fastest so that neighbouring cells compare targets under
-// the same conditions.
-func PlanSuite(s *suite.Suite) *Plan {
+// PlanSuite expands a suite into its cells: targets × scenarios × loads
+// (a load with steps is one load per step), targets varying fastest so
+// that neighbouring cells compare targets under the same conditions. A
+// baseline scenario puts its backend's own cell before the proxies of
+// each load. A backend given as candidates is the first one runnable
+// says can run here, or else the first.
+func PlanSuite(s *suite.Suite, runnable func(target string) bool) *Plan {
 	p := &Plan{Name: s.Name}
 	for _, sc := range s.Scenarios {
 		loads := sc.Loads
 		if len(loads) == 0 {
 			loads = s.Loads
 		}
+		backend := pickBackend(sc.Backend, runnable)
 		for _, l := range loads {
-			for _, t := range s.Targets {
-				p.Cells = append(p.Cells, CellSpec{
-					Target:   t,
-					Scenario: scenarioSpec(sc),
-					Proxy:    sc.Proxy,
-					Backend:  sc.Backend,
-					Load:     loadSpec(l, s.Defaults),
-				})
+			for _, load := range loadSpecs(l, s.Defaults) {
+				cell := CellSpec{Scenario: scenarioSpec(sc), Proxy: sc.Proxy, Backend: backend, Load: load}
+				if sc.Baseline {
+					p.Cells = append(p.Cells, cell.baseline())
+				}
+				for _, t := range s.Targets {
+					cell.Target = t
+					p.Cells = append(p.Cells, cell)
+				}
 			}
 		}
 	}
 	p.assignIDs()
 	return p
+}
+
+// The loads of a quick pass (Plan.Quick).
+const (
+	QuickDuration = 2 * time.Second
+	QuickWarmup   = 500 * time.Millisecond
+)
+
+// Quick shortens the plan to a quick pass: every cell measures at most
+// QuickDuration after at most QuickWarmup of warm-up, and a series of rate
+// steps keeps only its first and last step.
+func (p *Plan) Quick() {
+	cells := p.Cells[:0]
+	for _, c := range p.Cells {
+		if c.Load.Steps > 1 && c.Load.Step != 1 && c.Load.Step != c.Load.Steps {
+			continue
+		}
+		c.Load.Duration = min(c.Load.Duration, QuickDuration)
+		c.Load.Warmup = min(c.Load.Warmup, QuickWarmup)
+		cells = append(cells, c)
+	}
+	p.Cells = cells
+}
+
+// baseline returns the cell that sends c's load to c's backend directly.
+func (c CellSpec) baseline() CellSpec {
+	c.Target, c.Proxy, c.Backend, c.Baseline = c.Backend, false, "", true
+	return c
+}
+
+// pickBackend returns the first candidate that can run, or the first
+// candidate when none can (Prepare then says why, or builds it).
+func pickBackend(candidates []string, runnable func(string) bool) string {
+	if len(candidates) == 0 {
+		return ""
+	}
+	for _, name := range candidates {
+		if runnable != nil && runnable(name) {
+			return name
+		}
+	}
+	return candidates[0]
+}
+
+// loadSpecs returns the load specs of one suite load: one, or one per
+// step.
+func loadSpecs(l, d suite.Load) []LoadSpec {
+	base := loadSpec(l, d)
+	if l.Steps == nil {
+		return []LoadSpec{base}
+	}
+	rates := l.Steps.Rates()
+	out := make([]LoadSpec, len(rates))
+	for i, r := range rates {
+		out[i] = base
+		out[i].Rate, out[i].Step, out[i].Steps = r, i+1, len(rates)
+	}
+	return out
 }
 
 // scenarioSpec converts a suite scenario to a catalog spec.
@@ -148,8 +217,14 @@ func (c CellSpec) baseID() string {
 	if c.Proxy {
 		parts = append(parts, "proxy")
 	}
+	if c.Baseline {
+		parts = append(parts, "baseline")
+	}
 	if c.Load.Name != "" {
 		parts = append(parts, c.Load.Name)
+	}
+	if c.Load.Steps > 0 {
+		parts = append(parts, fmt.Sprintf("s%02d", c.Load.Step))
 	}
 	rate := "max"
 	if c.Load.Rate > 0 {

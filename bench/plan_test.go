@@ -22,7 +22,7 @@ loads:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := PlanSuite(s)
+	p := PlanSuite(s, nil)
 	var ids []string
 	for _, c := range p.Cells {
 		ids = append(ids, c.ID)
@@ -62,6 +62,94 @@ func TestNewPlanUniqueIDs(t *testing.T) {
 	for i, c := range p.Cells {
 		if c.ID != want[i] {
 			t.Errorf("cell %d ID %q, want %q", i, c.ID, want[i])
+		}
+	}
+}
+
+// planIDs parses a suite and returns the IDs of its plan's cells, with
+// runnable deciding which backend candidates can run.
+func planIDs(t *testing.T, yaml string, runnable func(string) bool, quick bool) []string {
+	t.Helper()
+	s, err := suite.Parse("t.yaml", "t", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanSuite(s, runnable)
+	if quick {
+		p.Quick()
+	}
+	var ids []string
+	for _, c := range p.Cells {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func TestPlanSuiteProxyShapes(t *testing.T) {
+	const proxySuite = `targets: [p, q]
+defaults: {connections: 10}
+scenarios:
+  - {scenario: http, proxy: true, backend: [nginx, go], baseline: true}
+loads:
+  - {name: moderate, steps: {start: 1000, step: 1000, max: 3000, extra: 1}}
+  - {name: max, rate: max}
+`
+	onlyGo := func(name string) bool { return name == "go" }
+	tests := []struct {
+		name     string
+		runnable func(string) bool
+		quick    bool
+		want     []string
+	}{
+		{
+			name:     "first runnable backend, baseline before the proxies, one cell per step",
+			runnable: onlyGo,
+			want: []string{
+				"go-http-baseline-moderate-s01-1000rps-c10", "p-http-proxy-moderate-s01-1000rps-c10", "q-http-proxy-moderate-s01-1000rps-c10",
+				"go-http-baseline-moderate-s02-2000rps-c10", "p-http-proxy-moderate-s02-2000rps-c10", "q-http-proxy-moderate-s02-2000rps-c10",
+				"go-http-baseline-moderate-s03-3000rps-c10", "p-http-proxy-moderate-s03-3000rps-c10", "q-http-proxy-moderate-s03-3000rps-c10",
+				"go-http-baseline-moderate-s04-3000rps-c10", "p-http-proxy-moderate-s04-3000rps-c10", "q-http-proxy-moderate-s04-3000rps-c10",
+				"go-http-baseline-max-max-c10", "p-http-proxy-max-max-c10", "q-http-proxy-max-max-c10",
+			},
+		},
+		{
+			name:     "no candidate runnable: the first one",
+			runnable: func(string) bool { return false },
+			quick:    true,
+			want: []string{
+				"nginx-http-baseline-moderate-s01-1000rps-c10", "p-http-proxy-moderate-s01-1000rps-c10", "q-http-proxy-moderate-s01-1000rps-c10",
+				"nginx-http-baseline-moderate-s04-3000rps-c10", "p-http-proxy-moderate-s04-3000rps-c10", "q-http-proxy-moderate-s04-3000rps-c10",
+				"nginx-http-baseline-max-max-c10", "p-http-proxy-max-max-c10", "q-http-proxy-max-max-c10",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := planIDs(t, proxySuite, tt.runnable, tt.quick); !slices.Equal(got, tt.want) {
+				t.Errorf("cell IDs\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPlanQuickShortensLoads(t *testing.T) {
+	s, err := suite.Parse("t.yaml", "t", []byte("targets: [a]\nscenarios: [{scenario: echo}]\nloads: [{rate: 10, duration: 1m, warmup: 10s}, {rate: 10, duration: 1s, warmup: 100ms}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanSuite(s, nil)
+	p.Quick()
+	tests := []struct {
+		name           string
+		cell           int
+		duration, warm time.Duration
+	}{
+		{name: "long load capped", cell: 0, duration: QuickDuration, warm: QuickWarmup},
+		{name: "short load kept", cell: 1, duration: time.Second, warm: 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := p.Cells[tt.cell].Load; got.Duration != tt.duration || got.Warmup != tt.warm {
+			t.Errorf("%s: duration %v warm-up %v, want %v and %v", tt.name, got.Duration, got.Warmup, tt.duration, tt.warm)
 		}
 	}
 }

@@ -50,6 +50,8 @@ type fakeCell struct {
 	rssBytes                   int64
 	failure                    string
 	warnings                   []string
+	baseline                   bool
+	backend                    string
 }
 
 // build turns a fakeCell into a Cell with encoded histograms and the
@@ -58,6 +60,7 @@ func (f fakeCell) build(t testing.TB) Cell {
 	t.Helper()
 	c := Cell{
 		ID: f.id, Target: f.target, Scenario: f.scenario, Status: StatusOK,
+		Baseline: f.baseline, Backend: f.backend,
 		Load: LoadConfig{
 			Loop: f.loop, Connections: f.conns, TargetRPS: f.targetRPS,
 			Warmup: 5 * time.Second, Duration: 60 * time.Second, Timeout: 2 * time.Second,
@@ -103,7 +106,7 @@ func fakeRun(t testing.TB) *Run {
 	t.Helper()
 	cells := []fakeCell{
 		{
-			id: "baseline-http-25k-r1", target: "baseline", scenario: "http-10k", loop: "open",
+			id: "nginx-http-baseline-25k-r1", target: "nginx", scenario: "http-10k", loop: "open", baseline: true,
 			conns: 10, targetRPS: 25000, achievedRPS: 24998.7,
 			latency: &spread{fromNs: 150 * µs, toNs: 460 * µs, count: 9990, tailNs: []int64{700 * µs, 712 * µs, 718 * µs, 720 * µs, 731 * µs, 740 * µs, 800 * µs, 850 * µs, 900 * µs, 1020 * µs}},
 			service: &spread{fromNs: 140 * µs, toNs: 440 * µs, count: 10000},
@@ -111,7 +114,7 @@ func fakeRun(t testing.TB) *Run {
 			errors:  map[string]int64{}, serverCPU: 141.5, rssBytes: 12 << 20, clientCPU: 38.2,
 		},
 		{
-			id: "go-tcp-proxy-http-25k-r1", target: "go-tcp-proxy", scenario: "http-10k", loop: "open",
+			id: "go-tcp-proxy-http-25k-r1", target: "go-tcp-proxy", scenario: "http-10k-proxy", loop: "open", backend: "nginx",
 			conns: 10, targetRPS: 25000, achievedRPS: 24990.1,
 			latency:   &spread{fromNs: 200 * µs, toNs: 1510 * µs, count: 9990, tailNs: []int64{4910 * µs, 5000 * µs, 6000 * µs, 7000 * µs, 8000 * µs, 9000 * µs, 10000 * µs, 20000 * µs, 40000 * µs, 61000 * µs}},
 			service:   &spread{fromNs: 190 * µs, toNs: 1400 * µs, count: 10000},
@@ -129,7 +132,7 @@ func fakeRun(t testing.TB) *Run {
 			warnings: []string{"client CPU 97.5% near saturation: the client may be the bottleneck"},
 		},
 		{
-			id: "python-pproxy-http-25k-r1", target: "python-pproxy", scenario: "http-10k", loop: "open",
+			id: "python-pproxy-http-25k-r1", target: "python-pproxy", scenario: "http-10k-proxy", loop: "open", backend: "nginx",
 			conns: 10, targetRPS: 25000,
 			failure: "target not ready after 10s: dial tcp 127.0.0.1:9000: connect: connection refused",
 		},

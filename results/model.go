@@ -50,9 +50,14 @@ const (
 
 // Cell is one measured combination of target, scenario and load.
 type Cell struct {
-	ID       string     `json:"id"`
-	Target   string     `json:"target"`
-	Scenario string     `json:"scenario"`
+	ID       string `json:"id"`
+	Target   string `json:"target"`
+	Scenario string `json:"scenario"`
+	// Backend is the target a proxy cell relays to.
+	Backend string `json:"backend,omitempty"`
+	// Baseline marks a cell that sends a proxy scenario's load to the
+	// backend directly: the reference for the proxies' overhead.
+	Baseline bool       `json:"baseline,omitempty"`
 	Status   string     `json:"status"`
 	Failure  string     `json:"failure,omitempty"`
 	Load     LoadConfig `json:"load"`
@@ -66,7 +71,11 @@ type Cell struct {
 type LoadConfig struct {
 	// Loop is "open" (requests due on a schedule, latency from due time) or
 	// "closed" (back-to-back requests, latency is service time).
-	Loop        string `json:"loop"`
+	Loop string `json:"loop"`
+	// Name labels the load ("moderate", "max"); Step is its 1-based index
+	// in a series of rate steps, 0 for a single load.
+	Name        string `json:"name,omitempty"`
+	Step        int    `json:"step,omitempty"`
 	Connections int    `json:"connections"`
 	// TargetRPS is the offered rate; 0 means unlimited (closed loop).
 	TargetRPS   float64           `json:"target_rps"`

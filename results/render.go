@@ -74,6 +74,15 @@ func renderText(run *Run, markdown bool) ([]byte, error) {
 		b.WriteString(grid)
 		b.WriteString("\n")
 	}
+	if hasOverhead(run.Cells) {
+		grid, err := renderGrid(overheadCells(run.Cells), overheadColumns(run.Cells), markdown)
+		if err != nil {
+			return nil, err
+		}
+		writeHeading(&b, "Overhead over the baseline (latency growth, µs)", markdown)
+		b.WriteString(grid)
+		b.WriteString("\n")
+	}
 	writeNotes(&b, run.Cells, markdown)
 	return b.Bytes(), nil
 }

@@ -116,10 +116,18 @@ func gridWidth(cells []Cell, cols []column, markdown bool) int {
 // identityColumns are the leading columns of both tables.
 func identityColumns() []column {
 	return []column{
-		{"target", false, func(c *Cell) string { return c.Target }},
+		{"target", false, targetLabel},
 		{"scenario", false, func(c *Cell) string { return c.Scenario }},
 		{"loop", false, func(c *Cell) string { return loopLabel(c.Load) }},
 	}
+}
+
+// targetLabel names the cell's target, marking a baseline.
+func targetLabel(c *Cell) string {
+	if c.Baseline {
+		return c.Target + " (baseline)"
+	}
+	return c.Target
 }
 
 // serverCPU formats the server's CPU use, or noValue when the server was

@@ -19,6 +19,7 @@ const (
 	flagBackendCPUs = "backend-cpus"
 	flagNoPin       = "no-pin"
 	flagNoBuild     = "no-build"
+	flagQuick       = "quick"
 	flagOut         = "out"
 	flagFormat      = "format"
 	flagRoot        = "root"

@@ -48,8 +48,13 @@ type Scenario struct {
 	Protocol string `yaml:"protocol"`
 	// Proxy runs each target in proxy mode in front of Backend.
 	Proxy bool `yaml:"proxy"`
-	// Backend is the target name of the proxy's backend.
-	Backend string `yaml:"backend"`
+	// Backend names the proxy's backend target: one name, or a list of
+	// candidates of which the first one that can run here is used.
+	Backend Names `yaml:"backend"`
+	// Baseline adds, before the proxies of each load, a cell that sends the
+	// same load to the backend directly; reports show every proxy's
+	// overhead over it.
+	Baseline bool `yaml:"baseline"`
 	// Loads replace the suite's loads for this scenario.
 	Loads []Load `yaml:"loads"`
 	// Line is where the scenario starts in the suite file.
@@ -62,6 +67,8 @@ type Load struct {
 	Name string `yaml:"name"`
 	// Rate is requests per second, or "max" for closed loop.
 	Rate Rate `yaml:"rate"`
+	// Steps replaces Rate with a series of fixed rates, one cell each.
+	Steps *Steps `yaml:"steps"`
 	// Connections is the connection pool size.
 	Connections int `yaml:"connections"`
 	// Warmup, Duration and Timeout are Go durations such as "2s".
@@ -95,6 +102,63 @@ func (s *Scenario) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	s.Line = n.Line
+	return nil
+}
+
+// Steps is a series of fixed rates: Start, Start+Step, ... up to Max, then
+// Extra more steps at Max (the reference study's "10 more steps at the
+// max").
+type Steps struct {
+	Start float64 `yaml:"start"`
+	Step  float64 `yaml:"step"`
+	Max   float64 `yaml:"max"`
+	Extra int     `yaml:"extra"`
+	Line  int     `yaml:"-"`
+}
+
+// maxSteps bounds the cells one steps entry may expand to.
+const maxSteps = 1000
+
+// UnmarshalYAML decodes steps strictly and remembers their line.
+func (st *Steps) UnmarshalYAML(n *yaml.Node) error {
+	type plain Steps
+	if err := decodeStrict(n, (*plain)(st)); err != nil {
+		return err
+	}
+	st.Line = n.Line
+	return nil
+}
+
+// Rates returns the rate of every step in order.
+func (st Steps) Rates() []float64 {
+	var rates []float64
+	for i := 0; i < maxSteps; i++ {
+		r := st.Start + float64(i)*st.Step
+		if r > st.Max*(1+1e-9) {
+			break
+		}
+		rates = append(rates, min(r, st.Max))
+	}
+	for range st.Extra {
+		rates = append(rates, st.Max)
+	}
+	return rates
+}
+
+// Names is a list of target names, written as one name or a YAML list.
+type Names []string
+
+// UnmarshalYAML accepts `name` or `[a, b]`.
+func (ns *Names) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*ns = Names{n.Value}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return fmt.Errorf("line %d: write a target name or a list of them, e.g. [nginx, go]", n.Line)
+	}
+	*ns = list
 	return nil
 }
 

@@ -3,6 +3,7 @@ package suite
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,13 @@ func TestParseErrors(t *testing.T) {
 		{name: "proxy without backend", yaml: head + "    proxy: true\nloads: [{rate: 1}]\n", want: []string{"line 3", "backend"}},
 		{name: "negative connections", yaml: head + "loads:\n  - rate: 1\n    connections: -2\n", want: []string{"line 5", "connections"}},
 		{name: "wrong type", yaml: "targets: go\n", want: []string{"line 1"}},
+		{name: "baseline without proxy", yaml: head + "    baseline: true\nloads: [{rate: 1}]\n", want: []string{"line 3", "proxy: true"}},
+		{name: "backend not a name", yaml: head + "    proxy: true\n    backend: {a: b}\nloads: [{rate: 1}]\n", want: []string{"line 5", "[nginx, go]"}},
+		{name: "rate and steps", yaml: head + "loads:\n  - rate: 1\n    steps: {start: 1, step: 1, max: 2}\n", want: []string{"line 5", "not both"}},
+		{name: "steps without step", yaml: head + "loads:\n  - steps: {start: 1, max: 2}\n", want: []string{"line 5", "positive"}},
+		{name: "steps max below start", yaml: head + "loads:\n  - steps: {start: 5, step: 1, max: 2}\n", want: []string{"line 5", "below start"}},
+		{name: "steps unknown key", yaml: head + "loads:\n  - steps: {start: 5, stepp: 1, max: 2}\n", want: []string{"line 5", `"step"`}},
+		{name: "too many steps", yaml: head + "loads:\n  - steps: {start: 1, step: 1, max: 5000}\n", want: []string{"line 5", "more than 1000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +82,27 @@ func TestParseErrors(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), "s.yaml: ") {
 				t.Errorf("error %q does not start with the file name", err)
+			}
+		})
+	}
+}
+
+func TestStepsRates(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps Steps
+		want  []float64
+	}{
+		{name: "inclusive max", steps: Steps{Start: 1000, Step: 1000, Max: 3000}, want: []float64{1000, 2000, 3000}},
+		{name: "max not on a step", steps: Steps{Start: 1000, Step: 1500, Max: 3000}, want: []float64{1000, 2500}},
+		{name: "extra steps at max", steps: Steps{Start: 10, Step: 5, Max: 15, Extra: 2}, want: []float64{10, 15, 15, 15}},
+		{name: "fractional steps do not drift", steps: Steps{Start: 0.1, Step: 0.1, Max: 0.3}, want: []float64{0.1, 0.2, 0.3}},
+		{name: "one step", steps: Steps{Start: 7, Step: 1, Max: 7}, want: []float64{7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.steps.Rates(); !slices.Equal(got, tt.want) {
+				t.Errorf("Rates() = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package suite
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -55,10 +56,14 @@ func (sc *Scenario) validate() error {
 		return fmt.Errorf("%s: protocol only applies to the connect scenario", at)
 	case sc.Protocol != "" && sc.Protocol != "echo" && sc.Protocol != "http":
 		return fmt.Errorf("%s: protocol %q: use echo or http", at, sc.Protocol)
-	case sc.Proxy && sc.Backend == "":
+	case sc.Proxy && len(sc.Backend) == 0:
 		return fmt.Errorf("%s: proxy: true needs a backend: target name, e.g. backend: go", at)
-	case !sc.Proxy && sc.Backend != "":
+	case !sc.Proxy && len(sc.Backend) > 0:
 		return fmt.Errorf("%s: backend is only used with proxy: true", at)
+	case sc.Baseline && !sc.Proxy:
+		return fmt.Errorf("%s: baseline: true compares proxies with their backend; it needs proxy: true and a backend", at)
+	case slices.Contains(sc.Backend, ""):
+		return fmt.Errorf("%s: backend has an empty target name", at)
 	}
 	for _, l := range sc.Loads {
 		if err := l.validate(fmt.Sprintf("line %d", l.Line)); err != nil {
@@ -79,6 +84,26 @@ func (l *Load) validate(at string) error {
 		return fmt.Errorf("%s: arrival %q: use uniform or poisson", at, l.Arrival)
 	case l.Timer != "" && l.Timer != "hybrid" && l.Timer != "spin" && l.Timer != "sleep":
 		return fmt.Errorf("%s: timer %q: use hybrid, spin or sleep", at, l.Timer)
+	case l.Steps != nil && l.Rate.Set:
+		return fmt.Errorf("%s: a load has either rate or steps, not both", at)
+	case l.Steps != nil:
+		return l.Steps.validate()
+	}
+	return nil
+}
+
+// validate checks a steps entry.
+func (st *Steps) validate() error {
+	at := fmt.Sprintf("line %d", st.Line)
+	switch {
+	case st.Start <= 0 || st.Step <= 0 || st.Max <= 0:
+		return fmt.Errorf("%s: steps need start, step and max, all positive rates in requests per second, e.g. {start: 1000, step: 1000, max: 5000}", at)
+	case st.Max < st.Start:
+		return fmt.Errorf("%s: steps max %g is below start %g", at, st.Max, st.Start)
+	case st.Extra < 0:
+		return fmt.Errorf("%s: steps extra must be 0 or more", at)
+	case (st.Max-st.Start)/st.Step+float64(st.Extra) >= maxSteps:
+		return fmt.Errorf("%s: steps expand to more than %d cells; raise step or lower max", at, maxSteps)
 	}
 	return nil
 }
