@@ -291,8 +291,8 @@ func TestWriteCellHgrms(t *testing.T) {
 	}
 	// The failed cell has no histograms, so it writes no files.
 	assertOnlyFiles(t, dir,
-		"baseline-http-25k-r1.latency.hgrm", "baseline-http-25k-r1.service.hgrm",
 		"go-tcp-proxy-http-25k-r1.latency.hgrm", "go-tcp-proxy-http-25k-r1.service.hgrm",
+		"nginx-http-baseline-25k-r1.latency.hgrm", "nginx-http-baseline-25k-r1.service.hgrm",
 		"rust-http-tunnel-http-max-r1.latency.hgrm", "rust-http-tunnel-http-max-r1.service.hgrm",
 	)
 	bad := Cell{ID: "bad", Histograms: Histograms{Latency: "garbage"}}

@@ -15,7 +15,7 @@ import (
 const (
 	maxTableWidth  = 160
 	columnOverhead = 3
-	minStatusWidth = 16
+	minStatusWidth = 12
 )
 
 // column is one table column: its header and how a cell fills it.
