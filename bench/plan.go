@@ -90,13 +90,17 @@ func PlanSuite(s *suite.Suite, runnable func(target string) bool) *Plan {
 			loads = s.Loads
 		}
 		backend := pickBackend(sc.Backend, runnable)
+		targets := sc.Targets
+		if len(targets) == 0 {
+			targets = s.Targets
+		}
 		for _, l := range loads {
 			for _, load := range loadSpecs(l, s.Defaults) {
 				cell := CellSpec{Scenario: scenarioSpec(sc), Proxy: sc.Proxy, Backend: backend, Load: load}
 				if sc.Baseline {
 					p.Cells = append(p.Cells, cell.baseline())
 				}
-				for _, t := range s.Targets {
+				for _, t := range targets {
 					cell.Target = t
 					p.Cells = append(p.Cells, cell)
 				}

@@ -90,6 +90,7 @@ func TestPlanSuiteProxyShapes(t *testing.T) {
 defaults: {connections: 10}
 scenarios:
   - {scenario: http, proxy: true, backend: [nginx, go], baseline: true}
+  - {scenario: echo, targets: [r]}
 loads:
   - {name: moderate, steps: {start: 1000, step: 1000, max: 3000, extra: 1}}
   - {name: max, rate: max}
@@ -102,7 +103,7 @@ loads:
 		want     []string
 	}{
 		{
-			name:     "first runnable backend, baseline before the proxies, one cell per step",
+			name:     "first runnable backend, baseline before the proxies, one cell per step, scenario targets",
 			runnable: onlyGo,
 			want: []string{
 				"go-http-baseline-moderate-s01-1000rps-c10", "p-http-proxy-moderate-s01-1000rps-c10", "q-http-proxy-moderate-s01-1000rps-c10",
@@ -110,6 +111,8 @@ loads:
 				"go-http-baseline-moderate-s03-3000rps-c10", "p-http-proxy-moderate-s03-3000rps-c10", "q-http-proxy-moderate-s03-3000rps-c10",
 				"go-http-baseline-moderate-s04-3000rps-c10", "p-http-proxy-moderate-s04-3000rps-c10", "q-http-proxy-moderate-s04-3000rps-c10",
 				"go-http-baseline-max-max-c10", "p-http-proxy-max-max-c10", "q-http-proxy-max-max-c10",
+				"r-echo-moderate-s01-1000rps-c10", "r-echo-moderate-s02-2000rps-c10", "r-echo-moderate-s03-3000rps-c10",
+				"r-echo-moderate-s04-3000rps-c10", "r-echo-max-max-c10",
 			},
 		},
 		{
@@ -120,6 +123,7 @@ loads:
 				"nginx-http-baseline-moderate-s01-1000rps-c10", "p-http-proxy-moderate-s01-1000rps-c10", "q-http-proxy-moderate-s01-1000rps-c10",
 				"nginx-http-baseline-moderate-s04-3000rps-c10", "p-http-proxy-moderate-s04-3000rps-c10", "q-http-proxy-moderate-s04-3000rps-c10",
 				"nginx-http-baseline-max-max-c10", "p-http-proxy-max-max-c10", "q-http-proxy-max-max-c10",
+				"r-echo-moderate-s01-1000rps-c10", "r-echo-moderate-s04-3000rps-c10", "r-echo-max-max-c10",
 			},
 		},
 	}

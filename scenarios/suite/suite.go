@@ -55,6 +55,8 @@ type Scenario struct {
 	// same load to the backend directly; reports show every proxy's
 	// overhead over it.
 	Baseline bool `yaml:"baseline"`
+	// Targets replace the suite's targets for this scenario.
+	Targets []string `yaml:"targets"`
 	// Loads replace the suite's loads for this scenario.
 	Loads []Load `yaml:"loads"`
 	// Line is where the scenario starts in the suite file.

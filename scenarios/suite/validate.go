@@ -16,7 +16,7 @@ var scenarioNames = []string{"echo", "http", "connect"}
 
 // validate checks what YAML types cannot: required fields, ranges and names.
 func (s *Suite) validate() error {
-	if len(s.Targets) == 0 {
+	if len(s.Targets) == 0 && !everyScenarioHasTargets(s.Scenarios) {
 		return fmt.Errorf("no targets: add a list such as `targets: [go]`")
 	}
 	if len(s.Scenarios) == 0 {
@@ -39,6 +39,17 @@ func (s *Suite) validate() error {
 		}
 	}
 	return nil
+}
+
+// everyScenarioHasTargets reports whether each scenario names its own
+// targets, so the suite needs none.
+func everyScenarioHasTargets(scs []Scenario) bool {
+	for _, sc := range scs {
+		if len(sc.Targets) == 0 {
+			return false
+		}
+	}
+	return len(scs) > 0
 }
 
 // validate checks one scenario entry.
