@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 RACE        := $(shell scripts/race-flag.sh)
 FUZZTIME    ?= 10s
 
-.PHONY: all build servers bench test bench-go fuzz lint toolchain clean
+.PHONY: all build servers server-go bench test bench-go fuzz lint toolchain clean
 
 all: build servers
 
@@ -20,14 +20,22 @@ toolchain:
 build: toolchain
 	$(GO) build -o $(BIN)/latbench ./cmd/latbench
 
+# Every reference server whose toolchain is here, plus nginx and HAProxy
+# from Debian's packages; it lists what it skipped and why.
 servers: toolchain
+	@scripts/build-servers.sh
+
+# The quick suite needs only the Go reference server.
+server-go: toolchain
 	$(GO) build -o $(BIN)/latbench-server-go ./servers/go
 
-bench: build servers
+bench: build server-go
 	$(BIN)/latbench suite $(SUITE)
 
-test: toolchain
-	$(GO) test $(RACE) -count=1 ./...
+# The conformance suite (servers/conformance) runs against every server
+# built here; with CI=true a server that cannot be built fails the tests.
+test: toolchain servers
+	$(GO) test $(RACE) -count=1 -timeout 20m ./...
 
 # Allocation and throughput benchmarks of the request hot paths.
 bench-go: toolchain

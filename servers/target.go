@@ -84,7 +84,10 @@ type Vars struct {
 }
 
 // placeholderNames lists the placeholders in a fixed order.
-var placeholderNames = []string{"{root}", "{mode}", "{listen}", "{backend}", "{threads}", "{config}", "{workdir}"}
+var placeholderNames = []string{
+	"{root}", "{mode}", "{listen}", "{listen_host}", "{listen_port}",
+	"{backend}", "{backend_host}", "{backend_port}", "{threads}", "{config}", "{workdir}",
+}
 
 // replacer substitutes every placeholder in one pass. It is built in a
 // fixed order: ranging over the placeholders map would build it
@@ -104,15 +107,31 @@ func (v Vars) placeholders() map[string]string {
 	if v.Threads > 0 {
 		threads = strconv.Itoa(v.Threads)
 	}
+	listenHost, listenPort := splitAddr(v.Listen)
+	backendHost, backendPort := splitAddr(v.Backend)
 	return map[string]string{
-		"{root}":    v.Root,
-		"{mode}":    v.Mode,
-		"{listen}":  v.Listen,
-		"{backend}": v.Backend,
-		"{threads}": threads,
-		"{config}":  v.Config,
-		"{workdir}": v.Workdir,
+		"{root}":         v.Root,
+		"{mode}":         v.Mode,
+		"{listen}":       v.Listen,
+		"{listen_host}":  listenHost,
+		"{listen_port}":  listenPort,
+		"{backend}":      v.Backend,
+		"{backend_host}": backendHost,
+		"{backend_port}": backendPort,
+		"{threads}":      threads,
+		"{config}":       v.Config,
+		"{workdir}":      v.Workdir,
 	}
+}
+
+// splitAddr splits host:port; an empty or malformed address gives empty
+// parts.
+func splitAddr(addr string) (host, port string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", ""
+	}
+	return host, port
 }
 
 // Expand returns the target's command with the placeholders replaced by v.
@@ -247,13 +266,21 @@ func (t *Target) commandProblems(who string) []problem {
 	if t.Config != "" {
 		return append(ps, t.configProblems(who)...)
 	}
-	if !slices.ContainsFunc(t.Command, func(a string) bool { return strings.Contains(a, "{listen}") }) {
-		add("command", " has no {listen} placeholder in its command; latbench picks the port, so pass it, e.g. \"--listen\", \"{listen}\"")
+	if !t.commandHas("{listen}", "{listen_port}") {
+		add("command", " has no {listen} (or {listen_port}) placeholder in its command; latbench picks the port, so pass it, e.g. \"--listen\", \"{listen}\"")
 	}
-	if t.Supports(ModeProxy) && !slices.ContainsFunc(t.Command, func(a string) bool { return strings.Contains(a, "{backend}") }) {
-		add("command", " serves mode proxy but its command has no {backend} placeholder; add e.g. \"--backend\", \"{backend}\"")
+	if t.Supports(ModeProxy) && !t.commandHas("{backend}", "{backend_port}") {
+		add("command", " serves mode proxy but its command has no {backend} (or {backend_port}) placeholder; add e.g. \"--backend\", \"{backend}\"")
 	}
 	return ps
+}
+
+// commandHas reports whether some command element contains one of the
+// placeholders.
+func (t *Target) commandHas(placeholders ...string) bool {
+	return slices.ContainsFunc(t.Command, func(arg string) bool {
+		return slices.ContainsFunc(placeholders, func(ph string) bool { return strings.Contains(arg, ph) })
+	})
 }
 
 // Status says whether a target can be launched and, if not, what to do.

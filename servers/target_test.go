@@ -43,6 +43,12 @@ func TestExpand(t *testing.T) {
 		{name: "unknown braces are kept", command: []string{"srv", "{port}", "--x={port}"}, vars: bare,
 			want: []string{"srv", "{port}", "--x={port}"}},
 		{name: "empty command", command: nil, vars: full, want: []string{}},
+		{name: "host and port parts", command: []string{"socat", "TCP-LISTEN:{listen_port},bind={listen_host},fork", "TCP:{backend_host}:{backend_port}"}, vars: full,
+			want: []string{"socat", "TCP-LISTEN:1,bind=127.0.0.1,fork", "TCP:127.0.0.1:2"}},
+		{name: "IPv6 host part", command: []string{"srv", "{listen_host}", "{listen_port}"}, vars: Vars{Listen: "[::1]:8080"},
+			want: []string{"srv", "::1", "8080"}},
+		{name: "config and workdir", command: []string{"nginx", "-p", "{workdir}", "-c", "{config}"}, vars: Vars{Config: "/t/n.conf", Workdir: "/t"},
+			want: []string{"nginx", "-p", "/t", "-c", "/t/n.conf"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
