@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 RACE        := $(shell scripts/race-flag.sh)
 FUZZTIME    ?= 10s
 
-.PHONY: all build servers server-go bench test bench-go fuzz lint toolchain clean
+.PHONY: all build servers server-go bench perf test bench-go fuzz lint toolchain clean
 
 all: build servers
 
@@ -40,6 +40,11 @@ test: toolchain servers
 # Allocation and throughput benchmarks of the request hot paths.
 bench-go: toolchain
 	$(GO) test -run '^$$' -bench . -benchmem ./scenarios/... ./bench/...
+
+# latbench against wrk and hey, its low-rate floor, memory and
+# coordinated omission, side by side on this machine (docs/perf.md).
+perf: toolchain
+	@scripts/perf.sh
 
 # A short run of every fuzz target.
 fuzz: toolchain
