@@ -27,7 +27,7 @@ func (r *run) closedLoop(ctx context.Context) *Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.closedWorker(r.clients[i], r.recs[i], &claimed)
+			r.closedWorker(r.clients[i], r.recorderFor(i), &claimed)
 		}()
 	}
 	wg.Wait()

@@ -24,7 +24,7 @@ func (r *run) openLoop(ctx context.Context) *Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.openWorker(r.clients[i], r.recs[i], work)
+			r.openWorker(r.clients[i], r.recorderFor(i), work)
 		}()
 	}
 	var unsent int64

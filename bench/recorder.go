@@ -19,11 +19,15 @@ const (
 	histHighestNs = results.HistogramHighestNs
 )
 
-// Recorder collects one worker's measurements. Each worker owns one
-// Recorder and is its only writer, so the histograms need no lock; only the
-// interval histogram, which the progress reporter drains once a second, is
-// guarded by mu.
+// Recorder collects the measurements of one or more workers: each worker
+// has its own while there are few connections, and a few workers share one
+// when there are many (see maxRecorders). mu guards the histograms and
+// error counts: taken once per request, it is uncontended unless workers
+// share the recorder, and the progress reporter takes it once a second to
+// drain the interval histogram.
 type Recorder struct {
+	mu sync.Mutex // guards every field below but done and failed
+
 	latency *hdrhistogram.Histogram // from due time to response, ns
 	service *hdrhistogram.Histogram // from actual send to response, ns
 	lag     *hdrhistogram.Histogram // actual send minus due time, ns
@@ -36,7 +40,6 @@ type Recorder struct {
 	done   atomic.Int64
 	failed atomic.Int64
 
-	mu       sync.Mutex              // guards interval
 	interval *hdrhistogram.Histogram // latency since the last Drain
 }
 
@@ -54,6 +57,8 @@ func NewRecorder() *Recorder {
 // was actually sent and done when its response was complete, all on the
 // runner's clock. A failed request only counts its error class.
 func (r *Recorder) Record(due, sent, done time.Duration, class scenarios.ErrorClass) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.countError(class) {
 		return
 	}
@@ -64,13 +69,16 @@ func (r *Recorder) Record(due, sent, done time.Duration, class scenarios.ErrorCl
 // RecordClosed files one closed-loop request, which has no due time: its
 // latency is its service time and no scheduling lag is recorded.
 func (r *Recorder) RecordClosed(sent, done time.Duration, class scenarios.ErrorClass) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.countError(class) {
 		return
 	}
 	r.recordLatency(int64(done-sent), int64(done-sent))
 }
 
-// countError counts one request and reports whether it failed.
+// countError counts one request and reports whether it failed. The caller
+// holds mu.
 func (r *Recorder) countError(class scenarios.ErrorClass) bool {
 	r.done.Add(1)
 	if class == scenarios.ErrNone {
@@ -81,13 +89,12 @@ func (r *Recorder) countError(class scenarios.ErrorClass) bool {
 	return true
 }
 
-// recordLatency records one successful request's latency and service time.
+// recordLatency records one successful request's latency and service
+// time. The caller holds mu.
 func (r *Recorder) recordLatency(latencyNs, serviceNs int64) {
 	r.record(r.latency, latencyNs)
 	r.record(r.service, serviceNs)
-	r.mu.Lock()
 	_ = r.interval.RecordValue(clampNs(latencyNs))
-	r.mu.Unlock()
 }
 
 // record adds v to h, counting it when it is out of range. Values below

@@ -145,9 +145,11 @@ type run struct {
 	clock   clock
 	end     time.Duration // end of the measured window; 0 = no time bound
 	clients []scenarios.Client
-	recs    []*Recorder
-	stop    atomic.Bool // set when the run must wind down; read by workers
-	cpu     cpuWindow
+	// recs holds min(Connections, maxRecorders) recorders; worker i
+	// records into recs[i%len(recs)] (see recorderFor).
+	recs []*Recorder
+	stop atomic.Bool // set when the run must wind down; read by workers
+	cpu  cpuWindow
 }
 
 func newRun(opts Options) *run {
@@ -157,9 +159,22 @@ func newRun(opts Options) *run {
 	}
 	for range opts.Connections {
 		r.clients = append(r.clients, opts.Scenario.NewClient(opts.Addr))
+	}
+	for range min(opts.Connections, maxRecorders) {
 		r.recs = append(r.recs, NewRecorder())
 	}
 	return r
+}
+
+// maxRecorders bounds the recorders of a run. A recorder holds four
+// histograms of ~260 KiB each: one per connection would cost a gigabyte at
+// 1,000 connections. Beyond this many connections, workers share
+// recorders; a recorder's lock is uncontended while connections are few.
+const maxRecorders = 16
+
+// recorderFor returns the recorder of worker i.
+func (r *run) recorderFor(i int) *Recorder {
+	return r.recs[i%len(r.recs)]
 }
 
 // deadline returns the absolute deadline of a request sent at sent.

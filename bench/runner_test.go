@@ -25,6 +25,13 @@ func TestRunCountsExactly(t *testing.T) {
 			timer: "",
 		},
 		{
+			name:  "more connections than recorders: shared recorders count exactly",
+			opts:  Options{Connections: 3 * maxRecorders, MaxRequests: 5000},
+			want:  5000,
+			loop:  LoopClosed,
+			timer: "",
+		},
+		{
 			name:  "open loop bounded by request count",
 			opts:  Options{Connections: 2, Pacer: UniformPacer{PerSecond: 5000}, MaxRequests: 300},
 			want:  300,
