@@ -19,6 +19,35 @@ type Run struct {
 	Env       Environment `json:"environment"`
 	Config    RunConfig   `json:"config"`
 	Cells     []Cell      `json:"cells"`
+	// Searches are the max-throughput searches of the run (--find-max);
+	// their steps are cells too.
+	Searches []Search `json:"searches,omitempty"`
+}
+
+// Search is one max-throughput search: the highest offered rate at which
+// the target achieved at least 99% of it, met the SLO and stayed within
+// the error budget.
+type Search struct {
+	Target   string `json:"target"`
+	Scenario string `json:"scenario"`
+	// SLO is the latency objective as given, e.g. "p99=2ms".
+	SLO          string  `json:"slo"`
+	MaxErrorRate float64 `json:"max_error_rate"`
+	// KneeRPS is the highest passing offered rate; 0 when no rate passed.
+	KneeRPS float64      `json:"knee_rps"`
+	Steps   []SearchStep `json:"steps"`
+	// Stopped says why the search ended (converged within 5%, step budget).
+	Stopped string `json:"stopped"`
+}
+
+// SearchStep is one rate a search tried.
+type SearchStep struct {
+	CellID      string  `json:"cell_id"`
+	TargetRPS   float64 `json:"target_rps"`
+	AchievedRPS float64 `json:"achieved_rps"`
+	Pass        bool    `json:"pass"`
+	// Reason says why the step failed, "" when it passed.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Environment records the machine and software a run happened on.
@@ -62,9 +91,15 @@ type Cell struct {
 	Failure  string     `json:"failure,omitempty"`
 	Load     LoadConfig `json:"load"`
 	Stats    CellStats  `json:"stats"`
+	// Round is the 1-based round of a repeated cell (--rounds), 0 when the
+	// cell ran once.
+	Round int `json:"round,omitempty"`
 	// Histograms are base64 HdrHistogram V2 compressed encodings, in ns.
 	Histograms Histograms `json:"histograms"`
-	Warnings   []string   `json:"warnings,omitempty"`
+	// Intervals are the latencies of each second of the measured window,
+	// for latency-over-time charts and .hlog interval logs.
+	Intervals []Interval `json:"intervals,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
 }
 
 // LoadConfig is everything that decides whether two cells are comparable.
@@ -126,6 +161,16 @@ type Summary struct {
 	Mean     float64 `json:"mean"`
 	StdDev   float64 `json:"stddev"`
 	TrimMean float64 `json:"trimmed_mean_999"`
+}
+
+// Interval is the latency recorded during one stretch (a second) of a
+// cell's measured window.
+type Interval struct {
+	// StartNs and EndNs are offsets from the start of the measured window.
+	StartNs int64 `json:"start_ns"`
+	EndNs   int64 `json:"end_ns"`
+	// Latency is a base64 HdrHistogram V2 compressed encoding, in ns.
+	Latency string `json:"latency"`
 }
 
 // Histograms holds the encoded distributions of one cell.
