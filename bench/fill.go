@@ -31,6 +31,7 @@ func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usag
 	st.ServerPeakRSS = usage.PeakRSSBytes
 	st.ClientCPUPct = res.ClientCPUPercent()
 	cell.Histograms = encodeAll(res, &cell.Warnings)
+	cell.Intervals = res.Intervals
 	cell.Warnings = append(cell.Warnings, clientWarnings(spec, st)...)
 }
 

@@ -21,25 +21,55 @@ type Progress struct {
 	P50, P99 time.Duration
 }
 
-// reportProgress calls opts.Progress every ProgressEvery until done closes.
-func (r *run) reportProgress(done <-chan struct{}) {
+// collectIntervals drains every worker's latencies each ProgressEvery
+// (default 1 s) until done closes: each stretch of the measured window
+// becomes one encoded interval histogram (r.intervals), and opts.Progress,
+// when set, gets a snapshot. After done it drains the last, partial
+// stretch. Only this goroutine writes r.intervals; finish reads them after
+// it has returned.
+func (r *run) collectIntervals(done <-chan struct{}) {
 	tick := time.NewTicker(r.opts.ProgressEvery)
 	defer tick.Stop()
 	interval := results.NewHistogram()
 	var lastDone int64
 	lastAt := r.clock.now()
 	for {
+		var last bool
 		select {
 		case <-done:
-			return
+			last = true
 		case <-tick.C:
 		}
 		p := r.snapshot(interval)
 		now := r.clock.now()
+		r.keepInterval(interval, lastAt, now)
 		p.RatePerSec = float64(p.Done-lastDone) / (now - lastAt).Seconds()
 		lastDone, lastAt = p.Done, now
-		r.opts.Progress(p)
+		if last {
+			return
+		}
+		if r.opts.Progress != nil {
+			r.opts.Progress(p)
+		}
 	}
+}
+
+// keepInterval stores h, the latencies recorded from from to to, as one
+// interval of the measured window; empty stretches and warm-up are not
+// kept.
+func (r *run) keepInterval(h *hdrhistogram.Histogram, from, to time.Duration) {
+	if h.TotalCount() == 0 || to <= r.opts.Warmup {
+		return
+	}
+	enc, err := results.EncodeHistogram(h)
+	if err != nil {
+		return // not reachable for a valid histogram; the interval is lost, not the run
+	}
+	r.intervals = append(r.intervals, results.Interval{
+		StartNs: int64(max(from, r.opts.Warmup) - r.opts.Warmup),
+		EndNs:   int64(to - r.opts.Warmup),
+		Latency: enc,
+	})
 }
 
 // snapshot drains every worker's interval histogram into h, which it

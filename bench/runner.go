@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 )
 
@@ -69,6 +70,9 @@ type Result struct {
 	Timer string
 	// Interrupted is true when the context ended the run early.
 	Interrupted bool
+	// Intervals are the latencies of each ProgressEvery stretch (1 s by
+	// default) of the measured window.
+	Intervals []results.Interval
 }
 
 // Completed returns successes plus errors.
@@ -150,6 +154,9 @@ type run struct {
 	recs []*Recorder
 	stop atomic.Bool // set when the run must wind down; read by workers
 	cpu  cpuWindow
+	// intervals are written by collectIntervals only, and read by finish
+	// after the watch goroutines have stopped.
+	intervals []results.Interval
 }
 
 func newRun(opts Options) *run {
@@ -205,13 +212,11 @@ func (r *run) watch(ctx context.Context) (stop func()) {
 		case <-done:
 		}
 	}()
-	if r.opts.Progress != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.reportProgress(done)
-		}()
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.collectIntervals(done)
+	}()
 	return func() {
 		close(done)
 		wg.Wait()
@@ -225,7 +230,7 @@ func (r *run) finish(ctx context.Context, loop string) *Result {
 	for _, c := range r.clients {
 		_ = c.Close()
 	}
-	res := &Result{Loop: loop, Totals: Merge(r.recs), Interrupted: ctx.Err() != nil}
+	res := &Result{Loop: loop, Totals: Merge(r.recs), Interrupted: ctx.Err() != nil, Intervals: r.intervals}
 	res.Measured = finished - r.opts.Warmup
 	if r.end > 0 && !res.Interrupted {
 		res.Measured = max(res.Measured, r.end-r.opts.Warmup)

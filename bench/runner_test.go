@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 )
 
@@ -203,5 +204,35 @@ func TestOptionsAreValidated(t *testing.T) {
 				t.Error("want an error")
 			}
 		})
+	}
+}
+
+func TestRunKeepsIntervals(t *testing.T) {
+	s := &fakeScenario{}
+	res, err := Run(context.Background(), Options{
+		Scenario: s, Addr: "fake", Connections: 2, Pacer: UniformPacer{PerSecond: 2000},
+		Warmup: 200 * time.Millisecond, Duration: time.Second, ProgressEvery: 250 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Intervals); n < 3 || n > 6 {
+		t.Fatalf("%d intervals of 250 ms in a 1 s window, want about 4", n)
+	}
+	var total int64
+	var prevEnd int64
+	for i, iv := range res.Intervals {
+		h, err := results.DecodeHistogram(iv.Latency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += h.TotalCount()
+		if iv.StartNs < prevEnd || iv.EndNs <= iv.StartNs {
+			t.Errorf("interval %d [%d, %d] overlaps or is empty (previous ended at %d)", i, iv.StartNs, iv.EndNs, prevEnd)
+		}
+		prevEnd = iv.EndNs
+	}
+	if total != res.Requests() {
+		t.Errorf("intervals hold %d requests, the run %d: every measured request must be in one interval", total, res.Requests())
 	}
 }

@@ -144,7 +144,10 @@ func saveRun(dir string, run *results.Run, cell *results.Cell) error {
 		return err
 	}
 	if cell != nil {
-		return results.WriteCellHgrms(dir, cell)
+		if err := results.WriteCellHgrms(dir, cell); err != nil {
+			return err
+		}
+		return results.WriteCellHlog(dir, cell)
 	}
 	for name, format := range map[string]string{"report.txt": results.FormatTable, "report.md": results.FormatMarkdown} {
 		var b strings.Builder
