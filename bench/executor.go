@@ -66,34 +66,71 @@ type Executor struct {
 // run.Cells and saving after each one. A failed cell does not stop the
 // plan. When ctx is cancelled (SIGINT, SIGTERM), the current cell is cut
 // short and kept as failed, the rest are skipped, the run is saved with
-// Complete false and ErrInterrupted is returned.
+// Complete false and ErrInterrupted is returned. A search plan runs the
+// steps its search decides on instead, and adds the search to run.
 func (e *Executor) Execute(ctx context.Context, plan *Plan, run *results.Run) error {
-	total := len(plan.Cells)
-	for i, spec := range plan.Cells {
-		if ctx.Err() != nil {
-			break
-		}
-		e.logf("[%d/%d] %s: starting", i+1, total, spec.ID)
-		var progress func(Progress)
-		if e.Progress != nil {
-			progress = func(p Progress) { e.Progress(spec, i, total, p) }
-		}
-		cell := e.measureCell(ctx, spec, progress)
-		run.Cells = append(run.Cells, cell)
-		e.logf("[%d/%d] %s: %s", i+1, total, spec.ID, cellOutcome(&cell))
-		if err := e.save(run, &run.Cells[len(run.Cells)-1]); err != nil {
-			return err
-		}
+	var planned int
+	var err error
+	if plan.Search != nil {
+		planned, err = e.executeSearch(ctx, plan, run)
+	} else {
+		planned, err = e.executeCells(ctx, plan, run)
+	}
+	if err != nil {
+		return err
 	}
 	run.EndedAt = time.Now().UTC()
-	run.Complete = ctx.Err() == nil && len(run.Cells) == total
+	run.Complete = ctx.Err() == nil && len(run.Cells) == planned
 	if err := e.save(run, nil); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("%w: %d of %d cells measured", ErrInterrupted, len(run.Cells), total)
+		return fmt.Errorf("%w: %d of %d cells measured", ErrInterrupted, len(run.Cells), planned)
 	}
 	return nil
+}
+
+// executeCells measures the plan's cells and returns how many there were.
+func (e *Executor) executeCells(ctx context.Context, plan *Plan, run *results.Run) (planned int, err error) {
+	for i, spec := range plan.Cells {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := e.runCell(ctx, spec, i, len(plan.Cells), run); err != nil {
+			return len(plan.Cells), err
+		}
+	}
+	return len(plan.Cells), nil
+}
+
+// executeSearch runs the plan's max-throughput search, one measured cell
+// per step, and returns how many steps it took.
+func (e *Executor) executeSearch(ctx context.Context, plan *Plan, run *results.Run) (planned int, err error) {
+	spec := plan.Search.withDefaults()
+	var saveErr error
+	search := Search(ctx, spec, func(step CellSpec) results.Cell {
+		if err := e.runCell(ctx, step, planned, spec.MaxSteps, run); err != nil && saveErr == nil {
+			saveErr = err
+		}
+		planned++
+		return run.Cells[len(run.Cells)-1]
+	})
+	run.Searches = append(run.Searches, search)
+	e.logf("search %s %s: knee %.0f rps (%s)", search.Target, search.Scenario, search.KneeRPS, search.Stopped)
+	return planned, saveErr
+}
+
+// runCell measures one cell, appends it to run and saves the run.
+func (e *Executor) runCell(ctx context.Context, spec CellSpec, i, total int, run *results.Run) error {
+	e.logf("[%d/%d] %s: starting", i+1, total, spec.ID)
+	var progress func(Progress)
+	if e.Progress != nil {
+		progress = func(p Progress) { e.Progress(spec, i, total, p) }
+	}
+	cell := e.measureCell(ctx, spec, progress)
+	run.Cells = append(run.Cells, cell)
+	e.logf("[%d/%d] %s: %s", i+1, total, spec.ID, cellOutcome(&cell))
+	return e.save(run, &run.Cells[len(run.Cells)-1])
 }
 
 // save calls Save if set.
@@ -139,6 +176,7 @@ func (e *Executor) newCell(spec CellSpec) results.Cell {
 		Scenario: scenario,
 		Backend:  spec.Backend,
 		Baseline: spec.Baseline,
+		Round:    spec.Round,
 		Status:   results.StatusOK,
 		Load: results.LoadConfig{
 			Loop:        loop,

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -21,6 +22,10 @@ type Plan struct {
 	// Name names the plan: the suite's name, or "run".
 	Name  string
 	Cells []CellSpec
+	// Search, when set, makes the plan a max-throughput search: its one
+	// cell is the template of the steps, which the search decides as it
+	// goes.
+	Search *SearchSpec
 }
 
 // CellSpec is one planned measurement: a target, a scenario and a load.
@@ -38,6 +43,8 @@ type CellSpec struct {
 	// Baseline marks the cell that sends a proxy scenario's load to its
 	// backend directly, the reference for the proxies' overhead.
 	Baseline bool
+	// Round is the 1-based round of a repeated plan (Repeat), 0 otherwise.
+	Round int
 	// Load is how hard and how long.
 	Load LoadSpec
 }
@@ -131,6 +138,53 @@ func (p *Plan) Quick() {
 		cells = append(cells, c)
 	}
 	p.Cells = cells
+}
+
+// Repeat makes the plan run rounds times. Each round runs every cell
+// once; within each slot of cells that differ only in their target (a
+// scenario at one load), the targets run in a new shuffled order every
+// round, so that a drifting machine favours no target.
+func (p *Plan) Repeat(rounds int, rng *rand.Rand) {
+	if rounds <= 1 {
+		return
+	}
+	slots := p.slots()
+	var cells []CellSpec
+	for round := 1; round <= rounds; round++ {
+		for _, slot := range slots {
+			for _, i := range rng.Perm(len(slot)) {
+				c := slot[i]
+				c.Round = round
+				cells = append(cells, c)
+			}
+		}
+	}
+	p.Cells = cells
+	p.assignIDs()
+}
+
+// slots splits the cells into runs of neighbours that share scenario,
+// proxy backend and load.
+func (p *Plan) slots() [][]CellSpec {
+	var slots [][]CellSpec
+	for i, c := range p.Cells {
+		if i > 0 && sameSlot(p.Cells[i-1], c) {
+			slots[len(slots)-1] = append(slots[len(slots)-1], c)
+			continue
+		}
+		slots = append(slots, []CellSpec{c})
+	}
+	return slots
+}
+
+// sameSlot reports whether two cells differ at most in their target.
+func sameSlot(a, b CellSpec) bool {
+	a.ID, b.ID = "", ""
+	a.Target, b.Target = "", ""
+	a.Baseline, b.Baseline = false, false
+	a.Proxy, b.Proxy = false, false
+	a.Backend, b.Backend = "", ""
+	return a == b
 }
 
 // baseline returns the cell that sends c's load to c's backend directly.
@@ -235,6 +289,9 @@ func (c CellSpec) baseID() string {
 		rate = fmt.Sprintf("%grps", c.Load.Rate)
 	}
 	parts = append(parts, rate, fmt.Sprintf("c%d", c.Load.Connections))
+	if c.Round > 0 {
+		parts = append(parts, fmt.Sprintf("r%d", c.Round))
+	}
 	return sanitize(strings.Join(parts, "-"))
 }
 

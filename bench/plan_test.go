@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +158,43 @@ func TestPlanQuickShortensLoads(t *testing.T) {
 		if got := p.Cells[tt.cell].Load; got.Duration != tt.duration || got.Warmup != tt.warm {
 			t.Errorf("%s: duration %v warm-up %v, want %v and %v", tt.name, got.Duration, got.Warmup, tt.duration, tt.warm)
 		}
+	}
+}
+
+func TestPlanRepeat(t *testing.T) {
+	s, err := suite.Parse("t.yaml", "t", []byte("targets: [a, b, c]\nscenarios: [{scenario: echo}]\nloads: [{rate: 10}, {rate: 20}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanSuite(s, nil)
+	p.Repeat(4, rand.New(rand.NewPCG(1, 2)))
+	if len(p.Cells) != 4*6 {
+		t.Fatalf("%d cells, want 24", len(p.Cells))
+	}
+	orders := map[string]bool{}
+	seen := map[string]bool{}
+	for i := 0; i < len(p.Cells); i += 3 {
+		slot := p.Cells[i : i+3]
+		var order string
+		for _, c := range slot {
+			if c.Load.Rate != slot[0].Load.Rate || c.Round != slot[0].Round {
+				t.Fatalf("slot at %d mixes loads or rounds: %+v", i, slot)
+			}
+			order += c.Target
+			if seen[c.ID] {
+				t.Fatalf("duplicate ID %s", c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if !strings.Contains(slot[0].ID, fmt.Sprintf("-r%d", slot[0].Round)) {
+			t.Errorf("ID %s does not name its round", slot[0].ID)
+		}
+		orders[order] = true
+	}
+	if p.Cells[0].Round != 1 || p.Cells[23].Round != 4 {
+		t.Errorf("rounds run in order, got first %d last %d", p.Cells[0].Round, p.Cells[23].Round)
+	}
+	if len(orders) < 2 {
+		t.Errorf("the targets ran in the same order in all 8 slots: %v", orders)
 	}
 }

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -147,5 +148,45 @@ func fakeRun(t testing.TB) *Run {
 	for _, f := range cells {
 		run.Cells = append(run.Cells, f.build(t))
 	}
+	return run
+}
+
+// fakeRoundsRun returns a run of two targets over three rounds (one round
+// of rust failed) and a max-throughput search.
+func fakeRoundsRun(t testing.TB) *Run {
+	t.Helper()
+	run := &Run{Schema: SchemaVersion, Suite: "languages", Complete: true,
+		StartedAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
+	for round := 1; round <= 3; round++ {
+		for _, target := range []string{"go", "rust"} {
+			shift := int64(round) * 3 * µs
+			if target == "rust" {
+				shift -= 10 * µs
+			}
+			f := fakeCell{
+				id: fmt.Sprintf("%s-echo-1000rps-c10-r%d", target, round), target: target, scenario: "echo", loop: "open",
+				conns: 10, targetRPS: 1000, achievedRPS: 999 + float64(round)/10,
+				latency: &spread{fromNs: 50*µs + shift, toNs: 90*µs + shift, count: 1000, tailNs: []int64{400*µs + shift}},
+				service: &spread{fromNs: 45 * µs, toNs: 80 * µs, count: 1001},
+				lag:     &spread{fromNs: 2 * µs, toNs: 9 * µs, count: 1001},
+				errors:  map[string]int64{},
+			}
+			if target == "rust" && round == 2 {
+				f.failure = "target rust exited unexpectedly"
+			}
+			c := f.build(t)
+			c.Round = round
+			run.Cells = append(run.Cells, c)
+		}
+	}
+	run.Searches = []Search{{
+		Target: "go", Scenario: "http", SLO: "p99=2ms", MaxErrorRate: 0.001, KneeRPS: 7250,
+		Stopped: "converged: the knee is within 5% (passed 7250 rps, failed 7500 rps)",
+		Steps: []SearchStep{
+			{CellID: "go-findmax-s01-4000rps", TargetRPS: 4000, AchievedRPS: 3999, Pass: true},
+			{CellID: "go-findmax-s02-8000rps", TargetRPS: 8000, AchievedRPS: 7301, Reason: "achieved 7301 of 8000 rps"},
+			{CellID: "go-findmax-s03-7250rps", TargetRPS: 7250, AchievedRPS: 7249, Pass: true},
+		},
+	}}
 	return run
 }

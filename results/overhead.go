@@ -14,7 +14,7 @@ func BaselineOf(cells []Cell, c *Cell) *Cell {
 	}
 	for i := range cells {
 		b := &cells[i]
-		if b.Baseline && b.Status == StatusOK && b.Target == c.Backend &&
+		if b.Baseline && b.Status == StatusOK && b.Target == c.Backend && b.Round == c.Round &&
 			b.Scenario == strings.TrimSuffix(c.Scenario, "-proxy") &&
 			sameLoad(b.Load, c.Load) {
 			return b

@@ -83,6 +83,12 @@ func renderText(run *Run, markdown bool) ([]byte, error) {
 		b.WriteString(grid)
 		b.WriteString("\n")
 	}
+	if hasRounds(run.Cells) {
+		if err := writeRounds(&b, run.Cells, markdown); err != nil {
+			return nil, err
+		}
+	}
+	writeSearches(&b, run.Searches, markdown)
 	writeNotes(&b, run.Cells, markdown)
 	return b.Bytes(), nil
 }

@@ -58,6 +58,18 @@ func assertGolden(t *testing.T, path string, got []byte) {
 	}
 }
 
+func TestRenderRoundsAndSearchesGolden(t *testing.T) {
+	for _, format := range []string{FormatTable, FormatMarkdown} {
+		t.Run(format, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := RenderTable(&out, fakeRoundsRun(t), format); err != nil {
+				t.Fatal(err)
+			}
+			assertGolden(t, filepath.Join("testdata", "rounds."+format+".golden"), out.Bytes())
+		})
+	}
+}
+
 func TestRenderTableUnknownFormat(t *testing.T) {
 	err := RenderTable(&bytes.Buffer{}, fakeRun(t), "csv")
 	if err == nil {

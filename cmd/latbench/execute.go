@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +37,10 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	if err := checkFormat(format); err != nil {
 		return nil, err
 	}
+	seed, err := repeatPlan(c, plan)
+	if err != nil {
+		return nil, err
+	}
 	cpus, err := resolveCPUs(c, stderr)
 	if err != nil {
 		return nil, err
@@ -59,8 +65,29 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 		format: format,
 		out:    c.String(flagOut),
 		build:  !c.Bool(flagNoBuild),
-		config: results.RunConfig{Command: c.Command.Name, Args: os.Args[1:]},
+		config: results.RunConfig{Command: c.Command.Name, Args: os.Args[1:],
+			Options: map[string]string{"seed": strconv.FormatUint(seed, 10), "rounds": strconv.Itoa(c.Int(flagRounds))}},
 	}, nil
+}
+
+// repeatPlan applies --rounds with the --seed (or a seed from the clock,
+// which it returns for the record).
+func repeatPlan(c *cli.Context, plan *bench.Plan) (uint64, error) {
+	rounds := c.Int(flagRounds)
+	switch {
+	case rounds < 1:
+		return 0, usagef("--rounds %d: need at least 1", rounds)
+	case rounds > 1 && plan.Search != nil:
+		return 0, usagef("--rounds and --find-max do not combine: a search decides its steps as it goes")
+	case rounds*len(plan.Cells) > 100_000:
+		return 0, usagef("--rounds %d makes %d cells; that is more than any run should be", rounds, rounds*len(plan.Cells))
+	}
+	seed := c.Uint64(flagSeed)
+	if !c.IsSet(flagSeed) {
+		seed = uint64(time.Now().UnixNano())
+	}
+	plan.Repeat(rounds, rand.New(rand.NewPCG(seed, 0)))
+	return seed, nil
 }
 
 // executePlan resolves the execution flags, pins latbench and runs plan.

@@ -20,6 +20,8 @@ const (
 	flagNoPin       = "no-pin"
 	flagNoBuild     = "no-build"
 	flagQuick       = "quick"
+	flagRounds      = "rounds"
+	flagSeed        = "seed"
 	flagOut         = "out"
 	flagFormat      = "format"
 	flagRoot        = "root"
@@ -38,6 +40,8 @@ func executionFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagBackendCPUs, Usage: "`CPUS` a proxy's backend runs on (default: the target's)"},
 		&cli.BoolFlag{Name: flagNoPin, Usage: "do not pin the client or the targets to CPUs"},
 		&cli.BoolFlag{Name: flagNoBuild, Usage: "fail instead of building a target whose binary is missing"},
+		&cli.IntFlag{Name: flagRounds, Value: 1, Usage: "repeat every cell `R` times, targets in a new shuffled order each round; tables then show medians with 95% confidence intervals"},
+		&cli.Uint64Flag{Name: flagSeed, Usage: "seed of the round order and Poisson arrivals (default: from the clock; recorded in result.json)"},
 		rootFlag(),
 	}
 }

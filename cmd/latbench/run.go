@@ -10,6 +10,7 @@ import (
 
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/scenarios/suite"
 )
 
 // runCommand is `latbench run`: one target, one scenario, one load.
@@ -56,6 +57,14 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "backend", Usage: "run the target as a TCP proxy in front of the target `NAME`d here"},
 		&cli.StringFlag{Name: "pacing", Value: "uniform", Usage: "open-loop arrivals: uniform (every 1/rate) or poisson"},
 		&cli.StringFlag{Name: "timer", Value: bench.TimerHybrid.String(), Usage: "how the pacer waits: hybrid (sleep, then spin the last stretch), spin or sleep"},
+		&cli.Float64Flag{Name: "rate-step", Usage: "rate steps: from --rate up by `RPS` per step to --rate-max, each step its own cell"},
+		&cli.Float64Flag{Name: "rate-max", Usage: "rate steps: the last rate, in `RPS`"},
+		&cli.IntFlag{Name: "max-iter", Usage: "rate steps: `K` more steps at --rate-max (the reference study used 10)"},
+		&cli.DurationFlag{Name: "step-duration", Usage: "measured time of each rate step or search step (default: --duration)"},
+		&cli.BoolFlag{Name: "find-max", Usage: "search the highest rate that achieves 99% of itself, meets --slo and --max-error-rate, starting at --rate"},
+		&cli.StringFlag{Name: "slo", Value: "p99=2ms", Usage: "--find-max latency objective, `pNN=DURATION` from due time, e.g. p99=2ms or p99.9=500us"},
+		&cli.Float64Flag{Name: "max-error-rate", Value: bench.DefaultMaxErrorRate, Usage: "--find-max: the share of failed requests a step may have"},
+		&cli.IntFlag{Name: "max-steps", Value: bench.DefaultSearchSteps, Usage: "--find-max: the most rates to try"},
 	}
 }
 
@@ -93,7 +102,68 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 	if b := c.String("backend"); b != "" {
 		cell.Proxy, cell.Backend = true, b
 	}
-	return bench.NewPlan(cell.Target+"-"+spec.Name, []bench.CellSpec{cell}), nil
+	name := cell.Target + "-" + spec.Name
+	switch {
+	case c.Bool("find-max"):
+		return searchPlan(c, name, cell)
+	case c.IsSet("rate-step") || c.IsSet("rate-max") || c.IsSet("max-iter"):
+		return stepsPlan(c, name, cell)
+	}
+	return bench.NewPlan(name, []bench.CellSpec{cell}), nil
+}
+
+// stepDuration applies --step-duration to a step cell.
+func stepDuration(c *cli.Context, cell bench.CellSpec) bench.CellSpec {
+	if d := c.Duration("step-duration"); d > 0 {
+		cell.Load.Duration = d
+	}
+	return cell
+}
+
+// stepsPlan builds one cell per rate step: --rate, --rate + --rate-step,
+// ... up to --rate-max, then --max-iter more at --rate-max.
+func stepsPlan(c *cli.Context, name string, cell bench.CellSpec) (*bench.Plan, error) {
+	steps := suite.Steps{Start: cell.Load.Rate, Step: c.Float64("rate-step"), Max: c.Float64("rate-max"), Extra: c.Int("max-iter")}
+	switch {
+	case steps.Start == 0:
+		return nil, usagef("rate steps need a starting --rate N, not max")
+	case steps.Step <= 0 || steps.Max <= 0:
+		return nil, usagef("rate steps need both --rate-step and --rate-max above 0, e.g. --rate 1000 --rate-step 1000 --rate-max 5000")
+	case steps.Max < steps.Start:
+		return nil, usagef("--rate-max %g is below --rate %g", steps.Max, steps.Start)
+	case steps.Extra < 0:
+		return nil, usagef("--max-iter %d: must be 0 or more", steps.Extra)
+	case (steps.Max-steps.Start)/steps.Step+float64(steps.Extra) >= 1000:
+		return nil, usagef("those rate steps make more than 1000 cells; raise --rate-step or lower --rate-max")
+	}
+	rates := steps.Rates()
+	cells := make([]bench.CellSpec, len(rates))
+	for i, r := range rates {
+		cells[i] = stepDuration(c, cell)
+		cells[i].Load.Name, cells[i].Load.Rate, cells[i].Load.Step, cells[i].Load.Steps = "steps", r, i+1, len(rates)
+	}
+	return bench.NewPlan(name+"-steps", cells), nil
+}
+
+// searchPlan builds a max-throughput search starting at --rate.
+func searchPlan(c *cli.Context, name string, cell bench.CellSpec) (*bench.Plan, error) {
+	slo, err := bench.ParseSLO(c.String("slo"))
+	if err != nil {
+		return nil, usagef("--slo: %v", err)
+	}
+	switch {
+	case cell.Load.Rate == 0:
+		return nil, usagef("--find-max searches open-loop rates: give a starting --rate N (e.g. 1000), not max")
+	case c.Float64("max-error-rate") < 0 || c.Float64("max-error-rate") >= 1:
+		return nil, usagef("--max-error-rate %g: use a share from 0 to below 1, e.g. 0.001", c.Float64("max-error-rate"))
+	case c.Int("max-steps") < 1 || c.Int("max-steps") > 100:
+		return nil, usagef("--max-steps %d: use 1 to 100", c.Int("max-steps"))
+	}
+	cell = stepDuration(c, cell)
+	plan := bench.NewPlan(name+"-findmax", []bench.CellSpec{cell})
+	plan.Search = &bench.SearchSpec{Cell: cell, StartRPS: cell.Load.Rate, SLO: slo,
+		MaxErrorRate: c.Float64("max-error-rate"), MaxSteps: c.Int("max-steps")}
+	return plan, nil
 }
 
 // parseRate parses --rate: a positive number of requests per second, or
