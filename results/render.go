@@ -14,11 +14,12 @@ const (
 	FormatTable    = "table"
 	FormatMarkdown = "markdown"
 	FormatJSON     = "json"
+	FormatCSV      = "csv"
 )
 
 // Formats returns the output formats RenderTable accepts.
 func Formats() []string {
-	return []string{FormatTable, FormatMarkdown, FormatJSON}
+	return []string{FormatTable, FormatMarkdown, FormatJSON, FormatCSV}
 }
 
 // latencyNote explains what the latency columns measure.
@@ -44,6 +45,8 @@ func RenderTable(w io.Writer, run *Run, format string) error {
 		out, err = renderText(run, true)
 	case FormatJSON:
 		out, err = renderJSON(run)
+	case FormatCSV:
+		out, err = renderCSV(run)
 	default:
 		return fmt.Errorf("render: unknown format %q (valid: %s)", format, strings.Join(Formats(), ", "))
 	}

@@ -24,6 +24,7 @@ func TestRenderGolden(t *testing.T) {
 		{name: "table", format: FormatTable, golden: "summary.table.golden"},
 		{name: "markdown", format: FormatMarkdown, golden: "summary.markdown.golden"},
 		{name: "json", format: FormatJSON, golden: "summary.json.golden"},
+		{name: "csv", format: FormatCSV, golden: "summary.csv.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,9 +72,9 @@ func TestRenderRoundsAndSearchesGolden(t *testing.T) {
 }
 
 func TestRenderTableUnknownFormat(t *testing.T) {
-	err := RenderTable(&bytes.Buffer{}, fakeRun(t), "csv")
+	err := RenderTable(&bytes.Buffer{}, fakeRun(t), "xml")
 	if err == nil {
-		t.Fatal("RenderTable accepted format csv")
+		t.Fatal("RenderTable accepted format xml")
 	}
 	for _, f := range Formats() {
 		if !strings.Contains(err.Error(), f) {

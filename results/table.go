@@ -142,20 +142,35 @@ func serverCPU(c *Cell) string {
 // renderGrid renders one table of cells to a string, as a box-drawn text
 // table or, when markdown is set, a Markdown table.
 func renderGrid(cells []Cell, cols []column, markdown bool) (string, error) {
+	rows := make([][]string, len(cells))
+	numeric := make([]bool, len(cols))
+	for i, c := range cols {
+		numeric[i] = c.numeric
+	}
+	for i := range cells {
+		rows[i] = rowOf(&cells[i], cols, markdown)
+	}
+	return renderStrings(headers(cols, markdown), rows, numeric, markdown)
+}
+
+// renderStrings renders a table of strings, numeric columns right-aligned,
+// as a box-drawn text table or a Markdown table. Cells are used as given;
+// callers make them one-line (cellText).
+func renderStrings(header []string, rows [][]string, numeric []bool, markdown bool) (string, error) {
 	var buf bytes.Buffer
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithAlignment(alignments(cols)),
+		tablewriter.WithAlignment(alignments(numeric)),
 	}
 	if markdown {
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
 	}
 	t := tablewriter.NewTable(&buf, opts...)
-	t.Header(headers(cols, markdown))
-	for i := range cells {
-		if err := t.Append(rowOf(&cells[i], cols, markdown)); err != nil {
+	t.Header(header)
+	for _, row := range rows {
+		if err := t.Append(row); err != nil {
 			return "", err
 		}
 	}
@@ -166,11 +181,11 @@ func renderGrid(cells []Cell, cols []column, markdown bool) (string, error) {
 }
 
 // alignments returns each column's alignment: numbers right, text left.
-func alignments(cols []column) tw.Alignment {
-	a := make(tw.Alignment, len(cols))
-	for i, c := range cols {
+func alignments(numeric []bool) tw.Alignment {
+	a := make(tw.Alignment, len(numeric))
+	for i, n := range numeric {
 		a[i] = tw.AlignLeft
-		if c.numeric {
+		if n {
 			a[i] = tw.AlignRight
 		}
 	}
