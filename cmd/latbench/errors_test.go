@@ -53,6 +53,16 @@ func TestBadInput(t *testing.T) {
 		{name: "manifest missing", args: []string{"run", "--targets", "/nonexistent/t.yaml"}, want: []string{"/nonexistent/t.yaml: no such file"}},
 		{name: "report of no run", args: []string{"report", dir}, want: []string{"has no result.json"}},
 		{name: "bad cpuset", args: []string{"run", "--client-cpus", "0-x"}, want: []string{"--client-cpus"}},
+		{name: "rate steps without max", args: []string{"run", "--rate-step", "100"}, want: []string{"--rate-step and --rate-max"}},
+		{name: "rate steps from max", args: []string{"run", "--rate", "max", "--rate-step", "100", "--rate-max", "500"}, want: []string{"starting --rate N"}},
+		{name: "rate steps downwards", args: []string{"run", "--rate", "500", "--rate-step", "100", "--rate-max", "200"}, want: []string{"--rate-max 200 is below --rate 500"}},
+		{name: "find-max bad SLO", args: []string{"run", "--find-max", "--slo", "99=2ms"}, want: []string{"--slo", "pNN=DURATION"}},
+		{name: "find-max closed loop", args: []string{"run", "--find-max", "--rate", "max"}, want: []string{"starting --rate N"}},
+		{name: "find-max error rate", args: []string{"run", "--find-max", "--max-error-rate", "2"}, want: []string{"--max-error-rate 2"}},
+		{name: "zero rounds", args: []string{"run", "--rounds", "0"}, want: []string{"--rounds 0"}},
+		{name: "rounds with find-max", args: []string{"run", "--find-max", "--rounds", "3"}, want: []string{"--rounds and --find-max"}},
+		{name: "compare one run", args: []string{"compare", dir}, want: []string{"compare takes two run folders"}},
+		{name: "compare no runs", args: []string{"compare", dir, dir}, want: []string{"has no result.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
