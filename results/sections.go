@@ -16,7 +16,6 @@ func hasRounds(cells []Cell) bool {
 	return false
 }
 
-
 // roundsColumns describe the rounds table: per configuration, the median
 // over rounds of each figure with its 95% bootstrap confidence interval.
 func roundsColumns(rows map[*Cell]Group) []column {
