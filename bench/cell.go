@@ -150,6 +150,7 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 		Scenario: sc, Addr: t.target.Addr(), Connections: spec.Load.Connections,
 		Pacer: pacer, Timer: timer, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
 		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Progress: progress,
+		SpinWindow: spec.Load.SpinWindow,
 	})
 	usage := sampler.stop()
 	stopWatching()

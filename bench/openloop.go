@@ -35,6 +35,9 @@ func (r *run) openLoop(ctx context.Context) *Result {
 	res := r.finish(ctx, LoopOpen)
 	res.Unsent = unsent
 	res.Timer = r.opts.Timer.String()
+	if r.opts.Timer == TimerHybrid {
+		res.Timer += "/" + r.opts.SpinWindow.String()
+	}
 	return res
 }
 

@@ -62,6 +62,8 @@ type LoadSpec struct {
 	Timeout     time.Duration
 	Arrival     string
 	Timer       string
+	// SpinWindow is the hybrid timer's spin stretch (0: DefaultSpinWindow).
+	SpinWindow time.Duration
 	// Step is the 1-based index of this load in a series of rate steps of
 	// Steps loads; both are 0 for a single load.
 	Step, Steps int

@@ -37,7 +37,7 @@ func TestRunCountsExactly(t *testing.T) {
 			opts:  Options{Connections: 2, Pacer: UniformPacer{PerSecond: 5000}, MaxRequests: 300},
 			want:  300,
 			loop:  LoopOpen,
-			timer: "hybrid",
+			timer: "hybrid/150µs",
 		},
 		{
 			name:  "open loop bounded by duration: rate × duration",
@@ -52,7 +52,7 @@ func TestRunCountsExactly(t *testing.T) {
 				Warmup: 100 * time.Millisecond, Duration: 100 * time.Millisecond},
 			want:  100,
 			loop:  LoopOpen,
-			timer: "hybrid",
+			timer: "hybrid/150µs",
 		},
 	}
 	for _, tt := range tests {

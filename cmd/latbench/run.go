@@ -57,6 +57,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "backend", Usage: "run the target as a TCP proxy in front of the target `NAME`d here"},
 		&cli.StringFlag{Name: "pacing", Value: "uniform", Usage: "open-loop arrivals: uniform (every 1/rate) or poisson"},
 		&cli.StringFlag{Name: "timer", Value: bench.TimerHybrid.String(), Usage: "how the pacer waits: hybrid (sleep, then spin the last stretch), spin or sleep"},
+		&cli.DurationFlag{Name: "spin-window", Value: bench.DefaultSpinWindow, Usage: "hybrid timer: how long before a due time it stops sleeping and spins (larger: more accurate, more CPU)"},
 		&cli.Float64Flag{Name: "rate-step", Usage: "rate steps: from --rate up by `RPS` per step to --rate-max, each step its own cell"},
 		&cli.Float64Flag{Name: "rate-max", Usage: "rate steps: the last rate, in `RPS`"},
 		&cli.IntFlag{Name: "max-iter", Usage: "rate steps: `K` more steps at --rate-max (the reference study used 10)"},
@@ -83,6 +84,7 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		Timeout:     c.Duration("timeout"),
 		Arrival:     c.String("pacing"),
 		Timer:       c.String("timer"),
+		SpinWindow:  c.Duration("spin-window"),
 	}
 	if err := checkLoad(load); err != nil {
 		return nil, err
