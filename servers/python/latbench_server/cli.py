@@ -1,0 +1,132 @@
+"""Command-line parsing of latbench-server-python (pure, no I/O but stderr).
+
+The flags follow the latbench server contract:
+
+    --mode echo|http|proxy --listen HOST:PORT
+    [--backend HOST:PORT] [--threads N]
+"""
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable, NoReturn, Sequence, Tuple
+
+from . import PROG
+
+USAGE = (
+    f"{PROG} --mode echo|http|proxy --listen HOST:PORT "
+    "[--backend HOST:PORT] [--threads N]"
+)
+MODES = ("echo", "http", "proxy")
+
+
+class UsageError(Exception):
+    """UsageError reports a bad command line; the process exits 2."""
+
+
+class HelpRequested(Exception):
+    """HelpRequested is raised after --help printed the usage; exit 0."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Config is the validated command line."""
+
+    mode: str
+    listen: str
+    backend: str
+    threads: int
+
+
+class _Parser(argparse.ArgumentParser):
+    """_Parser raises UsageError instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def default_threads() -> int:
+    """Return the number of CPUs this process may run on (its affinity)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _new_parser() -> _Parser:
+    """Return the argument parser of the server."""
+    p = _Parser(prog=PROG, usage=USAGE, allow_abbrev=False, add_help=False,
+                description="Reference server of the latbench benchmark.")
+    p.add_argument("-h", "--help", action="store_true",
+                   help="print this help and exit")
+    p.add_argument("--mode", default="", metavar="MODE",
+                   help="server mode: echo, http or proxy")
+    p.add_argument("--listen", default="", metavar="HOST:PORT",
+                   help="address to listen on")
+    p.add_argument("--backend", default="", metavar="HOST:PORT",
+                   help="backend address for proxy mode")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="worker processes sharing the port (default: CPUs in "
+                        "the affinity mask)")
+    return p
+
+
+def parse_args(argv: Sequence[str],
+               cpus: Callable[[], int] = default_threads) -> Config:
+    """Parse and validate argv (without the program name).
+
+    It raises UsageError for a bad command line and HelpRequested after
+    printing the help on stderr for --help; cpus gives the default of
+    --threads.
+    """
+    parser = _new_parser()
+    ns = parser.parse_args(list(argv))
+    if ns.help:
+        parser.print_help(sys.stderr)
+        raise HelpRequested()
+    threads = ns.threads if ns.threads is not None else cpus()
+    cfg = Config(mode=ns.mode, listen=ns.listen, backend=ns.backend,
+                 threads=threads)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Raise UsageError if the flag combination of cfg is invalid."""
+    if cfg.mode not in MODES:
+        raise UsageError(
+            f"--mode must be echo, http or proxy, got {cfg.mode!r}")
+    if not cfg.listen:
+        raise UsageError("--listen HOST:PORT is required")
+    if cfg.mode == "proxy" and not cfg.backend:
+        raise UsageError("--backend HOST:PORT is required in proxy mode")
+    if cfg.threads < 1:
+        raise UsageError(f"--threads must be at least 1, got {cfg.threads}")
+
+
+def split_host_port(addr: str) -> Tuple[str, int]:
+    """Split "HOST:PORT" (or "[IPv6]:PORT") into host and port.
+
+    An empty host means every interface. It raises ValueError.
+    """
+    host, sep, port = addr.rpartition(":")
+    if not sep:
+        raise ValueError(f"address {addr!r}: missing port")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"address {addr!r}: invalid port {port!r}")
+    return host, int(port)
+
+
+def join_host_port(host: str, port: int) -> str:
+    """Return host and port as "HOST:PORT", bracketing an IPv6 host."""
+    if ":" in host:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def help_text() -> str:
+    """Return the usage and flag descriptions, as --help prints them."""
+    return _new_parser().format_help()

@@ -1,0 +1,6 @@
+"""Makes the latbench_server package importable from servers/python."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
