@@ -17,6 +17,7 @@ import (
 
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/results/report"
 	"github.com/latbench/latbench/servers"
 )
 
@@ -176,16 +177,20 @@ func saveRun(dir string, run *results.Run, cell *results.Cell) error {
 		}
 		return results.WriteCellHlog(dir, cell)
 	}
-	for name, format := range map[string]string{"report.txt": results.FormatTable, "report.md": results.FormatMarkdown} {
-		var b strings.Builder
-		if err := results.RenderTable(&b, run, format); err != nil {
-			return err
-		}
-		if err := results.WriteFileAtomic(filepath.Join(dir, name), []byte(b.String())); err != nil {
-			return err
-		}
+	return writeReports(dir, run)
+}
+
+// writeReports writes report.txt (the tables as printed) and, with charts,
+// report.md and the self-contained report.html.
+func writeReports(dir string, run *results.Run) error {
+	var b strings.Builder
+	if err := results.RenderTable(&b, run, results.FormatTable); err != nil {
+		return err
 	}
-	return nil
+	if err := results.WriteFileAtomic(filepath.Join(dir, "report.txt"), []byte(b.String())); err != nil {
+		return err
+	}
+	return report.Write(dir, run)
 }
 
 // failedCells returns an error naming the cells that failed, if any.

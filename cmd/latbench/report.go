@@ -13,10 +13,12 @@ import (
 // reportCommand is `latbench report DIR`: re-render a saved run.
 func reportCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:         "report",
-		Usage:        "re-render the tables of a saved run",
-		ArgsUsage:    "RUN_DIR",
-		Description:  "Reads RUN_DIR/result.json (written by run or suite) and prints its tables again.",
+		Name:      "report",
+		Usage:     "re-render a saved run: tables on stdout, report.md, report.html and charts in the folder",
+		ArgsUsage: "RUN_DIR",
+		Description: "Reads RUN_DIR/result.json (written by run or suite), prints its tables again and rewrites\n" +
+			"RUN_DIR/report.txt, report.md (tables and linked charts), report.html (one self-contained file\n" +
+			"with inline SVG charts) and the charts in RUN_DIR/charts/ (PNG and SVG).",
 		Flags:        []cli.Flag{formatFlag()},
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
@@ -30,6 +32,9 @@ func reportCommand(stdout io.Writer) *cli.Command {
 			}
 			run, err := loadRun(dir)
 			if err != nil {
+				return err
+			}
+			if err := writeReports(dir, run); err != nil {
 				return err
 			}
 			return results.RenderTable(stdout, run, format)

@@ -1,0 +1,124 @@
+// Package plot draws the charts of a latbench run with gonum/plot: the
+// percentile spectrum of each scenario, latency against throughput across
+// rate steps, per-target percentile bars, latency over time per cell and
+// the cost of each target. Every chart is written as a PNG and an SVG.
+// The package only reads the run.
+package plot
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/latbench/latbench/results"
+)
+
+// Chart is one rendered chart: a file base name and what it shows.
+type Chart struct {
+	// Name is the files' base name, without extension: "spectrum-http".
+	Name string
+	// Title is the chart's title; Caption says what it shows, in a few
+	// sentences.
+	Title, Caption string
+	// PNG and SVG are the paths of the files written.
+	PNG, SVG string
+}
+
+// chartSpec is a chart before it is rendered.
+type chartSpec struct {
+	name, title, caption string
+	fig                  *figure
+}
+
+// WriteAll renders every chart that the run has data for into dir and
+// returns them in a stable order: percentile spectra, latency against
+// throughput, per-target bars, cost, then latency over time. A chart
+// without data is left out, not drawn empty. WriteAll returns an error,
+// never panics, on a nil run, an unwritable dir or a failed rendering.
+func WriteAll(run *results.Run, dir string) (charts []Chart, err error) {
+	if run == nil {
+		return nil, errors.New("plot: nil run")
+	}
+	if dir == "" {
+		return nil, errors.New("plot: empty output directory")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			charts, err = nil, fmt.Errorf("plot: %v", r)
+		}
+	}()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	for _, s := range chartSpecs(run) {
+		png, svg, err := s.fig.save(dir, s.name)
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", s.name, err)
+		}
+		charts = append(charts, Chart{Name: s.name, Title: s.title, Caption: s.caption, PNG: png, SVG: svg})
+	}
+	return charts, nil
+}
+
+// chartSpecs returns the charts the run has data for, in WriteAll's
+// order, with unique names.
+func chartSpecs(run *results.Run) []chartSpec {
+	pal := palette(run.Cells)
+	var specs []chartSpec
+	specs = append(specs, spectrumCharts(run, pal)...)
+	specs = append(specs, throughputCharts(run, pal)...)
+	specs = append(specs, barCharts(run, pal)...)
+	specs = append(specs, costCharts(run, pal)...)
+	specs = append(specs, overTimeCharts(run, pal)...)
+	used := map[string]bool{}
+	for i := range specs {
+		specs[i].name = uniqueName(specs[i].name, used)
+	}
+	return specs
+}
+
+// fileName joins parts into a file base name of letters, digits, dots,
+// dashes and underscores.
+func fileName(parts ...string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if p == "" {
+			continue
+		}
+		if i > 0 && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		for _, r := range p {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+				b.WriteRune(r)
+			default:
+				b.WriteByte('_')
+			}
+		}
+	}
+	name := strings.Trim(b.String(), ".")
+	if name == "" {
+		return "chart"
+	}
+	return name
+}
+
+// uniqueName returns name, or name with a numeric suffix when an earlier
+// chart already took it, and records it as used.
+func uniqueName(name string, used map[string]bool) string {
+	out := name
+	for i := 2; used[out]; i++ {
+		out = name + "-" + strconv.Itoa(i)
+	}
+	used[out] = true
+	return out
+}
+
+// chartPaths returns the PNG and SVG paths of a chart.
+func chartPaths(dir, name string) (png, svg string) {
+	return filepath.Join(dir, name+".png"), filepath.Join(dir, name+".svg")
+}

@@ -1,0 +1,118 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/results/plot"
+)
+
+// document is a report before it is rendered as Markdown or HTML. All its
+// text is plain: the renderers escape it.
+type document struct {
+	title    string
+	sections []section
+}
+
+// section is a titled part of the report; id is its HTML anchor.
+type section struct {
+	id, title string
+	blocks    []block
+}
+
+// block is one element of a section: *heading, *paragraph, *table,
+// *list, *codeLine, *resultTables or *chartBlock.
+type block interface{ isBlock() }
+
+// heading is a sub-heading inside a section.
+type heading struct{ text string }
+
+// paragraph is a line of text.
+type paragraph struct{ text string }
+
+// table is a table of text cells; numeric columns are right-aligned.
+type table struct {
+	headers []string
+	numeric []bool
+	rows    [][]string
+}
+
+// list is a bulleted list, under an optional heading.
+type list struct {
+	heading string
+	items   []string
+}
+
+// codeLine is a command line.
+type codeLine struct{ text string }
+
+// resultTables is the Markdown of results.RenderTable: written as is to
+// report.md, converted to HTML tables for report.html.
+type resultTables struct{ markdown string }
+
+// chartBlock is one chart: its PNG path relative to the report and its
+// SVG text.
+type chartBlock struct {
+	chart  plot.Chart
+	pngRel string
+	svg    []byte
+}
+
+func (*heading) isBlock()      {}
+func (*paragraph) isBlock()    {}
+func (*table) isBlock()        {}
+func (*list) isBlock()         {}
+func (*codeLine) isBlock()     {}
+func (*resultTables) isBlock() {}
+func (*chartBlock) isBlock()   {}
+
+// build assembles the report of run, whose charts were written under dir.
+func build(run *results.Run, dir string, charts []plot.Chart) (*document, error) {
+	var tables bytes.Buffer
+	if err := results.RenderTable(&tables, run, results.FormatMarkdown); err != nil {
+		return nil, err
+	}
+	doc := &document{title: "latbench report: " + run.Suite}
+	doc.sections = append(doc.sections,
+		section{id: "results", title: "Results", blocks: []block{&resultTables{markdown: tables.String()}}},
+		section{id: "warnings", title: "Warnings", blocks: warningBlocks(run)},
+	)
+	if rounds := roundsTable(run); rounds != nil {
+		doc.sections = append(doc.sections, section{id: "rounds", title: "Rounds", blocks: []block{
+			&paragraph{text: "Medians over rounds, each with its 95% bootstrap confidence interval [low–high]; latencies in µs."},
+			rounds,
+		}})
+	}
+	chartSec := section{id: "charts", title: "Charts"}
+	for _, c := range charts {
+		svg, err := os.ReadFile(c.SVG)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(dir, c.PNG)
+		if err != nil {
+			return nil, err
+		}
+		chartSec.blocks = append(chartSec.blocks, &chartBlock{chart: c, pngRel: filepath.ToSlash(rel), svg: svg})
+	}
+	if len(charts) == 0 {
+		chartSec.blocks = append(chartSec.blocks, &paragraph{text: "The run has no data to chart."})
+	}
+	doc.sections = append(doc.sections,
+		chartSec,
+		section{id: "environment", title: "Environment", blocks: environmentBlocks(run)},
+		section{id: "configuration", title: "Configuration", blocks: configurationBlocks(run)},
+	)
+	return doc, nil
+}
+
+// plural returns "1 cell" or "2 cells".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,229 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+
+	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/results/plot/plottest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixtureRun is the plottest fixture with text that must be escaped and a
+// URL in a version string.
+func fixtureRun(t *testing.T) *results.Run {
+	t.Helper()
+	// RenderTable's Markdown pads cells by display width, which the table
+	// library takes from the locale; pin it so goldens do not depend on it.
+	twwidth.SetEastAsian(false)
+	run := plottest.Run(t)
+	run.Env.Toolchains["haproxy"] = "HAProxy version 2.6.12 - https://haproxy.org/"
+	run.Cells[0].Warnings = append(run.Cells[0].Warnings, `achieved rate <b>"low"</b> & lag | p99 high`)
+	return run
+}
+
+// writeFixture writes the fixture report into a temporary folder.
+func writeFixture(t *testing.T) (dir string, md, page string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := Write(dir, fixtureRun(t)); err != nil {
+		t.Fatal(err)
+	}
+	mdb, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	htmlb, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, string(mdb), string(htmlb)
+}
+
+// TestWrite writes the fixture report once and checks it.
+func TestWrite(t *testing.T) {
+	dir, md, page := writeFixture(t)
+	t.Run("markdown golden", func(t *testing.T) { checkMarkdownGolden(t, md) })
+	t.Run("markdown links charts", func(t *testing.T) { checkMarkdownLinks(t, dir, md) })
+	t.Run("html self-contained", func(t *testing.T) { checkHTMLSelfContained(t, dir, page) })
+	t.Run("html content", func(t *testing.T) { checkHTMLContent(t, page) })
+}
+
+// checkMarkdownGolden compares report.md with its golden file.
+func checkMarkdownGolden(t *testing.T, md string) {
+	assertGolden(t, filepath.Join("testdata", "report.md.golden"), []byte(md))
+}
+
+// assertGolden compares got with a golden file, or rewrites the file when
+// the -update flag is set.
+func assertGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./results/report -run TestWrite -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (rerun with -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// checkMarkdownLinks checks that report.md links every chart by a
+// relative path that exists.
+func checkMarkdownLinks(t *testing.T, dir, md string) {
+	links := regexp.MustCompile(`!\[[^\]]*\]\(([^)]+)\)`).FindAllStringSubmatch(md, -1)
+	if len(links) == 0 {
+		t.Fatal("report.md links no chart")
+	}
+	for _, l := range links {
+		if filepath.IsAbs(l[1]) || !strings.HasPrefix(l[1], ChartsDir+"/") || !strings.HasSuffix(l[1], ".png") {
+			t.Errorf("chart link %q is not a relative path to a PNG under %s/", l[1], ChartsDir)
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(l[1]))); err != nil {
+			t.Errorf("linked chart missing: %v", err)
+		}
+	}
+}
+
+// checkHTMLSelfContained checks that report.html needs no network and
+// inlines every chart.
+func checkHTMLSelfContained(t *testing.T, dir, page string) {
+	for _, bad := range []string{"http://", "https://", "<script", "<link", "<img", "<iframe", " src=", "@import", "url("} {
+		if strings.Contains(strings.ToLower(page), bad) {
+			t.Errorf("report.html contains %q; it must need no network and run no script", bad)
+		}
+	}
+	svgs, err := filepath.Glob(filepath.Join(dir, ChartsDir, "*.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(page, "<svg "); got != len(svgs) || got == 0 {
+		t.Errorf("report.html has %d inline <svg> elements, want one per chart (%d)", got, len(svgs))
+	}
+	for _, svg := range svgs {
+		name := strings.TrimSuffix(filepath.Base(svg), ".svg")
+		if !strings.Contains(page, `<figure id="chart-`+name+`">`) {
+			t.Errorf("report.html lacks chart %s", name)
+		}
+	}
+}
+
+// checkHTMLContent checks report.html's sections and its escaping.
+func checkHTMLContent(t *testing.T, page string) {
+	for _, want := range []string{
+		// The tables, with the numbers of the text tables.
+		"<h3>Latency (µs)</h3>", "<h3>Cost</h3>", "<h3>Overhead over the baseline (latency growth, µs)</h3>",
+		`<th class="num">p99.9 µs</th>`, `<td class="num">1,540</td>`, `<td class="num">42,600</td>`,
+		// The environment and configuration.
+		"Fake CPU @ 3.0GHz (2 CPUs)", "6.1.0-fake", "go1.26.8", "0123456789ab", "rustc 1.95.0",
+		"latbench suite scenarios/suites/fixture.yaml --rounds 3", "keepalive=true size=10000",
+		// The warnings, by kind.
+		"The client may have been the bottleneck", "go-http-max: client CPU 97.5% near saturation",
+		"python-http-steps-s1 (python, http): target not ready after 10s",
+		"scenario http, load max: connections differ (100: go-http-max, rust-http-max; 50: java-http-max)",
+		// The rounds.
+		"<th class=\"num\">p50 µs [95% CI]</th>", "537 [511–562]",
+		// Escaping of text from the run.
+		"fixture &lt;demo&gt;", "&lt;b&gt;&#34;low&#34;&lt;/b&gt; &amp; lag | p99 high", "HAProxy version 2.6.12 - https&#58;//haproxy.org/",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<b>") {
+		t.Error("report.html contains unescaped markup from the run")
+	}
+}
+
+// TestHTMLTablesMatchText checks that every number of the Markdown result
+// tables appears, cell for cell, in the HTML tables.
+func TestHTMLTablesMatchText(t *testing.T) {
+	run := fixtureRun(t)
+	var md bytes.Buffer
+	if err := results.RenderTable(&md, run, results.FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	var htmlTables, mdTables []*table
+	for _, b := range parseResultTables(md.String()) {
+		if tb, ok := b.(*table); ok {
+			htmlTables = append(htmlTables, tb)
+		}
+	}
+	for _, line := range strings.Split(md.String(), "\n") {
+		if strings.HasPrefix(line, "|:") || strings.HasPrefix(line, "|-") {
+			mdTables = append(mdTables, nil)
+		}
+	}
+	if len(htmlTables) != len(mdTables) || len(htmlTables) < 3 {
+		t.Fatalf("%d HTML tables from %d Markdown tables", len(htmlTables), len(mdTables))
+	}
+	var page bytes.Buffer
+	for _, tb := range htmlTables {
+		writeHTMLTable(&page, tb)
+	}
+	for _, line := range strings.Split(md.String(), "\n") {
+		if !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		for _, cell := range splitRow(line) {
+			if !strings.Contains(page.String(), ">"+esc(cell)+"</t") {
+				t.Errorf("Markdown cell %q is not an HTML table cell", cell)
+			}
+		}
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		dir  string
+		run  *results.Run
+	}{
+		{name: "nil run", dir: t.TempDir(), run: nil},
+		{name: "empty dir", dir: "", run: &results.Run{}},
+		{name: "dir is a file", dir: file, run: &results.Run{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := Write(tt.dir, tt.run); err == nil {
+				t.Error("Write succeeded")
+			}
+		})
+	}
+}
+
+func TestWriteEmptyRun(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, &results.Run{Schema: results.SchemaVersion, Suite: "empty"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"The run has no data to chart.", "No warnings"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html of an empty run lacks %q", want)
+		}
+	}
+}
