@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 RACE        := $(shell scripts/race-flag.sh)
 FUZZTIME    ?= 10s
 
-.PHONY: all build servers server-go bench perf test bench-go fuzz lint toolchain clean
+.PHONY: all build servers server-go bench perf test test-deps bench-go fuzz lint toolchain clean
 
 all: build servers
 
@@ -34,8 +34,13 @@ bench: build server-go
 
 # The conformance suite (servers/conformance) runs against every server
 # built here; with CI=true a server that cannot be built fails the tests.
-test: toolchain servers
+# Headless Chromium renders report.html in the report tests.
+test: toolchain servers test-deps
 	$(GO) test $(RACE) -count=1 -timeout 20m ./...
+	@scripts/test-servers.sh
+
+test-deps:
+	@scripts/install-debian.sh --if-possible chromium
 
 # Allocation and throughput benchmarks of the request hot paths.
 bench-go: toolchain

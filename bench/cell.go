@@ -46,6 +46,7 @@ func (t *cellTargets) stop(grace time.Duration) []string {
 // target. A failure at any stage gives a failed cell with the reason; what
 // was measured before it is kept.
 func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func(Progress)) results.Cell {
+	spec.Load.Warmup = e.warmupFor(spec)
 	cell := e.newCell(spec)
 	sc, err := catalog.New(spec.Scenario)
 	if err != nil {
@@ -66,6 +67,24 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 		return failed(cell, runErr)
 	}
 	return cell
+}
+
+// warmupFor returns the cell's warm-up: the load's, or longer when the
+// target or the proxy's backend asks for more (a JIT that needs load to
+// reach steady state).
+func (e *Executor) warmupFor(spec CellSpec) time.Duration {
+	warmup := spec.Load.Warmup
+	if e.TargetAddr != "" || e.Manifest == nil {
+		return warmup
+	}
+	for _, name := range []string{spec.Target, spec.Backend} {
+		if t, err := e.Manifest.Lookup(name); err == nil && name != "" {
+			if least, err := t.MinWarmup(); err == nil {
+				warmup = max(warmup, least)
+			}
+		}
+	}
+	return warmup
 }
 
 // startTargets launches the cell's backend (for a proxy cell) and target,

@@ -2,12 +2,29 @@
 # install-debian.sh PACKAGE... installs the Debian packages that are not
 # installed yet (nginx, haproxy, wrk, hey, chromium, ...). It runs
 # `apt-get update` first, and uses sudo when not run as root.
+# With --if-possible as the first argument, a machine that cannot install
+# packages (no apt-get, no root or sudo) is not an error: it says what is
+# missing and exits 0, and the tests that need it skip.
 set -euo pipefail
 
+optional=false
+if [ "${1:-}" = "--if-possible" ]; then
+	optional=true
+	shift
+fi
 if [ "$#" -eq 0 ]; then
-	echo "usage: $0 PACKAGE..." >&2
+	echo "usage: $0 [--if-possible] PACKAGE..." >&2
 	exit 2
 fi
+
+# cannot reports that the packages cannot be installed here.
+cannot() {
+	echo "install-debian.sh: $*" >&2
+	if $optional; then
+		exit 0
+	fi
+	exit 1
+}
 
 missing=()
 for pkg in "$@"; do
@@ -20,16 +37,14 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-	echo "install-debian.sh: apt-get not found; install ${missing[*]} with your system's package manager" >&2
-	exit 1
+	cannot "apt-get not found; install ${missing[*]} with your system's package manager"
 fi
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
-	if ! command -v sudo >/dev/null 2>&1; then
-		echo "install-debian.sh: need root to install ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
-		exit 1
+	if ! sudo -n true 2>/dev/null; then
+		cannot "need root to install ${missing[*]}; run as root: apt-get install ${missing[*]}"
 	fi
-	sudo=(sudo)
+	sudo=(sudo -n)
 fi
 
 echo "installing from Debian's packages: ${missing[*]}" >&2

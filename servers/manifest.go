@@ -164,7 +164,7 @@ func explainTypeError(msg string) string {
 
 // targetKeys returns the keys a target entry may use, in manifest order.
 func targetKeys() []string {
-	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "probe", "address", "config"}
+	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "probe", "address", "config", "warmup"}
 }
 
 // entryPos records where a target entry and its keys are in the file.

@@ -155,6 +155,8 @@ func TestParseManifestErrors(t *testing.T) {
 			wantErrs: []string{`t.yaml:5: target "h" has config haproxy but no {config} placeholder`}},
 		{name: "port placeholder is enough", yaml: "targets:\n  - name: s\n    modes: [proxy]\n    command: [socat, \"TCP-LISTEN:{listen_port}\", \"TCP:{backend_host}\"]\n",
 			wantErrs: []string{`target "s" serves mode proxy but its command has no {backend}`}},
+		{name: "bad warmup", yaml: "targets:\n  - name: j\n    modes: [echo]\n    warmup: soon\n    command: [x, \"{listen}\"]\n",
+			wantErrs: []string{`t.yaml:4: target "j": warmup "soon" is not a duration such as 10s`}},
 		{name: "address and command", yaml: "targets:\n  - name: a\n    modes: [echo]\n    command: [x]\n    address: 127.0.0.1:1\n",
 			wantErrs: []string{`t.yaml:5: target "a" has both ` + "`command` and `address`"}},
 		{name: "neither address nor command", yaml: "targets:\n  - name: a\n    modes: [echo]\n",

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The modes of the server contract (DESIGN.md section 4).
@@ -56,9 +57,25 @@ type Target struct {
 	// addresses and the worker count go into that file, whose path is
 	// {config}, instead of onto the command line.
 	Config string `yaml:"config"`
+	// Warmup is the least warm-up every cell of this target gets, for
+	// runtimes whose JIT needs load before they reach steady state; "" for
+	// none. It is a Go duration such as "10s".
+	Warmup string `yaml:"warmup"`
 
 	Source string `yaml:"-"` // file the target was read from
 	Line   int    `yaml:"-"` // line of the target's entry in Source
+}
+
+// MinWarmup returns the target's least warm-up (0 when it has none).
+func (t *Target) MinWarmup() (time.Duration, error) {
+	if t.Warmup == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(t.Warmup)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("warmup %q is not a duration such as 10s", t.Warmup)
+	}
+	return d, nil
 }
 
 // External reports whether the target is a running server latbench only
@@ -211,6 +228,9 @@ func (t *Target) problems() []problem {
 	}
 	ps = append(ps, t.modeProblems(who)...)
 	ps = append(ps, t.commandProblems(who)...)
+	if _, err := t.MinWarmup(); err != nil {
+		add("warmup", "%s: %v", who, err)
+	}
 	if t.Probe != "" && t.Probe != ProbeTCP {
 		add("probe", "%s: unknown probe %q; valid probes: %s (the default)", who, t.Probe, ProbeTCP)
 	}

@@ -1,0 +1,149 @@
+/*
+ * Command-line parsing and validation of latbench-server-java.
+ */
+package com.github.latbench.server;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The parsed command line:
+ * {@code --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]}.
+ *
+ * <p>Flags may be written {@code --flag value}, {@code --flag=value}, or with a single dash, like
+ * Go's flag package accepts them. {@code backend} is null unless given.
+ */
+record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, int threads) {
+
+    /** The usage text printed on errors and for {@code --help}. */
+    static final String USAGE = "Usage: " + Main.PROG
+            + " --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]\n"
+            + "  --mode     server mode: echo, http or proxy\n"
+            + "  --listen   address to listen on, HOST:PORT\n"
+            + "  --backend  backend address for proxy mode, HOST:PORT\n"
+            + "  --threads  number of worker event-loop threads (default: CPUs this process may run on)\n";
+
+    /** Thrown for a bad command line; the caller prints it with the usage and exits 2. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Thrown for {@code --help} or {@code -h}; the caller prints the usage and exits 0. */
+    static final class HelpException extends Exception {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * Parses args; threads defaults to defaultThreads. It throws HelpException for a help flag and
+     * UsageException for anything invalid.
+     */
+    static Config parse(List<String> args, int defaultThreads) throws UsageException, HelpException {
+        String mode = null, listen = null, backend = null, threads = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String name = flagName(arg);
+            if (name.equals("h") || name.equals("help")) {
+                throw new HelpException();
+            }
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new UsageException("flag needs an argument: " + arg);
+            }
+            switch (name) {
+                case "mode" -> mode = value;
+                case "listen" -> listen = value;
+                case "backend" -> backend = value;
+                case "threads" -> threads = value;
+                default -> throw new UsageException("flag provided but not defined: " + arg);
+            }
+        }
+        return validate(mode, listen, backend, threads, defaultThreads);
+    }
+
+    /** Returns arg without its leading one or two dashes; a positional argument is an error. */
+    private static String flagName(String arg) throws UsageException {
+        if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
+            throw new UsageException("unexpected argument \"" + arg + "\"");
+        }
+        return arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+    }
+
+    /** Checks the flag combination and converts the values. */
+    private static Config validate(String mode, String listen, String backend, String threads,
+            int defaultThreads) throws UsageException {
+        if (!"echo".equals(mode) && !"http".equals(mode) && !"proxy".equals(mode)) {
+            throw new UsageException("--mode must be echo, http or proxy, got \""
+                    + (mode == null ? "" : mode) + "\"");
+        }
+        if (listen == null || listen.isEmpty()) {
+            throw new UsageException("--listen HOST:PORT is required");
+        }
+        if (mode.equals("proxy") && (backend == null || backend.isEmpty())) {
+            throw new UsageException("--backend HOST:PORT is required in proxy mode");
+        }
+        int n = threads == null ? defaultThreads : parseThreads(threads);
+        InetSocketAddress back = backend == null || backend.isEmpty() ? null : address("--backend", backend);
+        return new Config(mode, address("--listen", listen), back, n);
+    }
+
+    /** Parses the value of --threads, which must be an integer of at least 1. */
+    private static int parseThreads(String s) throws UsageException {
+        int n;
+        try {
+            n = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new UsageException("invalid value \"" + s + "\" for flag --threads");
+        }
+        if (n < 1) {
+            throw new UsageException("--threads must be at least 1, got " + n);
+        }
+        return n;
+    }
+
+    /**
+     * Parses HOST:PORT ({@code [v6]:PORT} for IPv6; an empty host means every interface) into an
+     * unresolved address; flag names the flag in the error message.
+     */
+    static InetSocketAddress address(String flag, String hostPort) throws UsageException {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new UsageException(flag + ": missing port in address \"" + hostPort + "\"");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            throw new UsageException(flag + ": too many colons in address \"" + hostPort + "\"");
+        }
+        int port = parsePort(flag, hostPort.substring(colon + 1));
+        return host.isEmpty() ? new InetSocketAddress(port) : InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** Formats a as HOST:PORT, with brackets around an IPv6 host. */
+    static String format(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** Parses a decimal port from 0 to 65535. */
+    private static int parsePort(String flag, String s) throws UsageException {
+        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new UsageException(flag + ": invalid port \"" + s + "\"");
+        }
+        int port = Integer.parseInt(s);
+        if (port > 65535) {
+            throw new UsageException(flag + ": invalid port \"" + s + "\"");
+        }
+        return port;
+    }
+}

@@ -1,0 +1,80 @@
+/*
+ * latbench-server-java: the Java (Netty) reference server for latbench.
+ *
+ * Usage: latbench-server-java --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]
+ *
+ *   echo   every byte received is written back in order
+ *   http   HTTP/1.1 keep-alive server with GET /bytes/N and GET /health
+ *   proxy  TCP relay of every connection to --backend
+ *
+ * It logs one line to stderr when it is listening and otherwise only fatal errors. SIGTERM or SIGINT
+ * closes the listener and every connection and exits 0. Usage errors exit 2, runtime errors (such as
+ * a port in use) exit 1.
+ */
+package com.github.latbench.server;
+
+import java.util.Arrays;
+
+/** The entry point: parses the command line, starts the server and installs the signal handling. */
+public final class Main {
+
+    /** Prefixes every line the server writes to stderr. */
+    static final String PROG = "latbench-server-java";
+
+    private static final int EXIT_OK = 0;
+    private static final int EXIT_RUNTIME = 1;
+    private static final int EXIT_USAGE = 2;
+
+    private Main() {
+    }
+
+    /**
+     * Starts the server and returns; the event-loop threads keep the JVM running until a signal
+     * runs the shutdown hook.
+     */
+    public static void main(String[] args) {
+        Config cfg = parseOrExit(args);
+        Server server;
+        try {
+            server = Server.start(cfg);
+        } catch (Exception e) {
+            System.err.println(PROG + ": " + describe(e));
+            System.exit(EXIT_RUNTIME);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "shutdown"));
+        System.err.println(PROG + ": mode=" + cfg.mode() + " listen=" + server.localAddress()
+                + " threads=" + cfg.threads() + " transport=" + server.transportName());
+    }
+
+    /** Parses args, or prints the problem and the usage and exits (0 for --help, 2 otherwise). */
+    private static Config parseOrExit(String[] args) {
+        try {
+            return Config.parse(Arrays.asList(args), Runtime.getRuntime().availableProcessors());
+        } catch (Config.HelpException e) {
+            System.err.print(Config.USAGE);
+            System.exit(EXIT_OK);
+        } catch (Config.UsageException e) {
+            System.err.println(PROG + ": " + e.getMessage());
+            System.err.print(Config.USAGE);
+            System.exit(EXIT_USAGE);
+        }
+        throw new AssertionError("unreachable");
+    }
+
+    /**
+     * Runs in the shutdown hook on SIGTERM or SIGINT: stops the server, then halts with status 0.
+     * Without the halt the JVM would exit with 128 + the signal number, and the contract asks for 0.
+     */
+    private static void stop(Server server) {
+        server.stop();
+        System.err.flush();
+        Runtime.getRuntime().halt(EXIT_OK);
+    }
+
+    /** Returns a one-line description of a start failure. */
+    private static String describe(Throwable e) {
+        String msg = e.getMessage();
+        return msg == null ? e.toString() : msg;
+    }
+}
