@@ -178,3 +178,22 @@ func TestParseTimer(t *testing.T) {
 		t.Error("ParseTimer(nap) gave no error")
 	}
 }
+
+// BenchmarkPacerDue measures the cost of computing one due time, which
+// the dispatcher does once per request; it must not allocate.
+func BenchmarkPacerDue(b *testing.B) {
+	for _, arrival := range []string{"uniform", "poisson"} {
+		b.Run(arrival, func(b *testing.B) {
+			p, err := NewPacer(arrival, 10000, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			var sink time.Duration
+			for i := range b.N {
+				sink += p.Due(uint64(i))
+			}
+			_ = sink
+		})
+	}
+}
