@@ -33,10 +33,18 @@ func fmtMicros(ns float64) string {
 	}
 	decimals := 2 - int(math.Floor(math.Log10(math.Abs(us))))
 	if decimals <= 0 {
-		return groupThousands(strconv.FormatFloat(us, 'f', 0, 64))
+		return GroupThousands(strconv.FormatFloat(us, 'f', 0, 64))
 	}
 	return strconv.FormatFloat(us, 'f', decimals, 64)
 }
+
+// FormatMicros formats a nanosecond value as microseconds with three
+// significant digits, as every table does: 0.512, 12.3, 245, 1,510.
+func FormatMicros(ns float64) string { return fmtMicros(ns) }
+
+// FormatRate formats a request rate as the tables do: whole requests per
+// second with thousands separators, one decimal below 100 rps.
+func FormatRate(rps float64) string { return fmtRate(rps) }
 
 // fmtSummaryMicros formats one field of a Summary in µs, or noValue when
 // the distribution is empty.
@@ -53,7 +61,7 @@ func fmtRate(rps float64) string {
 	if math.Abs(rps) < 100 {
 		return strconv.FormatFloat(rps, 'f', 1, 64)
 	}
-	return groupThousands(strconv.FormatFloat(rps, 'f', 0, 64))
+	return GroupThousands(strconv.FormatFloat(rps, 'f', 0, 64))
 }
 
 // fmtTargetRate formats an offered rate, "max" for unlimited (0).
@@ -66,11 +74,12 @@ func fmtTargetRate(rps float64) string {
 
 // fmtCount formats an integer with thousands separators.
 func fmtCount(n int64) string {
-	return groupThousands(strconv.FormatInt(n, 10))
+	return GroupThousands(strconv.FormatInt(n, 10))
 }
 
-// groupThousands inserts commas into the integer part of a decimal number.
-func groupThousands(s string) string {
+// GroupThousands inserts commas into the integer part of a decimal number:
+// "1234567.5" becomes "1,234,567.5".
+func GroupThousands(s string) string {
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]

@@ -40,8 +40,8 @@ func TestGroupThousands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := groupThousands(tt.in); got != tt.want {
-				t.Errorf("groupThousands(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := GroupThousands(tt.in); got != tt.want {
+				t.Errorf("GroupThousands(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

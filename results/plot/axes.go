@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/latbench/latbench/results"
 	"gonum.org/v1/plot"
 )
 
@@ -153,7 +154,7 @@ func fmtNumber(v float64) string {
 	if math.Abs(v) < 1000 {
 		return strconv.FormatFloat(roundSig(v, 3), 'f', -1, 64)
 	}
-	return groupThousands(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
+	return results.GroupThousands(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
 }
 
 // fmtMicros formats a latency in µs with three significant digits.
@@ -163,7 +164,7 @@ func fmtMicros(us float64) string {
 
 // fmtRate formats a request rate in whole requests per second.
 func fmtRate(rps float64) string {
-	return groupThousands(strconv.FormatFloat(math.Round(rps), 'f', 0, 64))
+	return results.GroupThousands(strconv.FormatFloat(math.Round(rps), 'f', 0, 64))
 }
 
 // roundSig rounds v to n significant digits.
@@ -173,22 +174,6 @@ func roundSig(v float64, n int) float64 {
 		return v
 	}
 	return r
-}
-
-// groupThousands inserts commas into a whole number.
-func groupThousands(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return sign + b.String()
 }
 
 // logScale is a log axis scale that, unlike plot.LogScale, does not panic

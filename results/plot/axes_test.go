@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/latbench/latbench/results"
 )
 
 func TestPercentileTicks(t *testing.T) {
@@ -114,7 +116,7 @@ func TestFormatting(t *testing.T) {
 		{name: "three digits", got: fmtMicros(245.678), want: "246"},
 		{name: "thousands", got: fmtMicros(1512.3), want: "1,510"},
 		{name: "rate", got: fmtRate(54798.4), want: "54,798"},
-		{name: "negative", got: groupThousands("-1234567"), want: "-1,234,567"},
+		{name: "negative", got: results.GroupThousands("-1234567"), want: "-1,234,567"},
 		{name: "percentile label", got: percentileLabel(5), want: "99.999%"},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latbench/latbench/results/internal/golden"
+
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/results/plot/plottest"
 )
@@ -61,33 +63,7 @@ func TestWriteAll(t *testing.T) {
 // the -update flag is set.
 func assertGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./results/plot -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (rerun with -update if intended); first difference at byte %d",
-			path, firstDiff(got, want))
-	}
-}
-
-// firstDiff returns the index of the first byte where a and b differ.
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
+	golden.Assert(t, path, got, *update)
 }
 
 // chartNames returns the names of charts.

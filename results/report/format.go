@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/latbench/latbench/results"
@@ -84,48 +83,14 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// fmtMicros formats a nanosecond value as microseconds with three
-// significant digits, as the tables do: 0.512, 12.3, 245, 1,510.
+// fmtMicros formats a nanosecond value as the tables do (see
+// results.FormatMicros), with a dash for a missing value.
 func fmtMicros(ns float64) string {
-	us, err := strconv.ParseFloat(strconv.FormatFloat(ns/1000, 'g', 3, 64), 64)
-	if err != nil || math.IsNaN(us) || math.IsInf(us, 0) {
+	if math.IsNaN(ns) || math.IsInf(ns, 0) {
 		return noValue
 	}
-	if us == 0 {
-		return "0"
-	}
-	decimals := 2 - int(math.Floor(math.Log10(math.Abs(us))))
-	if decimals <= 0 {
-		return groupThousands(strconv.FormatFloat(us, 'f', 0, 64))
-	}
-	return strconv.FormatFloat(us, 'f', decimals, 64)
+	return results.FormatMicros(ns)
 }
 
-// fmtRate formats a request rate: whole requests per second with
-// thousands separators, one decimal below 100 rps, as the tables do.
-func fmtRate(rps float64) string {
-	if math.Abs(rps) < 100 {
-		return strconv.FormatFloat(rps, 'f', 1, 64)
-	}
-	return groupThousands(strconv.FormatFloat(rps, 'f', 0, 64))
-}
-
-// groupThousands inserts commas into the integer part of a number.
-func groupThousands(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return sign + b.String()
-}
+// fmtRate formats a request rate as the tables do.
+func fmtRate(rps float64) string { return results.FormatRate(rps) }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latbench/latbench/results/internal/golden"
+
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 
 	"github.com/latbench/latbench/results"
@@ -66,22 +68,7 @@ func checkMarkdownGolden(t *testing.T, md string) {
 // the -update flag is set.
 func assertGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./results/report -run TestWrite -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (rerun with -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden.Assert(t, path, got, *update)
 }
 
 // checkMarkdownLinks checks that report.md links every chart by a
