@@ -41,24 +41,26 @@ type CompareRow struct {
 	Test string
 }
 
-// compareMetrics are the figures compared, in row order.
-func compareMetrics() []struct {
-	name  string
-	value func(*Cell) float64
-} {
+// figureNames are the figures compared, in row order: latency
+// percentiles (ns) and the achieved rate.
+func figureNames() []string { return []string{"p50", "p90", "p99", "p99.9", "rps"} }
+
+// figureValue returns how to read the named figure from a cell.
+func figureValue(name string) func(*Cell) float64 {
 	lat := func(pick func(Summary) int64) func(*Cell) float64 {
 		return func(c *Cell) float64 { return float64(pick(c.Stats.Latency)) }
 	}
-	return []struct {
-		name  string
-		value func(*Cell) float64
-	}{
-		{"p50", lat(func(s Summary) int64 { return s.P50 })},
-		{"p90", lat(func(s Summary) int64 { return s.P90 })},
-		{"p99", lat(func(s Summary) int64 { return s.P99 })},
-		{"p99.9", lat(func(s Summary) int64 { return s.P999 })},
-		{"rps", func(c *Cell) float64 { return c.Stats.AchievedRPS }},
+	switch name {
+	case "p50":
+		return lat(func(s Summary) int64 { return s.P50 })
+	case "p90":
+		return lat(func(s Summary) int64 { return s.P90 })
+	case "p99":
+		return lat(func(s Summary) int64 { return s.P99 })
+	case "p99.9":
+		return lat(func(s Summary) int64 { return s.P999 })
 	}
+	return func(c *Cell) float64 { return c.Stats.AchievedRPS }
 }
 
 // Compare matches the cells of a and b by target, scenario and load, and
@@ -82,8 +84,8 @@ func Compare(a, b *Run) Comparison {
 			cmp.Refused = append(cmp.Refused, id+": no successful cell in one of the runs")
 			continue
 		}
-		for _, m := range compareMetrics() {
-			cmp.Rows = append(cmp.Rows, compareRow(id, m.name, y, x, m.value))
+		for _, name := range figureNames() {
+			cmp.Rows = append(cmp.Rows, compareRow(id, name, y, x, figureValue(name)))
 		}
 	}
 	for _, id := range sortedKeys(gb) {
@@ -108,7 +110,11 @@ func compareRow(id, metric string, a, b Group, value func(*Cell) float64) Compar
 	p := MannWhitney(va, vb)
 	apart := r.A.High < r.B.Low || r.B.High < r.A.Low
 	r.Significant = apart || p < significanceLevel
-	r.Test = fmt.Sprintf("Mann-Whitney p=%.3g, CIs %s", p, map[bool]string{true: "apart", false: "overlap"}[apart])
+	overlap := "overlap"
+	if apart {
+		overlap = "apart"
+	}
+	r.Test = fmt.Sprintf("Mann-Whitney p=%.3g, CIs %s", p, overlap)
 	return r
 }
 
@@ -212,8 +218,12 @@ func RenderComparison(w io.Writer, cmp Comparison, format string) error {
 	header := []string{"cell", "figure", "A", "B", "change", "significant", "test"}
 	rows := make([][]string, len(cmp.Rows))
 	for i, r := range cmp.Rows {
+		significant := "no"
+		if r.Significant {
+			significant = "yes"
+		}
 		rows[i] = []string{r.Cell, r.Metric, fmtEstimate(r.Metric, r.A), fmtEstimate(r.Metric, r.B),
-			fmtChange(r), map[bool]string{true: "yes", false: "no"}[r.Significant], r.Test}
+			fmtChange(r), significant, r.Test}
 		if format != FormatCSV {
 			for j := range rows[i] {
 				rows[i][j] = cellText(rows[i][j], format == FormatMarkdown)
@@ -259,17 +269,27 @@ func compareText(cmp Comparison, header []string, rows [][]string, markdown bool
 	return b.Bytes(), nil
 }
 
-// fmtEstimate formats an estimate of metric: µs for latencies, rps for
-// rates, with the interval when there are rounds.
-func fmtEstimate(metric string, e Estimate) string {
-	f := fmtMicros
-	if metric == "rps" {
-		f = fmtRate
-	}
+// fmtEstimate formats an estimate of a figure, with its interval only
+// when there are rounds.
+func fmtEstimate(figure string, e Estimate) string {
 	if e.N < 2 {
-		return f(e.Median)
+		return fmtFigure(figure, e.Median)
 	}
-	return fmt.Sprintf("%s [%s–%s]", f(e.Median), f(e.Low), f(e.High))
+	return fmtInterval(figure, e)
+}
+
+// fmtInterval formats an estimate of a figure as "median [low–high]":
+// µs for latencies, rps for the rate.
+func fmtInterval(figure string, e Estimate) string {
+	return fmt.Sprintf("%s [%s–%s]", fmtFigure(figure, e.Median), fmtFigure(figure, e.Low), fmtFigure(figure, e.High))
+}
+
+// fmtFigure formats one value of a figure.
+func fmtFigure(figure string, v float64) string {
+	if figure == "rps" {
+		return fmtRate(v)
+	}
+	return fmtMicros(v)
 }
 
 // csvTable renders a header and rows as CSV.

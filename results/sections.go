@@ -3,7 +3,6 @@ package results
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 )
 
 // hasRounds reports whether any cell is one round of a repeated cell.
@@ -16,49 +15,29 @@ func hasRounds(cells []Cell) bool {
 	return false
 }
 
-// roundsColumns describe the rounds table: per configuration, the median
-// over rounds of each figure with its 95% bootstrap confidence interval.
-func roundsColumns(rows map[*Cell]Group) []column {
-	est := func(metric func(*Cell) float64, micros bool) func(c *Cell) string {
-		return func(c *Cell) string {
-			g := rows[c]
-			if len(g.Cells) == 0 {
-				return noValue
-			}
-			e := g.Estimate(metric)
-			if micros {
-				return fmt.Sprintf("%s [%s–%s]", fmtMicros(e.Median), fmtMicros(e.Low), fmtMicros(e.High))
-			}
-			return fmt.Sprintf("%s [%s–%s]", fmtRate(e.Median), fmtRate(e.Low), fmtRate(e.High))
-		}
-	}
-	lat := func(pick func(Summary) int64) func(*Cell) float64 {
-		return func(c *Cell) float64 { return float64(pick(c.Stats.Latency)) }
-	}
-	return append(identityColumns(),
-		column{"rate rps", true, func(c *Cell) string { return fmtTargetRate(c.Load.TargetRPS) }},
-		column{"rounds ok", true, func(c *Cell) string {
-			g := rows[c]
-			return strconv.Itoa(len(g.Cells)) + "/" + strconv.Itoa(len(g.Cells)+g.Failed)
-		}},
-		column{"achieved rps", true, est(func(c *Cell) float64 { return c.Stats.AchievedRPS }, false)},
-		column{"p50 µs", true, est(lat(func(s Summary) int64 { return s.P50 }), true)},
-		column{"p99 µs", true, est(lat(func(s Summary) int64 { return s.P99 }), true)},
-		column{"p99.9 µs", true, est(lat(func(s Summary) int64 { return s.P999 }), true)},
-	)
-}
-
-// writeRounds writes the rounds table: medians with 95% confidence
-// intervals over the rounds of each configuration.
+// writeRounds writes the rounds table: per configuration, the median over
+// its rounds of each figure with its 95% bootstrap confidence interval.
 func writeRounds(b *bytes.Buffer, cells []Cell, markdown bool) error {
-	groups := GroupRounds(cells)
-	rows := make(map[*Cell]Group, len(groups))
-	firsts := make([]Cell, len(groups))
-	for i, g := range groups {
-		firsts[i] = *g.First
-		rows[&firsts[i]] = g
+	header := []string{"target", "scenario", "loop", "rate rps", "rounds ok", "achieved rps", "p50 µs", "p99 µs", "p99.9 µs"}
+	numeric := []bool{false, false, false, true, true, true, true, true, true}
+	var rows [][]string
+	for _, g := range GroupRounds(cells) {
+		c := g.First
+		row := []string{TargetLabel(c), c.Scenario, loopLabel(c.Load), fmtTargetRate(c.Load.TargetRPS),
+			fmt.Sprintf("%d/%d", len(g.Cells), len(g.Cells)+g.Failed)}
+		for _, name := range []string{"rps", "p50", "p99", "p99.9"} {
+			value := noValue
+			if len(g.Cells) > 0 {
+				value = fmtInterval(name, g.Estimate(figureValue(name)))
+			}
+			row = append(row, value)
+		}
+		for i := range row {
+			row[i] = cellText(row[i], markdown)
+		}
+		rows = append(rows, row)
 	}
-	grid, err := renderGrid(firsts, roundsColumns(rows), markdown)
+	grid, err := renderStrings(header, rows, numeric, markdown)
 	if err != nil {
 		return err
 	}

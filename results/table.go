@@ -116,18 +116,31 @@ func gridWidth(cells []Cell, cols []column, markdown bool) int {
 // identityColumns are the leading columns of both tables.
 func identityColumns() []column {
 	return []column{
-		{"target", false, targetLabel},
+		{"target", false, TargetLabel},
 		{"scenario", false, func(c *Cell) string { return c.Scenario }},
 		{"loop", false, func(c *Cell) string { return loopLabel(c.Load) }},
 	}
 }
 
-// targetLabel names the cell's target, marking a baseline.
-func targetLabel(c *Cell) string {
+// TargetLabel names the cell's target as every table and chart shows it,
+// marking a baseline.
+func TargetLabel(c *Cell) string {
 	if c.Baseline {
 		return c.Target + " (baseline)"
 	}
 	return c.Target
+}
+
+// LoadLabel names a cell's load as the charts and reports show it: its
+// name, or its offered rate when it has none.
+func LoadLabel(l LoadConfig) string {
+	switch {
+	case l.Name != "":
+		return l.Name
+	case l.TargetRPS <= 0:
+		return "max"
+	}
+	return fmtRate(l.TargetRPS) + " rps"
 }
 
 // serverCPU formats the server's CPU use, or noValue when the server was

@@ -41,7 +41,7 @@ func barCharts(run *results.Run, pal styles) []chartSpec {
 	all := okCells(run.Cells, func(c *results.Cell) bool { return c.Stats.Latency.Count > 0 })
 	var keys []barKey
 	for _, c := range all {
-		k := barKey{c.Scenario, loadLabel(c.Load)}
+		k := barKey{c.Scenario, results.LoadLabel(c.Load)}
 		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
@@ -53,7 +53,7 @@ func barCharts(run *results.Run, pal styles) []chartSpec {
 	for _, k := range keys {
 		var mine []*results.Cell
 		for _, c := range all {
-			if c.Scenario == k.scenario && loadLabel(c.Load) == k.load {
+			if c.Scenario == k.scenario && results.LoadLabel(c.Load) == k.load {
 				mine = append(mine, c)
 			}
 		}
@@ -77,13 +77,13 @@ func barSeriesOf(cells []*results.Cell) []barSeries {
 	for _, label := range labels(cells) {
 		lastStep := 0
 		for _, c := range cells {
-			if targetLabel(c) == label {
+			if results.TargetLabel(c) == label {
 				lastStep = max(lastStep, c.Load.Step)
 			}
 		}
 		var mine []results.Cell
 		for _, c := range cells {
-			if targetLabel(c) == label && c.Load.Step == lastStep {
+			if results.TargetLabel(c) == label && c.Load.Step == lastStep {
 				mine = append(mine, *c)
 			}
 		}

@@ -32,7 +32,7 @@ func costCharts(run *results.Run, pal styles) []chartSpec {
 	for _, label := range labels(sampled) {
 		var best *results.Cell
 		for _, c := range sampled {
-			if targetLabel(c) == label && (best == nil || c.Stats.AchievedRPS > best.Stats.AchievedRPS) {
+			if results.TargetLabel(c) == label && (best == nil || c.Stats.AchievedRPS > best.Stats.AchievedRPS) {
 				best = c
 			}
 		}

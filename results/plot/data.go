@@ -29,19 +29,11 @@ func scenarios(cells []results.Cell) []string {
 	return out
 }
 
-// targetLabel names a cell's target, marking a baseline.
-func targetLabel(c *results.Cell) string {
-	if c.Baseline {
-		return c.Target + " (baseline)"
-	}
-	return c.Target
-}
-
 // labels returns the target labels of the cells, sorted.
 func labels(cells []*results.Cell) []string {
 	var out []string
 	for _, c := range cells {
-		if l := targetLabel(c); !slices.Contains(out, l) {
+		if l := results.TargetLabel(c); !slices.Contains(out, l) {
 			out = append(out, l)
 		}
 	}
@@ -59,17 +51,6 @@ func okCells(cells []results.Cell, keep func(c *results.Cell) bool) []*results.C
 		}
 	}
 	return out
-}
-
-// loadLabel names a cell's load: its name, or its rate when unnamed.
-func loadLabel(l results.LoadConfig) string {
-	switch {
-	case l.Name != "":
-		return l.Name
-	case l.TargetRPS <= 0:
-		return "max"
-	}
-	return fmtRate(l.TargetRPS) + " rps"
 }
 
 // loadDescription describes a cell's load for a caption: "open loop,

@@ -38,7 +38,7 @@ func overTimeCharts(run *results.Run, pal styles) []chartSpec {
 		title := "Latency over time: " + c.ID
 		caption := fmt.Sprintf("p50 (solid) and p99 (dashed) latency of each second of cell %s "+
 			"(target %s, scenario %s, load %s, %s), from its %d interval histograms.",
-			c.ID, targetLabel(c), c.Scenario, loadLabel(c.Load), loadDescription(c), len(c.Intervals))
+			c.ID, results.TargetLabel(c), c.Scenario, results.LoadLabel(c.Load), loadDescription(c), len(c.Intervals))
 		if c.Status != results.StatusOK {
 			caption += fmt.Sprintf(" The cell failed (%s); the chart shows what it measured before.", c.Failure)
 		}
@@ -118,7 +118,7 @@ func overTimeFigure(title string, c *results.Cell, segs []segment, pal styles) *
 		for _, sg := range segs {
 			p.Add(&plotter.Line{XYs: s.pick(sg), LineStyle: line}, &plotter.Scatter{XYs: s.pick(sg), GlyphStyle: glyph})
 		}
-		f.addLegend(targetLabel(c)+" "+s.name, lineThumb{line: line, glyph: glyph})
+		f.addLegend(results.TargetLabel(c)+" "+s.name, lineThumb{line: line, glyph: glyph})
 	}
 	f.panels = append(f.panels, p)
 	return f

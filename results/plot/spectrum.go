@@ -62,7 +62,7 @@ func firstDecodable(candidates []*results.Cell) (*spectrumLine, []string) {
 			errs = append(errs, fmt.Sprintf("%s (%v)", c.ID, err))
 			continue
 		}
-		label := targetLabel(c)
+		label := results.TargetLabel(c)
 		if c.Load.Loop == loopClosed {
 			label += " (closed)"
 		}
@@ -85,7 +85,7 @@ func spectrumCandidates(cells []results.Cell, scenario string) [][]*results.Cell
 	for _, label := range labels(all) {
 		var mine []*results.Cell
 		for _, c := range all {
-			if targetLabel(c) == label {
+			if results.TargetLabel(c) == label {
 				mine = append(mine, c)
 			}
 		}
@@ -102,7 +102,7 @@ func spectrumCandidates(cells []results.Cell, scenario string) [][]*results.Cell
 	}
 	for _, candidates := range out {
 		b := results.BaselineOf(cells, candidates[0])
-		if b == nil || b.Histograms.Latency == "" || slices.Contains(labels(all), targetLabel(b)) {
+		if b == nil || b.Histograms.Latency == "" || slices.Contains(labels(all), results.TargetLabel(b)) {
 			continue
 		}
 		return append(out, []*results.Cell{b})
@@ -188,7 +188,7 @@ func spectrumCaption(scenario string, lines []spectrumLine, skipped []string) st
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%s: %s (%s", targetLabel(l.cell), l.cell.ID, loadDescription(l.cell))
+		fmt.Fprintf(&b, "%s: %s (%s", results.TargetLabel(l.cell), l.cell.ID, loadDescription(l.cell))
 		if l.cell.Scenario != scenario {
 			fmt.Fprintf(&b, "; the proxies' baseline, from scenario %s", l.cell.Scenario)
 		}

@@ -86,7 +86,7 @@ func rateSteps(cells []results.Cell, scenario string) []rateSeries {
 	for _, label := range labels(open) {
 		var mine []results.Cell
 		for _, c := range open {
-			if targetLabel(c) == label {
+			if results.TargetLabel(c) == label {
 				mine = append(mine, *c)
 			}
 		}

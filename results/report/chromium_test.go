@@ -93,10 +93,12 @@ func TestChromiumDumpDOM(t *testing.T) {
 	if got := strings.Count(dom, "<svg "); got != len(svgs) {
 		t.Errorf("DOM has %d <svg> elements, want %d (one per chart)", got, len(svgs))
 	}
-	if got := strings.Count(dom, "<table>"); got < 8 {
-		t.Errorf("DOM has %d tables, want the result, warning, rounds, environment and load tables", got)
+	// Latency, cost, overhead, rounds and search tables, then environment
+	// and load.
+	if got := strings.Count(dom, "<table>"); got < 7 {
+		t.Errorf("DOM has %d tables, want the result (with rounds), environment and load tables", got)
 	}
-	for _, want := range []string{"<th>target</th>", `<th class="num">p99 µs</th>`, "<h3>Cost</h3>", "<figcaption>", "<path ", "<text "} {
+	for _, want := range []string{"<th>target</th>", "<h3>Over rounds: median [95% confidence interval]</h3>", `<th class="num">p99 µs</th>`, "<h3>Cost</h3>", "<figcaption>", "<path ", "<text "} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("DOM lacks %q", want)
 		}

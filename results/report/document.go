@@ -80,12 +80,6 @@ func build(run *results.Run, dir string, charts []plot.Chart) (*document, error)
 		section{id: "results", title: "Results", blocks: []block{&resultTables{markdown: tables.String()}}},
 		section{id: "warnings", title: "Warnings", blocks: warningBlocks(run)},
 	)
-	if rounds := roundsTable(run); rounds != nil {
-		doc.sections = append(doc.sections, section{id: "rounds", title: "Rounds", blocks: []block{
-			&paragraph{text: "Medians over rounds, each with its 95% bootstrap confidence interval [low–high]; latencies in µs."},
-			rounds,
-		}})
-	}
 	chartSec := section{id: "charts", title: "Charts"}
 	for _, c := range charts {
 		svg, err := os.ReadFile(c.SVG)

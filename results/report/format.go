@@ -13,25 +13,6 @@ import (
 // noValue stands for a value that was not measured, as in the tables.
 const noValue = "-"
 
-// targetLabel names a cell's target, marking a baseline, as the tables do.
-func targetLabel(c *results.Cell) string {
-	if c.Baseline {
-		return c.Target + " (baseline)"
-	}
-	return c.Target
-}
-
-// loadName names a cell's load: its name, or its rate when unnamed.
-func loadName(l results.LoadConfig) string {
-	switch {
-	case l.Name != "":
-		return l.Name
-	case l.TargetRPS <= 0:
-		return "max"
-	}
-	return fmtRate(l.TargetRPS) + " rps"
-}
-
 // stepText is " step N" for a rate step, "" otherwise.
 func stepText(l results.LoadConfig) string {
 	if l.Step == 0 {

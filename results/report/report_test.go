@@ -125,7 +125,7 @@ func checkHTMLContent(t *testing.T, page string) {
 		"python-http-steps-s1 (python, http): target not ready after 10s",
 		"scenario http, load max: connections differ (100: go-http-max, rust-http-max; 50: java-http-max)",
 		// The rounds.
-		"<th class=\"num\">p50 µs [95% CI]</th>", "537 [511–562]",
+		"<h3>Over rounds: median [95% confidence interval]</h3>", "537 [511–562]",
 		// Escaping of text from the run.
 		"fixture &lt;demo&gt;", "&lt;b&gt;&#34;low&#34;&lt;/b&gt; &amp; lag | p99 high", "HAProxy version 2.6.12 - https&#58;//haproxy.org/",
 	} {

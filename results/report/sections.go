@@ -88,7 +88,7 @@ func loadTable(cells []results.Cell) *table {
 		c := &cells[i]
 		l := c.Load
 		row := []string{
-			c.Scenario, loadName(l) + stepText(l), orDash(l.Loop), fmt.Sprint(l.Connections), rateText(l.TargetRPS),
+			c.Scenario, results.LoadLabel(l) + stepText(l), orDash(l.Loop), fmt.Sprint(l.Connections), rateText(l.TargetRPS),
 			orDash(l.Arrival), orDash(l.Timer), l.Warmup.String(), l.Duration.String(), l.Timeout.String(),
 			options(l.Scenario), strings.Join([]string{orDash(l.ClientCPUs), orDash(l.TargetCPUs), orDash(l.BackendCPUs)}, " / "),
 		}
@@ -99,7 +99,7 @@ func loadTable(cells []results.Cell) *table {
 			index[key] = g
 			groups = append(groups, g)
 		}
-		if label := targetLabel(c); !slices.Contains(g.targets, label) {
+		if label := results.TargetLabel(c); !slices.Contains(g.targets, label) {
 			g.targets = append(g.targets, label)
 		}
 		g.cells++
@@ -118,7 +118,7 @@ func warningBlocks(run *results.Run) []block {
 	for i := range run.Cells {
 		c := &run.Cells[i]
 		if c.Status != results.StatusOK {
-			failed = append(failed, fmt.Sprintf("%s (%s, %s): %s", c.ID, targetLabel(c), c.Scenario, cmp.Or(oneLine(c.Failure), "no reason given")))
+			failed = append(failed, fmt.Sprintf("%s (%s, %s): %s", c.ID, results.TargetLabel(c), c.Scenario, cmp.Or(oneLine(c.Failure), "no reason given")))
 		}
 		for _, w := range c.Warnings {
 			if clientBound(w) {
@@ -179,7 +179,7 @@ func incomparable(cells []results.Cell) []string {
 	groups := map[groupKey][]*results.Cell{}
 	for i := range cells {
 		c := &cells[i]
-		k := groupKey{c.Scenario, loadName(c.Load), c.Load.Step}
+		k := groupKey{c.Scenario, results.LoadLabel(c.Load), c.Load.Step}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -231,49 +231,4 @@ func differing(cells []*results.Cell, value func(*results.Cell) string) string {
 		parts[i] = v + ": " + strings.Join(byValue[v], ", ")
 	}
 	return strings.Join(parts, "; ")
-}
-
-// roundsTable returns the medians over rounds with their confidence
-// intervals, one row per repeated configuration, or nil when no cell ran
-// in rounds.
-func roundsTable(run *results.Run) *table {
-	t := &table{
-		headers: []string{"target", "scenario", "load", "rounds", "p50 µs [95% CI]", "p99 µs [95% CI]", "p99.9 µs [95% CI]", "achieved rps [95% CI]"},
-		numeric: []bool{false, false, false, true, true, true, true, true},
-	}
-	latency := func(pick func(results.Summary) int64) func(*results.Cell) float64 {
-		return func(c *results.Cell) float64 { return float64(pick(c.Stats.Latency)) }
-	}
-	for _, g := range results.GroupRounds(run.Cells) {
-		if g.First.Round == 0 {
-			continue
-		}
-		rounds := fmt.Sprint(len(g.Cells))
-		if g.Failed > 0 {
-			rounds += fmt.Sprintf(" (+%d failed)", g.Failed)
-		}
-		row := []string{targetLabel(g.First), g.First.Scenario, loadName(g.First.Load) + stepText(g.First.Load), rounds}
-		for _, m := range []func(*results.Cell) float64{
-			latency(func(s results.Summary) int64 { return s.P50 }),
-			latency(func(s results.Summary) int64 { return s.P99 }),
-			latency(func(s results.Summary) int64 { return s.P999 }),
-		} {
-			row = append(row, estimateText(g.Estimate(m), fmtMicros))
-		}
-		row = append(row, estimateText(g.Estimate(func(c *results.Cell) float64 { return c.Stats.AchievedRPS }), fmtRate))
-		t.rows = append(t.rows, row)
-	}
-	if len(t.rows) == 0 {
-		return nil
-	}
-	return t
-}
-
-// estimateText formats an estimate as "245 [240–251]", or "-" without
-// rounds that measured it.
-func estimateText(e results.Estimate, format func(float64) string) string {
-	if e.N == 0 {
-		return noValue
-	}
-	return fmt.Sprintf("%s [%s–%s]", format(e.Median), format(e.Low), format(e.High))
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,20 +74,26 @@ func TestIncomparable(t *testing.T) {
 	}
 }
 
-func TestRoundsTable(t *testing.T) {
+func TestRoundsInResults(t *testing.T) {
 	run := fixtureRun(t)
-	tb := roundsTable(run)
-	if tb == nil || len(tb.rows) != 3 {
-		t.Fatalf("rounds table %v, want 3 rows (rust's three rate steps)", tb)
+	// The report shows the rounds through the result tables, the same
+	// "Over rounds" table the text output has.
+	roundsOf := func(run *results.Run) string {
+		doc, err := build(run, t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc.sections[0].blocks[0].(*resultTables).markdown
 	}
-	if got := tb.rows[0][:4]; !slices.Equal(got, []string{"rust", "http", "steps step 1", "3"}) {
-		t.Errorf("first row starts %q", got)
+	md := roundsOf(run)
+	if !strings.Contains(md, "Over rounds: median [95% confidence interval]") || !strings.Contains(md, "| rust ") {
+		t.Fatalf("result tables lack the rounds table:\n%s", md)
 	}
 	for i := range run.Cells {
 		run.Cells[i].Round = 0
 	}
-	if tb := roundsTable(run); tb != nil {
-		t.Errorf("rounds table without rounds: %v", tb.rows)
+	if md := roundsOf(run); strings.Contains(md, "Over rounds") {
+		t.Errorf("rounds table without rounds:\n%s", md)
 	}
 }
 
@@ -127,8 +134,6 @@ func TestFormatting(t *testing.T) {
 		{name: "empty arg", got: shellQuote(""), want: "''"},
 		{name: "markdown", got: mdText("a|b *c* <d> [e](f)\nnext"), want: `a\|b \*c\* \<d\> \[e\](f) next`},
 		{name: "html", got: esc(`<a href="https://x">`), want: "&lt;a href=&#34;https&#58;//x&#34;&gt;"},
-		{name: "estimate", got: estimateText(results.Estimate{Median: 245e3, Low: 240e3, High: 251e3, N: 3}, fmtMicros), want: "245 [240–251]"},
-		{name: "no estimate", got: estimateText(results.Estimate{}, fmtMicros), want: "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
