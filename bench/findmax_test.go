@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,7 +87,7 @@ func TestSearch(t *testing.T) {
 			f.t = t
 			tt.spec.Cell = CellSpec{Target: "go"}
 			s := Search(context.Background(), tt.spec, f.run)
-			if !equalFloats(f.steps, tt.wantSteps) {
+			if !slices.Equal(f.steps, tt.wantSteps) {
 				t.Errorf("steps %v, want %v", f.steps, tt.wantSteps)
 			}
 			if s.KneeRPS != tt.wantKnee || !strings.Contains(s.Stopped, tt.stopped) {
@@ -99,18 +100,6 @@ func TestSearch(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestParseSLO(t *testing.T) {

@@ -87,7 +87,7 @@ func EstimateMedian(vs []float64) Estimate {
 	if len(vs) == 0 {
 		return Estimate{Median: math.NaN(), Low: math.NaN(), High: math.NaN()}
 	}
-	med := median(vs)
+	med := Median(vs)
 	if len(vs) == 1 {
 		return Estimate{Median: med, Low: med, High: med, N: 1}
 	}
@@ -98,16 +98,23 @@ func EstimateMedian(vs []float64) Estimate {
 		for j := range sample {
 			sample[j] = vs[rng.IntN(len(vs))]
 		}
-		meds[i] = median(sample)
+		meds[i] = medianInPlace(sample)
 	}
 	slices.Sort(meds)
 	return Estimate{Median: med, Low: quantileSorted(meds, 0.025), High: quantileSorted(meds, 0.975), N: len(vs)}
 }
 
-// median returns the median of vs (the mean of the middle two when even);
-// vs is not modified.
-func median(vs []float64) float64 {
-	s := slices.Clone(vs)
+// Median returns the median of vs (the mean of the middle two when
+// even), or NaN when vs is empty; vs is not modified.
+func Median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	return medianInPlace(slices.Clone(vs))
+}
+
+// medianInPlace returns the median of s, sorting s.
+func medianInPlace(s []float64) float64 {
 	slices.Sort(s)
 	n := len(s)
 	if n%2 == 1 {

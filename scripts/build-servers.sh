@@ -36,20 +36,16 @@ build() {
 	built+=("$name")
 }
 
-# can_install says whether Debian packages can be installed here.
-can_install() {
-	command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }
-}
-
-# baseline NAME BINARY installs the Debian package NAME if BINARY is missing.
+# baseline NAME BINARY installs the Debian package NAME if BINARY is
+# missing and packages can be installed here (install-debian.sh
+# --if-possible says why not, otherwise), then reports what it has.
 baseline() {
 	local name=$1 binary=$2
+	[ -x "$binary" ] || scripts/install-debian.sh --if-possible "$name"
 	if [ -x "$binary" ]; then
 		built+=("$name")
-	elif can_install; then
-		scripts/install-debian.sh "$name" && built+=("$name") || skipped+=("$name: installing the Debian package failed")
 	else
-		skipped+=("$name: not installed and cannot install packages here; run: sudo apt-get install $name")
+		skipped+=("$name: not installed; run: sudo apt-get install $name")
 	fi
 }
 

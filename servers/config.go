@@ -112,8 +112,12 @@ func writeNginx(path string, cs configSpec) error {
 		}
 	}
 	sizes := append(standardBodySizes(), cs.Sizes...)
+	body := make([]byte, slices.Max(sizes))
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
 	for _, n := range sizes {
-		if err := writeBody(filepath.Join(cs.Dir, "www", "bytes", strconv.Itoa(n)), n); err != nil {
+		if err := writeBody(filepath.Join(cs.Dir, "www", "bytes", strconv.Itoa(n)), body, n); err != nil {
 			return err
 		}
 	}
@@ -123,16 +127,13 @@ func writeNginx(path string, cs configSpec) error {
 // maxBodyBytes is the largest /bytes/N of the server contract.
 const maxBodyBytes = 16 << 20
 
-// writeBody writes the contract's body of n bytes: byte i is 'a' + i%26.
-func writeBody(path string, n int) error {
+// writeBody writes the contract's body of n bytes, the first n bytes of
+// body, whose byte i is 'a' + i%26.
+func writeBody(path string, body []byte, n int) error {
 	if n < 0 || n > maxBodyBytes {
 		return fmt.Errorf("body size %d is outside 0..%d", n, maxBodyBytes)
 	}
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = 'a' + byte(i%26)
-	}
-	return os.WriteFile(path, b, 0o644)
+	return os.WriteFile(path, body[:n], 0o644)
 }
 
 // writeTemplate renders text with cs into path.

@@ -86,15 +86,8 @@ func TestRunEndToEnd(t *testing.T) {
 // reports and two .hgrm files per measured cell, and returns the run.
 func checkRunDir(t *testing.T, out string, measured int) *results.Run {
 	t.Helper()
-	dirs := runDirs(t, out)
-	if len(dirs) != 1 {
-		t.Fatalf("run folders %v, want 1", dirs)
-	}
-	run, err := results.LoadRun(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	hgrms, _ := filepath.Glob(filepath.Join(dirs[0], "*.hgrm"))
+	run, dir := loadOnlyRun(t, out)
+	hgrms, _ := filepath.Glob(filepath.Join(dir, "*.hgrm"))
 	if len(hgrms) != 2*measured {
 		t.Errorf("%d .hgrm files, want %d", len(hgrms), 2*measured)
 	}

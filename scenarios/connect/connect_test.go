@@ -1,8 +1,6 @@
 package connect
 
 import (
-	"github.com/latbench/latbench/scenarios/scenariotest"
-
 	"net"
 	nethttp "net/http"
 	"net/http/httptest"
@@ -16,14 +14,12 @@ import (
 
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/echo"
+	"github.com/latbench/latbench/scenarios/scenariotest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-// deadline returns a generous deadline for one request.
-func deadline() time.Time { return time.Now().Add(10 * time.Second) }
 
 // echoServer is a TCP echo server on 127.0.0.1:0 that counts the
 // connections it accepted.
@@ -136,16 +132,7 @@ func TestNewOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc, err := New(tt.opts)
-			if tt.wantErr {
-				if err == nil {
-					t.Fatalf("New(%+v) = nil error, want one", tt.opts)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			scenariotest.CheckDescribe(t, sc, "connect", tt.want)
+			scenariotest.CheckNew(t, sc, err, tt.wantErr, "connect", tt.want)
 		})
 	}
 }
@@ -160,7 +147,7 @@ func doN(t *testing.T, opts Options, addr string, n int) {
 	c := sc.NewClient(addr)
 	defer c.Close()
 	for i := 0; i < n; i++ {
-		if err := c.Do(deadline()); err != nil {
+		if err := c.Do(scenariotest.Deadline()); err != nil {
 			t.Fatalf("Do #%d: %v", i, err)
 		}
 	}

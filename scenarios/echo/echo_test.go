@@ -1,8 +1,6 @@
 package echo
 
 import (
-	"github.com/latbench/latbench/scenarios/scenariotest"
-
 	"net"
 	"strconv"
 	"testing"
@@ -11,14 +9,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/scenariotest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-// deadline returns a generous deadline for one request.
-func deadline() time.Time { return time.Now().Add(10 * time.Second) }
 
 // newClient builds a client through the public API.
 func mustClient(t testing.TB, opts Options, addr string) scenarios.Client {
@@ -48,16 +44,7 @@ func TestNewOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc, err := New(tt.opts)
-			if tt.wantErr {
-				if err == nil {
-					t.Fatalf("New(%+v) = nil error, want one", tt.opts)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			scenariotest.CheckDescribe(t, sc, "echo", map[string]string{"size": tt.wantSize})
+			scenariotest.CheckNew(t, sc, err, tt.wantErr, "echo", map[string]string{"size": tt.wantSize})
 		})
 	}
 }
@@ -75,7 +62,7 @@ func TestDoSizes(t *testing.T) {
 		t.Run(strconv.Itoa(size), func(t *testing.T) {
 			c := mustClient(t, Options{Size: size}, srv.Addr())
 			for i := 0; i < 3; i++ {
-				if err := c.Do(deadline()); err != nil {
+				if err := c.Do(scenariotest.Deadline()); err != nil {
 					t.Fatalf("Do #%d: %v", i, err)
 				}
 			}
@@ -87,7 +74,7 @@ func TestKeepsConnection(t *testing.T) {
 	srv := startServer(t, echoHandler)
 	c := mustClient(t, Options{}, srv.Addr())
 	for i := 0; i < 20; i++ {
-		if err := c.Do(deadline()); err != nil {
+		if err := c.Do(scenariotest.Deadline()); err != nil {
 			t.Fatalf("Do #%d: %v", i, err)
 		}
 	}
@@ -162,7 +149,7 @@ func TestReconnectsAfterError(t *testing.T) {
 	srv := startServer(t, halfHandler(DefaultSize))
 	c := mustClient(t, Options{}, srv.Addr())
 	for i := 0; i < 3; i++ {
-		if err := c.Do(deadline()); scenarios.Classify(err) != scenarios.ErrShortRead {
+		if err := c.Do(scenariotest.Deadline()); scenarios.Classify(err) != scenarios.ErrShortRead {
 			t.Fatalf("Do #%d = %v, want a short read", i, err)
 		}
 	}
@@ -177,7 +164,7 @@ func TestCloseTwice(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Errorf("Close before connecting: %v", err)
 	}
-	if err := c.Do(deadline()); err != nil {
+	if err := c.Do(scenariotest.Deadline()); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Close(); err != nil {
@@ -186,7 +173,7 @@ func TestCloseTwice(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := c.Do(deadline()); err != nil {
+	if err := c.Do(scenariotest.Deadline()); err != nil {
 		t.Fatalf("Do after Close: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package http
 
 import (
-	"github.com/latbench/latbench/scenarios/scenariotest"
-
 	"net"
 	"strings"
 	"testing"
@@ -11,14 +9,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/scenariotest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-// deadline returns a generous deadline for one request.
-func deadline() time.Time { return time.Now().Add(10 * time.Second) }
 
 // mustClient builds a client through the public API and closes it at
 // cleanup.
@@ -37,7 +33,7 @@ func mustClient(t testing.TB, opts Options, addr string) *client {
 func doN(t *testing.T, c scenarios.Client, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
-		if err := c.Do(deadline()); err != nil {
+		if err := c.Do(scenariotest.Deadline()); err != nil {
 			t.Fatalf("Do #%d: %v", i, err)
 		}
 	}
@@ -74,16 +70,7 @@ func TestNewOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc, err := New(tt.opts)
-			if tt.wantErr {
-				if err == nil {
-					t.Fatalf("New(%+v) = nil error, want one", tt.opts)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			scenariotest.CheckDescribe(t, sc, "http", tt.want)
+			scenariotest.CheckNew(t, sc, err, tt.wantErr, "http", tt.want)
 		})
 	}
 }
@@ -193,7 +180,7 @@ func TestReconnectsAfterError(t *testing.T) {
 	srv := startHTTPServer(t)
 	c := mustClient(t, Options{Path: "/missing"}, srv.Addr())
 	for i := 0; i < 3; i++ {
-		if err := c.Do(deadline()); err != errStatus {
+		if err := c.Do(scenariotest.Deadline()); err != errStatus {
 			t.Fatalf("Do #%d = %v, want %v", i, err, errStatus)
 		}
 	}

@@ -30,6 +30,26 @@ func CheckZeroAllocs(t *testing.T, c scenarios.Client) {
 	}
 }
 
+// Deadline returns a generous deadline for one request in a test on a
+// loaded machine.
+func Deadline() time.Time { return time.Now().Add(10 * time.Second) }
+
+// CheckNew checks what a scenario constructor returned: an error exactly
+// when wantErr, and otherwise a scenario called name that describes itself
+// as want.
+func CheckNew(t *testing.T, sc scenarios.Scenario, err error, wantErr bool, name string, want map[string]string) {
+	t.Helper()
+	switch {
+	case wantErr && err == nil:
+		t.Fatalf("New returned a %s scenario (%v), want an error", name, sc.Describe())
+	case wantErr:
+		return
+	case err != nil:
+		t.Fatal(err)
+	}
+	CheckDescribe(t, sc, name, want)
+}
+
 // CheckDescribe fails the test unless sc is called name and describes
 // itself exactly as want.
 func CheckDescribe(t *testing.T, sc scenarios.Scenario, name string, want map[string]string) {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/latbench/latbench/results"
 )
 
 // report collects the samples of every experiment and renders them.
@@ -23,14 +25,7 @@ func median(vs []float64) (med, lo, hi float64) {
 	if len(vs) == 0 {
 		return 0, 0, 0
 	}
-	s := slices.Clone(vs)
-	slices.Sort(s)
-	n := len(s)
-	med = s[n/2]
-	if n%2 == 0 {
-		med = (s[n/2-1] + s[n/2]) / 2
-	}
-	return med, s[0], s[n-1]
+	return results.Median(vs), slices.Min(vs), slices.Max(vs)
 }
 
 // stat is the median, minimum and maximum of one metric over rounds.
