@@ -1,16 +1,13 @@
 // Package connect implements the connect scenario: every request opens a
 // new TCP connection, makes one echo or HTTP exchange on it and closes it,
-// so the latency includes the TCP handshake.
-//
-// Unlike the echo and http scenarios, its requests allocate: dialing a
-// connection does (net.Dialer, the socket, its poller registration), and
-// that cost is part of what this scenario measures.
+// so the latency includes the TCP handshake. The engine opens and closes
+// the connections; a connect session is an echo or http session that
+// never keeps its connection open.
 package connect
 
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/echo"
@@ -85,27 +82,16 @@ func (s *scenario) Describe() map[string]string {
 	return d
 }
 
-// NewClient returns a client for addr. It does not dial: every Do does.
-func (s *scenario) NewClient(addr string) scenarios.Client {
-	return &client{inner: s.inner.NewClient(addr)}
+// NewSession returns an echo or http session that asks for a new
+// connection after every request.
+func (s *scenario) NewSession() scenarios.Session {
+	return session{s.inner.NewSession()}
 }
 
-// client makes each request on a connection of its own.
-type client struct {
-	inner scenarios.Client
+// session is the inner scenario's session with KeepOpen always false.
+type session struct {
+	scenarios.Session
 }
 
-// Do dials, makes one exchange and closes the connection, whether the
-// exchange succeeded or not. The deadline bounds the dial and the
-// exchange. An error from closing is ignored: the exchange is complete by
-// then and a close error says nothing about the server.
-func (c *client) Do(deadline time.Time) error {
-	err := c.inner.Do(deadline)
-	c.inner.Close()
-	return err
-}
-
-// Close closes the connection, if any. Between requests there is none.
-func (c *client) Close() error {
-	return c.inner.Close()
-}
+// KeepOpen returns false: every request has a connection of its own.
+func (session) KeepOpen() bool { return false }

@@ -1,9 +1,11 @@
 package connect
 
 import (
+	"errors"
 	"net"
 	nethttp "net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -137,25 +139,70 @@ func TestNewOptions(t *testing.T) {
 	}
 }
 
-// doN makes n requests with a fresh client that must all succeed.
-func doN(t *testing.T, opts Options, addr string, n int) {
+// newSession returns a session of the connect scenario built through
+// the public API.
+func newSession(t *testing.T, opts Options) scenarios.Session {
 	t.Helper()
 	sc, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sc.NewClient(addr)
-	defer c.Close()
-	for i := 0; i < n; i++ {
-		if err := c.Do(scenariotest.Deadline()); err != nil {
-			t.Fatalf("Do #%d: %v", i, err)
-		}
+	return sc.NewSession()
+}
+
+// lengthResponse returns a 200 response with a Content-Length body of n
+// bytes.
+func lengthResponse(n int) []byte {
+	return append([]byte("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(n)+"\r\n\r\n"), echo.Payload(n)...)
+}
+
+func TestKeepOpen(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		resp []byte
+	}{
+		{name: "echo", opts: Options{Size: 100}, resp: echo.Payload(100)},
+		{name: "http", opts: Options{Protocol: "http", Size: 100}, resp: lengthResponse(100)},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSession(t, tt.opts)
+			for i := 0; i < 3; i++ {
+				s.Connected()
+				if st := scenariotest.Feed(s, [][]byte{tt.resp}); st != scenarios.Success {
+					t.Fatalf("request %d: status %+v (%v), want success", i, st, s.Err())
+				}
+				if s.KeepOpen() {
+					t.Errorf("request %d: KeepOpen() = true, want false", i)
+				}
+			}
+		})
+	}
+}
+
+func TestRequestBytes(t *testing.T) {
+	s := newSession(t, Options{Protocol: "http", Size: 64})
+	want := "GET /bytes/64 HTTP/1.1\r\nHost: latbench\r\nUser-Agent: latbench\r\nConnection: close\r\n\r\n"
+	if got := s.Request(); string(got) != want {
+		t.Errorf("Request() = %q, want %q", got, want)
+	}
+}
+
+// run makes n requests with a fresh session that must all succeed, and
+// returns how many connections it opened.
+func run(t *testing.T, opts Options, addr string, n int) int {
+	t.Helper()
+	l := scenariotest.NewLoop(t, addr, newSession(t, opts))
+	l.Run(t, n)
+	return l.Dials()
 }
 
 func TestEchoConnectionPerRequest(t *testing.T) {
 	srv := startEchoServer(t, false)
-	doN(t, Options{Size: 100}, srv.ln.Addr().String(), 10)
+	if n := run(t, Options{Size: 100}, srv.ln.Addr().String(), 10); n != 10 {
+		t.Errorf("%d connections for 10 requests, want 10", n)
+	}
 	if n := srv.accepted.Load(); n != 10 {
 		t.Errorf("server accepted %d connections, want 10", n)
 	}
@@ -171,55 +218,47 @@ func TestEchoConnectionPerRequest(t *testing.T) {
 
 func TestHTTPConnectionPerRequest(t *testing.T) {
 	addr, conns := startHTTPServer(t)
-	doN(t, Options{Protocol: "http", Size: 500}, addr, 10)
+	run(t, Options{Protocol: "http", Size: 500}, addr, 10)
 	if n := conns.Load(); n != 10 {
 		t.Errorf("server saw %d connections, want 10", n)
 	}
 }
 
-func TestErrorClasses(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+func TestServerErrors(t *testing.T) {
 	httpAddr, _ := startHTTPServer(t)
 	silent := startEchoServer(t, true)
 	mangler := startEchoServer(t, false)
 	mangler.mangle.Store(true)
 	tests := []struct {
-		name    string
-		opts    Options
-		addr    string
-		timeout time.Duration
-		want    scenarios.ErrorClass
+		name        string
+		opts        Options
+		addr        string
+		timeout     time.Duration
+		want        scenarios.Status
+		wantTimeout bool // the exchange ends with a timeout, which the engine classifies
 	}{
-		{name: "echo refused", opts: Options{}, addr: closed, want: scenarios.ErrConnect},
-		{name: "http refused", opts: Options{Protocol: "http"}, addr: closed, want: scenarios.ErrConnect},
 		{name: "echo timeout", opts: Options{}, addr: silent.ln.Addr().String(), timeout: 50 * time.Millisecond,
-			want: scenarios.ErrTimeout},
+			want: scenarios.InProgress, wantTimeout: true},
 		{name: "http speaking to echo", opts: Options{Protocol: "http"}, addr: silent.ln.Addr().String(),
-			timeout: 50 * time.Millisecond, want: scenarios.ErrTimeout},
+			timeout: 50 * time.Millisecond, want: scenarios.InProgress, wantTimeout: true},
 		{name: "echo to a server that mangles bytes", opts: Options{Size: 200}, addr: mangler.ln.Addr().String(),
-			want: scenarios.ErrPayload},
+			want: scenarios.Failure(scenarios.ErrPayload)},
 		{name: "http to an http server", opts: Options{Protocol: "http"}, addr: httpAddr,
-			want: scenarios.ErrNone},
+			want: scenarios.Success},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc, err := New(tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := sc.NewClient(tt.addr)
-			defer c.Close()
 			timeout := tt.timeout
 			if timeout == 0 {
 				timeout = 10 * time.Second
 			}
-			if err := c.Do(time.Now().Add(timeout)); scenarios.Classify(err) != tt.want {
-				t.Errorf("Do() = %v, class %v, want class %v", err, scenarios.Classify(err), tt.want)
+			s := newSession(t, tt.opts)
+			st, err := scenariotest.NewLoop(t, tt.addr, s).Exchange(time.Now().Add(timeout))
+			if st != tt.want {
+				t.Errorf("status = %+v (%v), want %+v", st, s.Err(), tt.want)
+			}
+			if timedOut := errors.Is(err, os.ErrDeadlineExceeded); timedOut != tt.wantTimeout || (err != nil && !timedOut) {
+				t.Errorf("exchange error = %v, want a timeout: %v", err, tt.wantTimeout)
 			}
 		})
 	}

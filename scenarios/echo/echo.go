@@ -1,6 +1,7 @@
 // Package echo implements the echo scenario: each request writes a fixed
 // payload to a TCP echo server over a kept-open connection and reads the
-// same bytes back.
+// same bytes back. Its sessions check the echo as it streams in, byte for
+// byte against the payload, without copying it.
 package echo
 
 import (
@@ -15,13 +16,6 @@ const DefaultSize = 64
 
 // MaxSize is the largest payload a request may carry.
 const MaxSize = 16 << 20
-
-// chunkSize is the largest piece the client writes before reading the echo
-// of that piece back. Writing a large payload in one go and only then
-// reading would deadlock once the payload exceeds what the socket buffers of
-// both ends can hold, because the server stops reading while its writes are
-// blocked. Payloads up to chunkSize (every usual size) are sent in one write.
-const chunkSize = 64 << 10
 
 // Options configures the echo scenario. The zero value is valid.
 type Options struct {
@@ -41,12 +35,13 @@ func New(opts Options) (scenarios.Scenario, error) {
 	case size > MaxSize:
 		return nil, fmt.Errorf("echo: size %d is above the maximum of %d bytes (16 MiB)", size, MaxSize)
 	}
-	return &scenario{size: size}, nil
+	return &scenario{size: size, payload: Payload(size)}, nil
 }
 
 // scenario is the echo Scenario.
 type scenario struct {
-	size int
+	size    int
+	payload []byte // built once and shared by every session; never written
 }
 
 // Name returns "echo".
@@ -57,9 +52,9 @@ func (s *scenario) Describe() map[string]string {
 	return map[string]string{"size": strconv.Itoa(s.size)}
 }
 
-// NewClient returns a client for addr that connects on its first Do.
-func (s *scenario) NewClient(addr string) scenarios.Client {
-	return newClient(addr, s.size)
+// NewSession returns a session that sends the scenario's payload.
+func (s *scenario) NewSession() scenarios.Session {
+	return &session{payload: s.payload}
 }
 
 // Payload returns size bytes where byte i is 'a' + i%26, the pattern every

@@ -1,6 +1,9 @@
-// Package http implements the http scenario: each request is a GET over a
-// lean HTTP/1.1 client of its own, written directly on a net.Conn so that
-// the steady state does not allocate. It does not use net/http.
+// Package http implements the http scenario: each request is an HTTP/1.1
+// GET whose response is checked for its status and body length. It does
+// not use net/http: the request bytes are built once, and each session
+// parses responses incrementally as the engine hands it bytes, in place,
+// counting bodies without copying them, so the steady state does not
+// allocate.
 package http
 
 import (
@@ -26,6 +29,10 @@ const DefaultStatus = 200
 // AnyLength, as Options.ExpectLength, turns the body length check off.
 const AnyLength = -1
 
+// DefaultHost is the Host header sent when Options.Host is empty. Sessions
+// do not know the address the engine dials.
+const DefaultHost = "latbench"
+
 // Options configures the http scenario. The zero value is valid and means
 // GET /bytes/10000 on a kept-alive connection, expecting 200 and a
 // 10000-byte body.
@@ -36,7 +43,7 @@ type Options struct {
 	// Path is the request target, such as "/health". It must start with
 	// '/' and hold only visible ASCII. Empty means /bytes/Size.
 	Path string
-	// Host is the Host header. Empty means the address the client dials.
+	// Host is the Host header. Empty means DefaultHost.
 	Host string
 	// NoKeepAlive sends "Connection: close" and opens a new connection for
 	// every request. The default keeps the connection open.
@@ -83,6 +90,11 @@ func New(opts Options) (scenarios.Scenario, error) {
 	if s.expectLength == 0 {
 		s.expectLength = AnyLength
 	}
+	host := s.host
+	if host == "" {
+		host = DefaultHost
+	}
+	s.req = buildRequest(s.path, host, s.keepAlive)
 	return s, nil
 }
 
@@ -122,7 +134,8 @@ func isVisibleASCII(s string) bool {
 type scenario struct {
 	size           int // 0 when a custom path is used
 	path           string
-	host           string // empty: the dial address
+	host           string // empty: DefaultHost, and not described
+	req            []byte // the request bytes, shared by every session; never written
 	keepAlive      bool
 	reconnectEvery int
 	expectStatus   int
@@ -154,24 +167,13 @@ func (s *scenario) Describe() map[string]string {
 	return d
 }
 
-// NewClient returns a client for addr that connects on its first Do.
-func (s *scenario) NewClient(addr string) scenarios.Client {
-	host := s.host
-	if host == "" {
-		host = addr
-	}
-	return &client{
-		addr:           addr,
-		req:            buildRequest(s.path, host, s.keepAlive),
-		rr:             newResponseReader(nil),
-		keepAlive:      s.keepAlive,
-		reconnectEvery: s.reconnectEvery,
-		expectStatus:   s.expectStatus,
-		expectLength:   s.expectLength,
-	}
+// NewSession returns a session that sends the scenario's request and
+// checks each response.
+func (s *scenario) NewSession() scenarios.Session {
+	return &session{sc: s}
 }
 
-// buildRequest returns the bytes of the GET request every Do sends.
+// buildRequest returns the bytes of the GET request every request sends.
 func buildRequest(path, host string, keepAlive bool) []byte {
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: latbench\r\n"
 	if !keepAlive {

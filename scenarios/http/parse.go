@@ -1,17 +1,14 @@
 package http
 
 import (
-	"bufio"
-	"bytes"
-	"io"
 	"math"
 
 	"github.com/latbench/latbench/scenarios"
 )
 
-// readBufferSize is the size of the response read buffer, and so the
-// longest status, header or chunk-size line accepted.
-const readBufferSize = 64 << 10
+// maxLineBytes is the longest status, header, trailer or chunk-size line
+// accepted, its line ending included.
+const maxLineBytes = 64 << 10
 
 // maxHeaders is the most header lines one response head (or trailer
 // section) may have.
@@ -21,7 +18,7 @@ const maxHeaders = 100
 // request does not allocate.
 var (
 	errLineTooLong = &scenarios.RequestError{Class: scenarios.ErrOther,
-		Msg: "http: response line longer than the 64 KiB read buffer"}
+		Msg: "http: response line longer than 64 KiB"}
 	errStatusLine = &scenarios.RequestError{Class: scenarios.ErrOther,
 		Msg: "http: malformed status line"}
 	errHeaderLine = &scenarios.RequestError{Class: scenarios.ErrOther,
@@ -34,361 +31,194 @@ var (
 		Msg: "http: malformed chunked body"}
 )
 
-// response is what the client needs to know about one response.
+// state is the part of a response the parser expects next.
+type state uint8
+
+// The parser states, in the order a response goes through them.
+const (
+	statusLine    state = iota // the status line
+	headerLines                // header lines up to the empty line
+	fixedBody                  // the rest of a Content-Length body
+	chunkSizeLine              // a chunk-size line
+	chunkData                  // the rest of a chunk's data
+	chunkEnd                   // the empty line after a chunk's data
+	trailerLines               // trailer lines up to the empty line
+	bodyToEOF                  // a body that ends with the connection
+	done                       // nothing: the response has ended
+)
+
+// response is what the session needs to know about one response.
 type response struct {
-	status  int   // status code, 100 to 999
-	bodyLen int64 // body bytes read and discarded, never negative
+	status  int   // final status code, 100 to 999; 0 until its head has ended
+	bodyLen int64 // body length as known so far, never negative
 	close   bool  // the server will close the connection after it
 }
 
-// head holds what the parser learned from a status line and headers.
-type head struct {
-	status        int
-	http10        bool  // HTTP/1.0: close unless keep-alive is asked for
-	contentLength int64 // -1 when absent
-	te            bool  // Transfer-Encoding present
-	chunked       bool  // its final coding is chunked
-	connClose     bool  // Connection: close
-	keepAlive     bool  // Connection: keep-alive
-	framing       bool  // the last header line was one of the above
+// parser is an incremental HTTP/1.x response parser. It is fed the bytes
+// of a response as they arrive, split anywhere. Lines that end inside the
+// bytes given are parsed in place; only a line that straddles two feeds is
+// copied, into lines. Bodies are counted, not copied. Interim 1xx
+// responses (except 101) are skipped.
+type parser struct {
+	state  state
+	head   head // the head being parsed, or the last one
+	resp   response
+	remain int64      // bytes left in a fixed body or a chunk
+	fields int        // header or trailer lines so far in this section
+	lines  lineBuffer // the start of a line that straddles feeds
 }
 
-// responseReader reads HTTP/1.x responses from a connection without
-// allocating: lines are parsed in place in the bufio buffer and bodies are
-// discarded while being counted.
-type responseReader struct {
-	br *bufio.Reader
+// reset prepares the parser for a new response, keeping the capacity of
+// its line buffer.
+func (ps *parser) reset() {
+	ps.state = statusLine
+	ps.resp = response{}
+	ps.lines.reset()
 }
 
-// newResponseReader returns a responseReader with a 64 KiB buffer over r.
-func newResponseReader(r io.Reader) *responseReader {
-	return &responseReader{br: bufio.NewReaderSize(r, readBufferSize)}
+// step parses the start of p: one line, or body bytes. It returns how many
+// bytes of p it used, at least one when p is not empty, and all of p when
+// p ends inside a line. It is not called once the response has ended.
+func (ps *parser) step(p []byte) (int, error) {
+	switch ps.state {
+	case fixedBody, chunkData:
+		return ps.count(p), nil
+	case bodyToEOF:
+		ps.resp.bodyLen += int64(len(p))
+		return len(p), nil
+	}
+	line, n, ok, err := ps.lines.next(p)
+	if !ok || err != nil {
+		return n, err
+	}
+	return n, ps.parseLine(line)
 }
 
-// reset drops any buffered bytes and switches to reading from r, keeping
-// the buffer.
-func (rr *responseReader) reset(r io.Reader) {
-	rr.br.Reset(r)
+// eof ends the response at the end of the stream. Only a body that has no
+// length ends there; anything else is cut short.
+func (ps *parser) eof() error {
+	if ps.state != bodyToEOF {
+		return scenarios.ErrShortResponse
+	}
+	ps.state = done
+	return nil
 }
 
-// read reads one whole response, skipping interim 1xx responses (such as
-// 100 Continue), and discards its body. The connection ending early gives
-// scenarios.ErrShortResponse; a malformed response gives an ErrOther
-// RequestError; read errors are returned as they are.
-func (rr *responseReader) read() (response, error) {
-	for {
-		var h head
-		if err := rr.readHead(&h); err != nil {
-			return response{}, err
+// lengthFinal reports whether resp.bodyLen is the length of the whole
+// body rather than what is known of it so far.
+func (ps *parser) lengthFinal() bool {
+	return ps.state == fixedBody || ps.state == done
+}
+
+// count skips the body or chunk bytes at the start of p and returns how
+// many there were.
+func (ps *parser) count(p []byte) int {
+	n := int(min(int64(len(p)), ps.remain))
+	ps.remain -= int64(n)
+	if ps.remain > 0 {
+		return n
+	}
+	if ps.state == fixedBody {
+		ps.state = done
+	} else {
+		ps.state = chunkEnd
+	}
+	return n
+}
+
+// parseLine parses one whole line, without its line ending.
+func (ps *parser) parseLine(line []byte) error {
+	switch ps.state {
+	case statusLine:
+		ps.head = head{contentLength: -1}
+		ps.fields = 0
+		ps.state = headerLines
+		return ps.head.parseStatusLine(line)
+	case headerLines:
+		if len(line) == 0 {
+			ps.endHead()
+			return nil
 		}
-		if h.status < 200 && h.status != 101 {
-			continue
+		if err := ps.countField(); err != nil {
+			return err
 		}
-		return rr.readBody(&h)
+		return ps.head.parseHeader(line)
+	case chunkSizeLine:
+		return ps.startChunk(line)
+	case chunkEnd:
+		if len(line) != 0 {
+			return errChunk
+		}
+		ps.state = chunkSizeLine
+		return nil
+	case trailerLines:
+		if len(line) == 0 {
+			ps.state = done
+			return nil
+		}
+		return ps.countField()
 	}
+	return nil
 }
 
-// readHead reads the status line and the headers into h.
-func (rr *responseReader) readHead(h *head) error {
-	line, err := rr.readLine()
-	if err != nil {
-		return err
+// countField counts one header or trailer line and fails beyond
+// maxHeaders.
+func (ps *parser) countField() error {
+	if ps.fields == maxHeaders {
+		return errTooManyHeaders
 	}
-	if err := h.parseStatusLine(line); err != nil {
-		return err
-	}
-	h.contentLength = -1
-	return rr.readFields(h)
+	ps.fields++
+	return nil
 }
 
-// readBody discards the body framed as h says and returns the response.
-func (rr *responseReader) readBody(h *head) (response, error) {
-	resp := response{status: h.status, close: h.connClose || (h.http10 && !h.keepAlive)}
-	var err error
+// endHead acts on the empty line that ends a head: it skips an interim
+// response, or records the final status and chooses how the body is
+// framed.
+func (ps *parser) endHead() {
+	h := &ps.head
+	if h.status < 200 && h.status != 101 {
+		ps.state = statusLine // the final response follows
+		return
+	}
+	ps.resp.status = h.status
+	ps.resp.close = h.connClose || (h.http10 && !h.keepAlive)
 	switch {
 	case h.status == 101:
 		// Switching Protocols: what follows is no longer HTTP.
-		resp.close = true
+		ps.resp.close = true
+		ps.state = done
 	case h.status == 204 || h.status == 304:
 		// Never a body, whatever the headers say.
+		ps.state = done
 	case h.chunked:
-		resp.bodyLen, err = rr.discardChunked()
-	case !h.te && h.contentLength >= 0:
-		resp.bodyLen = h.contentLength
-		err = rr.discard(h.contentLength)
+		ps.state = chunkSizeLine
+	case !h.te && h.contentLength == 0:
+		ps.state = done
+	case !h.te && h.contentLength > 0:
+		ps.resp.bodyLen = h.contentLength
+		ps.remain = h.contentLength
+		ps.state = fixedBody
 	default:
 		// No length: the body ends when the server closes.
-		resp.bodyLen, err = rr.discardToEOF()
-		resp.close = true
-	}
-	if err != nil {
-		return response{}, err
-	}
-	return resp, nil
-}
-
-// readLine returns the next line without its line ending (CRLF or a bare
-// LF). The slice points into the buffer and is valid until the next read.
-func (rr *responseReader) readLine() ([]byte, error) {
-	line, err := rr.br.ReadSlice('\n')
-	switch err {
-	case nil:
-	case bufio.ErrBufferFull:
-		return nil, errLineTooLong
-	case io.EOF:
-		return nil, scenarios.ErrShortResponse
-	default:
-		return nil, err
-	}
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, nil
-}
-
-// discard skips exactly n body bytes.
-func (rr *responseReader) discard(n int64) error {
-	for n > 0 {
-		d, err := rr.br.Discard(int(min(n, 1<<30)))
-		n -= int64(d)
-		if err == io.EOF {
-			return scenarios.ErrShortResponse
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// discardToEOF skips everything up to the end of the stream and returns
-// how many bytes that was.
-func (rr *responseReader) discardToEOF() (int64, error) {
-	var total int64
-	for {
-		d, err := rr.br.Discard(readBufferSize)
-		total += int64(d)
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
+		ps.resp.close = true
+		ps.state = bodyToEOF
 	}
 }
 
-// discardChunked skips a chunked body, including its trailer section, and
-// returns the sum of the chunk sizes.
-func (rr *responseReader) discardChunked() (int64, error) {
-	var total int64
-	for {
-		line, err := rr.readLine()
-		if err != nil {
-			return 0, err
-		}
-		size, ok := parseChunkSize(line)
-		if !ok || size > math.MaxInt64-total {
-			return 0, errChunk
-		}
-		if size == 0 {
-			return total, rr.skipTrailers()
-		}
-		if err := rr.discard(size); err != nil {
-			return 0, err
-		}
-		if line, err = rr.readLine(); err != nil {
-			return 0, err
-		}
-		if len(line) != 0 {
-			return 0, errChunk
-		}
-		total += size
+// startChunk acts on a chunk-size line: it adds the chunk to the body
+// length, or moves on to the trailers after the last chunk.
+func (ps *parser) startChunk(line []byte) error {
+	size, ok := parseChunkSize(line)
+	if !ok || size > math.MaxInt64-ps.resp.bodyLen {
+		return errChunk
 	}
-}
-
-// skipTrailers reads trailer lines up to the empty line that ends them.
-func (rr *responseReader) skipTrailers() error {
-	return rr.readFields(nil)
-}
-
-// readFields reads header (or trailer) lines up to the empty line that
-// ends them, at most maxHeaders of them, and parses each into h; a nil h
-// skips them.
-func (rr *responseReader) readFields(h *head) error {
-	for n := 0; ; n++ {
-		line, err := rr.readLine()
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			return nil
-		}
-		if n == maxHeaders {
-			return errTooManyHeaders
-		}
-		if h == nil {
-			continue
-		}
-		if err := h.parseHeader(line); err != nil {
-			return err
-		}
-	}
-}
-
-// parseStatusLine parses "HTTP/1.x NNN[ reason]".
-func (h *head) parseStatusLine(line []byte) error {
-	if len(line) < 12 || string(line[:7]) != "HTTP/1." || !isDigit(line[7]) || line[8] != ' ' {
-		return errStatusLine
-	}
-	if len(line) > 12 && line[12] != ' ' {
-		return errStatusLine
-	}
-	status := 0
-	for _, c := range line[9:12] {
-		if !isDigit(c) {
-			return errStatusLine
-		}
-		status = status*10 + int(c-'0')
-	}
-	if status < 100 {
-		return errStatusLine
-	}
-	h.status = status
-	h.http10 = line[7] == '0'
-	return nil
-}
-
-// parseHeader records the framing headers (Content-Length,
-// Transfer-Encoding, Connection) and ignores the others.
-func (h *head) parseHeader(line []byte) error {
-	if line[0] == ' ' || line[0] == '\t' {
-		// An obsolete folded continuation of the previous header.
-		if h.framing {
-			return errHeaderLine
-		}
+	if size == 0 {
+		ps.fields = 0
+		ps.state = trailerLines
 		return nil
 	}
-	colon := bytes.IndexByte(line, ':')
-	if colon <= 0 || bytes.IndexByte(line[:colon], ' ') >= 0 || bytes.IndexByte(line[:colon], '\t') >= 0 {
-		return errHeaderLine
-	}
-	name, value := line[:colon], trimSpace(line[colon+1:])
-	h.framing = true
-	switch {
-	case equalFold(name, "content-length"):
-		n, ok := parseDecimal(value)
-		if !ok || (h.contentLength >= 0 && n != h.contentLength) {
-			return errContentLength
-		}
-		h.contentLength = n
-	case equalFold(name, "transfer-encoding"):
-		h.te = true
-		h.chunked = equalFold(trimSpace(value[bytes.LastIndexByte(value, ',')+1:]), "chunked")
-	case equalFold(name, "connection"):
-		h.connClose = h.connClose || hasToken(value, "close")
-		h.keepAlive = h.keepAlive || hasToken(value, "keep-alive")
-	default:
-		h.framing = false
-	}
+	ps.resp.bodyLen += size
+	ps.remain = size
+	ps.state = chunkData
 	return nil
 }
-
-// parseChunkSize parses the hexadecimal size at the start of a chunk-size
-// line, ignoring any chunk extensions after ';'.
-func parseChunkSize(line []byte) (int64, bool) {
-	if i := bytes.IndexByte(line, ';'); i >= 0 {
-		line = line[:i]
-	}
-	line = trimSpace(line)
-	if len(line) == 0 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range line {
-		var d byte
-		switch {
-		case isDigit(c):
-			d = c - '0'
-		case c >= 'a' && c <= 'f':
-			d = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			d = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		if n > math.MaxInt64>>4 {
-			return 0, false
-		}
-		n = n<<4 | int64(d)
-	}
-	return n, true
-}
-
-// parseDecimal parses a non-empty string of ASCII digits that fits an
-// int64.
-func parseDecimal(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if !isDigit(c) {
-			return 0, false
-		}
-		d := int64(c - '0')
-		if n > (math.MaxInt64-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
-}
-
-// hasToken reports whether the comma-separated list v contains token,
-// compared case-insensitively.
-func hasToken(v []byte, token string) bool {
-	for len(v) > 0 {
-		item := v
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			item, v = v[:i], v[i+1:]
-		} else {
-			v = nil
-		}
-		if equalFold(trimSpace(item), token) {
-			return true
-		}
-	}
-	return false
-}
-
-// equalFold reports whether b equals the lower-case ASCII string s,
-// ignoring the case of ASCII letters in b.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// trimSpace removes leading and trailing spaces and tabs.
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// isDigit reports whether c is an ASCII digit.
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }

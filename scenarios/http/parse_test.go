@@ -1,16 +1,17 @@
 package http
 
 import (
-	"bytes"
-	"io"
+	"strconv"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/scenariotest"
 )
 
-// parseCase is one response byte stream and what reading it must give.
+// parseCase is one response byte stream, after which the server closes
+// the connection, and what it must give: the response, or the error
+// (whose class the session reports).
 type parseCase struct {
 	name    string
 	in      string
@@ -120,8 +121,8 @@ var parseCases = []parseCase{
 	{name: "conflicting content lengths", in: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", wantErr: errContentLength},
 	{name: "too many headers", in: "HTTP/1.1 200 OK\r\n" + manyHeaders(101) + "\r\n", wantErr: errTooManyHeaders},
 	{name: "too many trailers", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + manyHeaders(101) + "\r\n", wantErr: errTooManyHeaders},
-	{name: "status line too long", in: "HTTP/1.1 200 " + strings.Repeat("x", readBufferSize) + "\r\n\r\n", wantErr: errLineTooLong},
-	{name: "header line too long", in: "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("x", readBufferSize) + "\r\n\r\n", wantErr: errLineTooLong},
+	{name: "status line too long", in: "HTTP/1.1 200 " + strings.Repeat("x", maxLineBytes) + "\r\n\r\n", wantErr: errLineTooLong},
+	{name: "header line too long", in: "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("x", maxLineBytes) + "\r\n\r\n", wantErr: errLineTooLong},
 	{name: "bad chunk size", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\nabc\r\n0\r\n\r\n", wantErr: errChunk},
 	{name: "empty chunk size", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", wantErr: errChunk},
 	{name: "negative chunk size", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", wantErr: errChunk},
@@ -140,107 +141,246 @@ var parseCases = []parseCase{
 	{name: "only interim response", in: "HTTP/1.1 100 Continue\r\n\r\n", wantErr: scenarios.ErrShortResponse},
 }
 
-func TestParseResponse(t *testing.T) {
-	readers := []struct {
-		name string
-		wrap func(io.Reader) io.Reader
-	}{
-		{name: "whole", wrap: func(r io.Reader) io.Reader { return r }},
-		{name: "one byte at a time", wrap: iotest.OneByteReader},
-		{name: "half at a time", wrap: iotest.HalfReader},
+// newCaseSession returns a session that accepts tt's response: it expects
+// tt's status (200 when tt expects an error) and any body length.
+func newCaseSession(t testing.TB, tt parseCase) *session {
+	t.Helper()
+	status := tt.want.status
+	if status == 0 {
+		status = DefaultStatus
 	}
+	return newSession(t, Options{Path: "/", ExpectStatus: status, ExpectLength: AnyLength})
+}
+
+// checkOutcome fails the test unless a request that ended with got gave
+// what tt wants: a success with tt's response, or a failure with tt's
+// error and its class. where says how the response was read.
+func checkOutcome(t *testing.T, s *session, got scenarios.Status, tt parseCase, where string) {
+	t.Helper()
+	if tt.wantErr == nil {
+		if got != scenarios.Success || s.ps.resp != tt.want {
+			t.Fatalf("%s: status %+v (%v), response %+v; want success, %+v", where, got, s.Err(), s.ps.resp, tt.want)
+		}
+		return
+	}
+	class := tt.wantErr.(*scenarios.RequestError).Class
+	if got != scenarios.Failure(class) || s.last.err != tt.wantErr {
+		t.Fatalf("%s: status %+v, error %v; want class %v, error %v", where, got, s.last.err, class, tt.wantErr)
+	}
+}
+
+// splitPoints returns where TestParse splits in into two reads: at every
+// byte, or for inputs longer than 4 KiB at every 97th byte and at every
+// byte near either end.
+func splitPoints(in string) []int {
+	var points []int
+	for i := 0; i <= len(in); i++ {
+		if len(in) <= 4<<10 || i%97 == 0 || i < 64 || i > len(in)-64 {
+			points = append(points, i)
+		}
+	}
+	return points
+}
+
+func TestParse(t *testing.T) {
 	for _, tt := range parseCases {
-		for _, rd := range readers {
-			t.Run(tt.name+"/"+rd.name, func(t *testing.T) {
-				rr := newResponseReader(rd.wrap(strings.NewReader(tt.in)))
-				got, err := rr.read()
-				if err != tt.wantErr {
-					t.Fatalf("read() error = %v, want %v", err, tt.wantErr)
+		in := []byte(tt.in)
+		s := newCaseSession(t, tt)
+		t.Run(tt.name, func(t *testing.T) {
+			s.Connected()
+			checkOutcome(t, s, scenariotest.Feed(s, [][]byte{in}), tt, "whole")
+			s.Connected()
+			checkOutcome(t, s, scenariotest.FeedCopies(s, scenariotest.Split(in, 1)), tt, "one byte per read")
+			for _, i := range splitPoints(tt.in) {
+				s.Connected()
+				got := scenariotest.Feed(s, [][]byte{in[:i:i], in[i:]})
+				checkOutcome(t, s, got, tt, "split at "+strconv.Itoa(i))
+			}
+		})
+	}
+}
+
+func TestParseDoesNotAllocate(t *testing.T) {
+	for _, tt := range parseCases {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newCaseSession(t, tt)
+			reads := [][]byte{[]byte(tt.in)}
+			allocs := testing.AllocsPerRun(20, func() {
+				s.Connected()
+				scenariotest.Feed(s, reads)
+			})
+			if allocs != 0 {
+				t.Errorf("a request allocates %v times, want 0", allocs)
+			}
+		})
+	}
+}
+
+func TestConsecutiveResponses(t *testing.T) {
+	responses := []struct {
+		in       string
+		want     response
+		wantKeep bool
+	}{
+		{in: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+			want: response{status: 200, bodyLen: 2}, wantKeep: true},
+		{in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n",
+			want: response{status: 200, bodyLen: 3}, wantKeep: true},
+		{in: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+			want: response{status: 200, bodyLen: 0}, wantKeep: true},
+		{in: "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nrest",
+			want: response{status: 200, bodyLen: 4, close: true}, wantKeep: false},
+	}
+	for _, readSize := range []int{0, 1, 3, 10} {
+		t.Run("reads of "+strconv.Itoa(readSize), func(t *testing.T) {
+			s := newSession(t, Options{Path: "/", ExpectLength: AnyLength})
+			s.Connected()
+			for i, r := range responses {
+				got := scenariotest.FeedCopies(s, scenariotest.Split([]byte(r.in), readSize))
+				if got != scenarios.Success || s.ps.resp != r.want {
+					t.Fatalf("response %d: status %+v (%v), response %+v; want success, %+v", i, got, s.Err(), s.ps.resp, r.want)
 				}
-				if got != tt.want {
-					t.Errorf("read() = %+v, want %+v", got, tt.want)
+				if s.KeepOpen() != r.wantKeep {
+					t.Errorf("response %d: KeepOpen() = %v, want %v", i, s.KeepOpen(), r.wantKeep)
+				}
+			}
+		})
+	}
+}
+
+func TestLargeBody(t *testing.T) {
+	const size = 3*maxLineBytes + 17
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{name: "content length", in: lengthResponse(size)},
+		{name: "chunks of 64KiB+1", in: chunkedResponse(size, maxLineBytes+1)},
+		{name: "chunks of 1000", in: chunkedResponse(size, 1000)},
+	}
+	for _, tt := range tests {
+		for _, readSize := range []int{0, 1, 1000, 64 << 10} {
+			t.Run(tt.name+"/reads of "+strconv.Itoa(readSize), func(t *testing.T) {
+				s := newSession(t, Options{Size: size})
+				got := scenariotest.Feed(s, scenariotest.Split([]byte(tt.in), readSize))
+				if got != scenarios.Success || s.ps.resp.bodyLen != size {
+					t.Errorf("status %+v (%v), body length %d; want success, %d", got, s.Err(), s.ps.resp.bodyLen, size)
 				}
 			})
 		}
 	}
 }
 
-func TestParseConsecutiveResponses(t *testing.T) {
-	in := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" +
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n" +
-		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" +
-		"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nrest"
-	want := []response{
-		{status: 200, bodyLen: 2},
-		{status: 200, bodyLen: 3},
-		{status: 404, bodyLen: 0},
-		{status: 200, bodyLen: 4, close: true},
+// lineOf returns prefix followed by x's up to a line of n bytes with its
+// CRLF.
+func lineOf(prefix string, n int) string {
+	return prefix + strings.Repeat("x", n-len(prefix)-2) + "\r\n"
+}
+
+func TestLongLines(t *testing.T) {
+	const status = "HTTP/1.1 200 OK\r\n"
+	const chunked = status + "Transfer-Encoding: chunked\r\n\r\n"
+	ok := response{status: 200}
+	tests := []struct {
+		name    string
+		in      string
+		want    response
+		wantErr error
+	}{
+		{name: "status line of 64KiB", in: lineOf("HTTP/1.1 200 ", maxLineBytes) + "Content-Length: 0\r\n\r\n", want: ok},
+		{name: "status line of 64KiB+1", in: lineOf("HTTP/1.1 200 ", maxLineBytes+1) + "Content-Length: 0\r\n\r\n",
+			wantErr: errLineTooLong},
+		{name: "header line of 64KiB", in: status + lineOf("X: ", maxLineBytes) + "Content-Length: 0\r\n\r\n", want: ok},
+		{name: "header line of 64KiB+1", in: status + lineOf("X: ", maxLineBytes+1) + "Content-Length: 0\r\n\r\n",
+			wantErr: errLineTooLong},
+		{name: "header line of 64KiB with a bare LF", in: status + "X: " + strings.Repeat("x", maxLineBytes-4) + "\nContent-Length: 0\r\n\r\n", want: ok},
+		{name: "chunk-size line of 64KiB", in: chunked + lineOf("2;", maxLineBytes) + "ok\r\n0\r\n\r\n",
+			want: response{status: 200, bodyLen: 2}},
+		{name: "chunk-size line of 64KiB+1", in: chunked + lineOf("2;", maxLineBytes+1) + "ok\r\n0\r\n\r\n",
+			wantErr: errLineTooLong},
+		{name: "trailer line of 64KiB+1", in: chunked + "0\r\n" + lineOf("X: ", maxLineBytes+1) + "\r\n",
+			wantErr: errLineTooLong},
+		{name: "endless line", in: status + "X: " + strings.Repeat("x", 3*maxLineBytes), wantErr: errLineTooLong},
 	}
-	rr := newResponseReader(iotest.OneByteReader(strings.NewReader(in)))
-	for i, w := range want {
-		got, err := rr.read()
-		if err != nil {
-			t.Fatalf("response %d: %v", i, err)
+	for _, tt := range tests {
+		s := newSession(t, Options{Path: "/", ExpectLength: AnyLength})
+		for _, readSize := range []int{0, 1, 1000, 64 << 10} {
+			t.Run(tt.name+"/reads of "+strconv.Itoa(readSize), func(t *testing.T) {
+				s.Connected()
+				got := scenariotest.Feed(s, scenariotest.Split([]byte(tt.in), readSize))
+				checkOutcome(t, s, got, parseCase{want: tt.want, wantErr: tt.wantErr}, "fed")
+				if c := cap(s.ps.lines.buf); c > maxLineBytes {
+					t.Errorf("line buffer grew to %d bytes, more than %d", c, maxLineBytes)
+				}
+			})
 		}
-		if got != w {
-			t.Errorf("response %d = %+v, want %+v", i, got, w)
-		}
-	}
-	if _, err := rr.read(); err != scenarios.ErrShortResponse {
-		t.Errorf("read after the last response = %v, want %v", err, scenarios.ErrShortResponse)
 	}
 }
 
-func TestParseReadError(t *testing.T) {
-	boom := iotest.ErrTimeout
-	in := io.MultiReader(strings.NewReader("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), iotest.ErrReader(boom))
-	if _, err := newResponseReader(in).read(); err != boom {
-		t.Errorf("read() error = %v, want the reader's error %v", err, boom)
+func TestLineBufferGrowsOnDemand(t *testing.T) {
+	short := lengthResponse(10)
+	long := "HTTP/1.1 200 OK\r\n" + lineOf("X-Long: ", 5000) + "Content-Length: 10\r\n\r\n0123456789"
+	tests := []struct {
+		name           string
+		reads          [][]byte
+		minCap, maxCap int
+	}{
+		{name: "whole response", reads: [][]byte{[]byte(short)}},
+		{name: "split in the body", reads: scenariotest.Split([]byte(short), len(short)-5)},
+		{name: "split in the status line", reads: scenariotest.Split([]byte(short), 5),
+			minCap: minLineBuffer, maxCap: minLineBuffer},
+		{name: "split in a long header", reads: scenariotest.Split([]byte(long), 3000),
+			minCap: 5000, maxCap: 2 * 5000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSession(t, Options{Size: 10})
+			if got := scenariotest.Feed(s, tt.reads); got != scenarios.Success {
+				t.Fatalf("status %+v (%v), want success", got, s.Err())
+			}
+			if c := cap(s.ps.lines.buf); c < tt.minCap || c > tt.maxCap {
+				t.Errorf("line buffer capacity %d, want %d to %d", c, tt.minCap, tt.maxCap)
+			}
+		})
 	}
 }
 
-func TestParseLargeBody(t *testing.T) {
-	const size = 3*readBufferSize + 17
-	in := "HTTP/1.1 200 OK\r\nContent-Length: 196625\r\n\r\n" + strings.Repeat("z", size)
-	got, err := newResponseReader(strings.NewReader(in)).read()
-	if err != nil || got.bodyLen != size {
-		t.Errorf("read() = %+v, %v, want body length %d", got, err, size)
-	}
-}
-
-func FuzzParseResponse(f *testing.F) {
+// FuzzConsume feeds arbitrary bytes, as one read, as one byte per read and
+// as reads of arbitrary sizes, each copied and overwritten after Consume,
+// and checks that the session never panics, reads past p or keeps it, and
+// gives the same outcome whatever the reads.
+func FuzzConsume(f *testing.F) {
 	for _, tt := range parseCases {
-		f.Add([]byte(tt.in), false)
-		f.Add([]byte(tt.in), true)
+		f.Add([]byte(tt.in), []byte{})
+		f.Add([]byte(tt.in), []byte{3, 0, 17, 1, 255})
 	}
-	f.Fuzz(func(t *testing.T, data []byte, oneByte bool) {
-		var r io.Reader = bytes.NewReader(data)
-		if oneByte {
-			r = iotest.OneByteReader(r)
+	f.Fuzz(func(t *testing.T, data, sizes []byte) {
+		type outcome struct {
+			status scenarios.Status
+			resp   response
 		}
-		rr := newResponseReader(r)
-		// Every successful read consumes at least one byte, so this ends.
-		for i := 0; i <= len(data); i++ {
-			resp, err := rr.read()
-			if err != nil {
-				if _, ok := err.(*scenarios.RequestError); !ok {
-					t.Fatalf("read() error %v (%T) is not a preallocated RequestError", err, err)
-				}
-				if c := scenarios.Classify(err); c != scenarios.ErrOther && c != scenarios.ErrShortRead {
-					t.Fatalf("read() error %v has class %v", err, c)
-				}
-				return
-			}
-			if resp.bodyLen < 0 {
-				t.Fatalf("read() body length %d is negative", resp.bodyLen)
-			}
-			if resp.status < 100 || resp.status > 999 {
-				t.Fatalf("read() status %d is out of range", resp.status)
-			}
-			if resp.close {
-				return
-			}
+		s := newSession(t, Options{Path: "/", ExpectLength: AnyLength})
+		run := func(reads [][]byte) outcome {
+			s.Connected()
+			st := scenariotest.FeedCopies(s, reads)
+			return outcome{st, s.ps.resp}
 		}
-		t.Fatal("more responses than input bytes")
+		whole := run([][]byte{data})
+		if got := run(scenariotest.Split(data, 1)); got != whole {
+			t.Fatalf("one byte per read gives %+v, whole gives %+v", got, whole)
+		}
+		if got := run(scenariotest.Pieces(data, sizes)); got != whole {
+			t.Fatalf("reads of %v bytes give %+v, whole gives %+v", sizes, got, whole)
+		}
+		switch {
+		case !whole.status.Done:
+			t.Fatalf("status %+v after Closed, want done", whole.status)
+		case whole.status == scenarios.Success && (whole.resp.status != DefaultStatus || whole.resp.bodyLen < 0):
+			t.Fatalf("success with response %+v", whole.resp)
+		case whole.status.Class == scenarios.ErrPayload:
+			t.Fatalf("status %+v without a length to check", whole.status)
+		case (s.Err() == nil) != (whole.status == scenarios.Success):
+			t.Fatalf("status %+v with Err() = %v", whole.status, s.Err())
+		}
 	})
 }

@@ -7,29 +7,6 @@ import (
 	"github.com/latbench/latbench/scenarios"
 )
 
-// CheckZeroAllocs fails the test unless c makes requests without
-// allocating once its connection is open: one request warms it up, then
-// 100 more are counted.
-func CheckZeroAllocs(t *testing.T, c scenarios.Client) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	if err := c.Do(deadline); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	allocs := testing.AllocsPerRun(100, func() {
-		if e := c.Do(deadline); e != nil {
-			err = e
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if allocs != 0 {
-		t.Errorf("Do allocates %v times per request, want 0", allocs)
-	}
-}
-
 // Deadline returns a generous deadline for one request in a test on a
 // loaded machine.
 func Deadline() time.Time { return time.Now().Add(10 * time.Second) }
@@ -65,5 +42,99 @@ func CheckDescribe(t *testing.T, sc scenarios.Scenario, name string, want map[st
 		if got[k] != v {
 			t.Errorf("Describe()[%q] = %q, want %q", k, got[k], v)
 		}
+	}
+}
+
+// Split returns b in pieces of size bytes, the last one shorter; size 0
+// means one piece. Each piece's capacity ends where the piece does, so a
+// session that reads beyond it panics.
+func Split(b []byte, size int) [][]byte {
+	if size <= 0 {
+		size = max(len(b), 1)
+	}
+	var pieces [][]byte
+	for len(b) > 0 {
+		k := min(size, len(b))
+		pieces = append(pieces, b[:k:k])
+		b = b[k:]
+	}
+	return pieces
+}
+
+// Pieces cuts b into pieces whose sizes are the successive bytes of
+// sizes (a fuzz target's way of choosing reads), the rest of b making the
+// last piece. Pieces may be empty. Each piece's capacity ends where the
+// piece does.
+func Pieces(b, sizes []byte) [][]byte {
+	var pieces [][]byte
+	for _, size := range sizes {
+		k := min(int(size), len(b))
+		pieces = append(pieces, b[:k:k])
+		b = b[k:]
+	}
+	return append(pieces, b[:len(b):len(b)])
+}
+
+// Feed makes one request with s as the engine would, with the response
+// arriving as reads: it calls Request, then Consume with each read until
+// the request is done, then Closed if it is not, as if the server had
+// closed the connection after the last read. Reads after the end of the
+// response are not consumed.
+func Feed(s scenarios.Session, reads [][]byte) scenarios.Status {
+	s.Request()
+	for _, p := range reads {
+		if st := s.Consume(p); st.Done {
+			return st
+		}
+	}
+	return s.Closed()
+}
+
+// FeedCopies is Feed, except that it passes each read in a buffer of its
+// own and overwrites the buffer once Consume has returned, so that a
+// session that keeps p beyond the call sees garbage.
+func FeedCopies(s scenarios.Session, reads [][]byte) scenarios.Status {
+	copies := make([][]byte, len(reads))
+	for i, p := range reads {
+		copies[i] = append([]byte(nil), p...)
+	}
+	s.Request()
+	for _, p := range copies {
+		st := s.Consume(p)
+		for i := range p {
+			p[i] = 0xff
+		}
+		if st.Done {
+			return st
+		}
+	}
+	return s.Closed()
+}
+
+// CheckZeroAllocs fails the test unless s makes requests without
+// allocating in the steady state. Every request is answered with the
+// canned response given as reads, and a new connection is opened (by
+// calling Connected) whenever the engine would: after a failure or when
+// KeepOpen is false. One request warms s up, then 100 are counted.
+func CheckZeroAllocs(t testing.TB, s scenarios.Session, reads [][]byte) {
+	t.Helper()
+	failures := 0
+	request := func() {
+		st := Feed(s, reads)
+		if st != scenarios.Success {
+			failures++
+		}
+		if st != scenarios.Success || !s.KeepOpen() {
+			s.Connected()
+		}
+	}
+	s.Connected()
+	request()
+	allocs := testing.AllocsPerRun(100, request)
+	if failures > 0 {
+		t.Fatalf("%d requests failed, the last with %v; want every one to succeed", failures, s.Err())
+	}
+	if allocs != 0 {
+		t.Errorf("a request allocates %v times, want 0", allocs)
 	}
 }

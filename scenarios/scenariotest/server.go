@@ -1,5 +1,8 @@
-// Package scenariotest provides a real TCP server on 127.0.0.1:0 for the
-// tests of scenarios and of the engine, in the manner of net/http/httptest.
+// Package scenariotest helps test scenarios and the engine: a real TCP
+// server on 127.0.0.1:0 in the manner of net/http/httptest, Feed and
+// CheckZeroAllocs to drive a session with canned responses, and Exchange
+// and Loop, a blocking test stand-in for the engine that drives a session
+// over real connections.
 package scenariotest
 
 import (
