@@ -15,7 +15,7 @@ var errTooLong = &scenarios.RequestError{Class: scenarios.ErrPayload,
 // session is an echo Session. It compares the echo with the payload as it
 // arrives, at a running offset, so it neither copies nor allocates.
 type session struct {
-	payload []byte // shared with every session of the scenario; read only
+	payload []byte // shared by every session of the scenario, on any event loop: read only
 	got     int    // bytes of the echo received for the request in flight
 	last    failure
 }

@@ -135,7 +135,7 @@ type scenario struct {
 	size           int // 0 when a custom path is used
 	path           string
 	host           string // empty: DefaultHost, and not described
-	req            []byte // the request bytes, shared by every session; never written
+	req            []byte // the request, shared by every session on any event loop: read only
 	keepAlive      bool
 	reconnectEvery int
 	expectStatus   int

@@ -1,6 +1,7 @@
 package scenariotest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -96,7 +97,8 @@ func Feed(s scenarios.Session, reads [][]byte) scenarios.Status {
 func FeedCopies(s scenarios.Session, reads [][]byte) scenarios.Status {
 	copies := make([][]byte, len(reads))
 	for i, p := range reads {
-		copies[i] = append([]byte(nil), p...)
+		copies[i] = make([]byte, len(p))
+		copy(copies[i], p)
 	}
 	s.Request()
 	for _, p := range copies {
@@ -118,11 +120,11 @@ func FeedCopies(s scenarios.Session, reads [][]byte) scenarios.Status {
 // KeepOpen is false. One request warms s up, then 100 are counted.
 func CheckZeroAllocs(t testing.TB, s scenarios.Session, reads [][]byte) {
 	t.Helper()
-	failures := 0
+	var failed error // the first failure, if any
 	request := func() {
 		st := Feed(s, reads)
-		if st != scenarios.Success {
-			failures++
+		if st != scenarios.Success && failed == nil {
+			failed = fmt.Errorf("status %+v: %v", st, s.Err())
 		}
 		if st != scenarios.Success || !s.KeepOpen() {
 			s.Connected()
@@ -131,8 +133,8 @@ func CheckZeroAllocs(t testing.TB, s scenarios.Session, reads [][]byte) {
 	s.Connected()
 	request()
 	allocs := testing.AllocsPerRun(100, request)
-	if failures > 0 {
-		t.Fatalf("%d requests failed, the last with %v; want every one to succeed", failures, s.Err())
+	if failed != nil {
+		t.Fatalf("a request failed with %v; want every one to succeed", failed)
 	}
 	if allocs != 0 {
 		t.Errorf("a request allocates %v times, want 0", allocs)
