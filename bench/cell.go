@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/latbench/latbench/scenarios/http"
-
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/scenarios/http"
 	"github.com/latbench/latbench/servers"
 )
 
@@ -65,6 +64,9 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	}
 	if runErr != nil {
 		return failed(cell, runErr)
+	}
+	if err := noneCompleted(&cell.Stats); err != nil {
+		return failed(cell, err)
 	}
 	return cell
 }
@@ -136,17 +138,36 @@ func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, 
 // here, before any measurement.
 func verifyProbe(sc scenarios.Scenario) func(context.Context, string) error {
 	return func(ctx context.Context, addr string) error {
-		c := sc.NewClient(addr)
-		defer c.Close()
-		deadline := time.Now().Add(DefaultTimeout)
-		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-			deadline = d
-		}
-		if err := c.Do(deadline); err != nil {
+		if err := Probe(ctx, sc, addr, DefaultTimeout); err != nil {
 			return fmt.Errorf("protocol check (one %s request) failed: %w", sc.Name(), err)
 		}
 		return nil
 	}
+}
+
+// Probe makes one request of the scenario to addr with the engine itself
+// (one loop, one connection, closed loop) and returns why it failed, in
+// words, or nil.
+func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time.Duration) error {
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(min(timeout, time.Until(d)), time.Millisecond)
+	}
+	res, err := Run(ctx, Options{Scenario: sc, Addrs: []string{addr}, MaxRequests: 1, Timeout: timeout})
+	switch {
+	case err != nil:
+		return err
+	case res.Requests() == 1:
+		return nil
+	case res.Interrupted:
+		return ErrInterrupted
+	}
+	for class, n := range res.Errors {
+		if n > 0 {
+			name := scenarios.ErrorClass(class).String()
+			return fmt.Errorf("%s (%s)", res.Samples[name], name)
+		}
+	}
+	return errors.New("no response")
 }
 
 // measure warms up and measures the cell while sampling the target's CPU
@@ -157,7 +178,11 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	if err != nil {
 		return nil, servers.Usage{}, err
 	}
-	timer, err := ParseTimer(spec.Load.Timer)
+	wait, err := e.waitFor(spec)
+	if err != nil {
+		return nil, servers.Usage{}, err
+	}
+	cpus, err := e.clientCPUs()
 	if err != nil {
 		return nil, servers.Usage{}, err
 	}
@@ -166,10 +191,10 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	stopWatching := watchExit(runCtx, cancel, t)
 	sampler := startSamplingAfter(t.target, spec.Load.Warmup)
 	res, err := Run(runCtx, Options{
-		Scenario: sc, Addr: t.target.Addr(), Connections: spec.Load.Connections,
-		Pacer: pacer, Timer: timer, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
+		Scenario: sc, Addrs: []string{t.target.Addr()}, Connections: spec.Load.Connections,
+		Pacer: pacer, Wait: wait, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
 		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Progress: progress,
-		SpinWindow: spec.Load.SpinWindow,
+		SpinWindow: spec.Load.SpinWindow, CPUs: cpus,
 	})
 	usage := sampler.stop()
 	stopWatching()

@@ -15,34 +15,49 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// cpuWindow measures the process's CPU time over the measured window.
+// cpuWindow measures the process's CPU time over the measured window: it
+// reads the CPU clock when the window opens and when it closes.
 type cpuWindow struct {
-	mu    sync.Mutex // guards start and set
-	start time.Duration
-	set   bool
+	mu         sync.Mutex // guards the fields below, written by the timers
+	start, end time.Duration
+	started    bool
+	ended      bool
+	open       *time.Timer
+	close      *time.Timer
 }
 
-// startAfter records the CPU time once warmup has passed, unless done
-// closes first.
-func (w *cpuWindow) startAfter(warmup time.Duration, done <-chan struct{}) {
-	t := time.NewTimer(warmup)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-done:
-		return
+// startCPUWindow starts measuring over the window from warmup to end
+// (never: until stop), both counted from now.
+func startCPUWindow(warmup, end time.Duration) *cpuWindow {
+	w := &cpuWindow{}
+	w.open = time.AfterFunc(warmup, func() { w.mark(&w.start, &w.started) })
+	if end != never {
+		w.close = time.AfterFunc(end, func() { w.mark(&w.end, &w.ended) })
 	}
-	w.mu.Lock()
-	w.start, w.set = processCPU(), true
-	w.mu.Unlock()
+	return w
 }
 
-// used returns the CPU time since the window started, or 0 if it never did.
-func (w *cpuWindow) used() time.Duration {
+// mark reads the CPU clock into t, once.
+func (w *cpuWindow) mark(t *time.Duration, set *bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.set {
+	if !*set {
+		*t, *set = processCPU(), true
+	}
+}
+
+// stop ends the window now, if it has not ended yet, and returns the CPU
+// time used in it; 0 if it never opened.
+func (w *cpuWindow) stop() time.Duration {
+	w.open.Stop()
+	if w.close != nil {
+		w.close.Stop()
+	}
+	w.mark(&w.end, &w.ended)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started {
 		return 0
 	}
-	return processCPU() - w.start
+	return max(w.end-w.start, 0)
 }

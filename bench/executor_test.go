@@ -28,7 +28,7 @@ func echoCell(rate float64) CellSpec {
 		Target:   "ext",
 		Scenario: catalog.Spec{Name: "echo"},
 		Load: LoadSpec{Rate: rate, Connections: 2, Warmup: 50 * time.Millisecond,
-			Duration: 300 * time.Millisecond, Timeout: time.Second, Arrival: "uniform", Timer: "hybrid"},
+			Duration: 300 * time.Millisecond, Timeout: time.Second, Arrival: "uniform", Wait: "auto"},
 	}
 }
 
@@ -159,10 +159,16 @@ func TestClientWarnings(t *testing.T) {
 		{name: "rate not reached", spec: open, stats: results.CellStats{AchievedRPS: 900}, want: []string{"10.0% below the target 1000 rps"}},
 		{name: "late sends", spec: open, stats: results.CellStats{AchievedRPS: 1000, Lag: results.Summary{P99: 250_000}},
 			want: []string{"lag p99 250.0µs"}},
-		{name: "busy client", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, ClientCPUPct: 97}, want: []string{"client CPU 97.0%"}},
+		{name: "busy client", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, LoopBusyPct: 97}, want: []string{"worked 97% of the window"}},
+		{name: "spinning is not busy", spec: open, stats: results.CellStats{AchievedRPS: 1000, ClientCPUPct: 100, LoopBusyPct: 12}},
+		{name: "a closed-loop connection without a measured request", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, IdleConnections: 1},
+			want: []string{"1 of 2 connections carried no measured request"}},
+		{name: "idle connections at a low rate are no news", spec: open, stats: results.CellStats{AchievedRPS: 1000, FellDue: 3, IdleConnections: 1}},
+		{name: "warm-up errors", spec: open, stats: results.CellStats{AchievedRPS: 1000, WarmupErrors: 4},
+			want: []string{"4 requests failed during warm-up"}},
 		{name: "closed loop has no rate or lag to miss", spec: closed, stats: results.CellStats{AchievedRPS: 10, Lag: results.Summary{P99: 1e9}}},
 		{name: "unsent and out of range", spec: open, stats: results.CellStats{AchievedRPS: 1000, Unsent: 7, OutOfRange: 2},
-			want: []string{"7 requests fell due", "2 values outside"}},
+			want: []string{"7 requests fell due but waited", "2 values outside"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,6 +180,63 @@ func TestClientWarnings(t *testing.T) {
 				if !strings.Contains(got[i], w) {
 					t.Errorf("warning %d = %q, want it to contain %q", i, got[i], w)
 				}
+			}
+		})
+	}
+}
+
+func TestNoneCompletedFailsTheCell(t *testing.T) {
+	tests := []struct {
+		name  string
+		stats results.CellStats
+		want  string // "" for no failure
+	}{
+		{name: "answered", stats: results.CellStats{FellDue: 10, Requests: 1}},
+		{name: "nothing fell due", stats: results.CellStats{}},
+		{name: "all unsent", stats: results.CellStats{FellDue: 7000, Unsent: 7000}, want: "no request succeeded: 7000 fell due, 0 failed, 7000 were never sent"},
+		{name: "all timed out", stats: results.CellStats{FellDue: 3, ErrorsTotal: 3, Errors: map[string]int64{"timeout": 3},
+			ErrorSamples: map[string]string{"timeout": "no complete response within the 5s timeout"}},
+			want: "3 timeout (no complete response within the 5s timeout)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := noneCompleted(&tt.stats)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("noneCompleted = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("noneCompleted = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWaitStrategyChoice(t *testing.T) {
+	tests := []struct {
+		name string
+		cpus CPUs
+		ext  bool
+		spec CellSpec
+		want Wait
+	}{
+		{name: "open loop on CPUs of its own spins", cpus: CPUs{Client: "0", Target: "1", Backend: "1"}, spec: echoCell(1000), want: WaitSpin},
+		{name: "closed loop blocks", cpus: CPUs{Client: "0", Target: "1"}, spec: echoCell(0), want: WaitBlock},
+		{name: "shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(1000), want: WaitBlock},
+		{name: "unpinned blocks", cpus: CPUs{}, spec: echoCell(1000), want: WaitBlock},
+		{name: "an external target does not share the client's CPUs", cpus: CPUs{Client: "0"}, ext: true, spec: echoCell(1000), want: WaitSpin},
+		{name: "a proxy's backend on the client's CPU blocks", cpus: CPUs{Client: "0", Target: "1", Backend: "0"},
+			spec: func() CellSpec { c := echoCell(1000); c.Proxy = true; return c }(), want: WaitBlock},
+		{name: "asked for", cpus: CPUs{Client: "0", Target: "1"}, spec: func() CellSpec { c := echoCell(1000); c.Load.Wait = "hybrid"; return c }(), want: WaitHybrid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Executor{CPUs: tt.cpus}
+			if tt.ext {
+				e.TargetAddr = "127.0.0.1:1"
+			}
+			got, err := e.waitFor(tt.spec)
+			if err != nil || got != tt.want {
+				t.Errorf("waitFor = %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

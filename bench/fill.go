@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -14,14 +15,22 @@ import (
 // histograms, the target's resource use and warnings about the client.
 func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usage) {
 	cell.Load.Loop = res.Loop
-	cell.Load.Timer = res.Timer
+	cell.Load.Wait = res.Wait
+	cell.Load.Loops = res.Loops
 	st := &cell.Stats
 	st.Requests = res.Requests()
 	st.Errors = errorCounts(res.Errors)
 	st.ErrorsTotal = res.ErrorsTotal()
+	st.ErrorSamples = res.Samples
+	st.FellDue = res.FellDue
 	st.Unsent = res.Unsent
 	st.AchievedRPS = res.AchievedRPS()
 	st.MeasuredFor = res.Measured
+	st.InFlightAtStart = res.InFlightAtStart
+	st.InFlightAtEnd = res.InFlightAtEnd
+	st.IdleConnections = res.IdleConnections
+	st.WarmupErrors = res.WarmupErrors
+	st.LoopBusyPct = res.BusyPct
 	st.Latency = results.Summarize(res.Latency)
 	st.ServiceTime = results.Summarize(res.Service)
 	st.Lag = results.Summarize(res.Lag)
@@ -33,6 +42,24 @@ func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usag
 	cell.Histograms = encodeAll(res, &cell.Warnings)
 	cell.Intervals = res.Intervals
 	cell.Warnings = append(cell.Warnings, clientWarnings(spec, st)...)
+}
+
+// noneCompleted returns why a cell in which requests fell due and not one
+// succeeded is failed, or nil.
+func noneCompleted(st *results.CellStats) error {
+	if st.FellDue == 0 || st.Requests > 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("no request succeeded: %d fell due, %d failed, %d were never sent", st.FellDue, st.ErrorsTotal, st.Unsent)
+	for _, class := range scenarios.ErrorClassNames() {
+		if n := st.Errors[class]; n > 0 {
+			msg += fmt.Sprintf("; %d %s", n, class)
+			if s := st.ErrorSamples[class]; s != "" {
+				msg += " (" + s + ")"
+			}
+		}
+	}
+	return errors.New(msg)
 }
 
 // errorCounts names every error class, with zero for the classes that did
@@ -65,8 +92,10 @@ func encodeAll(res *Result, warnings *[]string) results.Histograms {
 }
 
 // clientWarnings says when the numbers may describe the client rather than
-// the target: a rate it did not reach, requests it sent late or a core it
-// saturated, and values the histograms could not hold.
+// the target: a rate it did not reach, requests it sent late or a loop it
+// kept busy; and what the window's edges hide: connections that carried
+// no measured request, errors during warm-up, values the histograms could
+// not hold.
 func clientWarnings(spec CellSpec, st *results.CellStats) []string {
 	var w []string
 	if rate := spec.Load.Rate; rate > 0 && st.AchievedRPS < MinAchievedRatio*rate {
@@ -77,11 +106,17 @@ func clientWarnings(spec CellSpec, st *results.CellStats) []string {
 		w = append(w, fmt.Sprintf("scheduling lag p99 %.1fµs above %v: requests were sent late (all connections busy, or the client starved of CPU)",
 			float64(st.Lag.P99)/1e3, MaxLagP99))
 	}
-	if st.ClientCPUPct > MaxClientCPUPct {
-		w = append(w, fmt.Sprintf("client CPU %.1f%% near saturation: the client may be the bottleneck", st.ClientCPUPct))
+	if st.LoopBusyPct > MaxLoopBusyPct {
+		w = append(w, fmt.Sprintf("the busiest event loop worked %.0f%% of the window: the client may be the bottleneck (give it more CPUs with --client-cpus)", st.LoopBusyPct))
 	}
 	if st.Unsent > 0 {
-		w = append(w, fmt.Sprintf("%d requests fell due but were never sent before the window closed", st.Unsent))
+		w = append(w, fmt.Sprintf("%d requests fell due but waited for a free connection longer than the timeout and were never sent", st.Unsent))
+	}
+	if idle := st.IdleConnections; idle > 0 && (spec.Load.Rate == 0 || st.FellDue >= int64(2*spec.Load.Connections)) {
+		w = append(w, fmt.Sprintf("%d of %d connections carried no measured request (hung since warm-up, or never connected)", idle, spec.Load.Connections))
+	}
+	if st.WarmupErrors > 0 {
+		w = append(w, fmt.Sprintf("%d requests failed during warm-up (not in the figures)", st.WarmupErrors))
 	}
 	if st.OutOfRange > 0 || st.DroppedMerges > 0 {
 		w = append(w, fmt.Sprintf("%d values outside the histogram range and %d dropped in merges were not recorded",

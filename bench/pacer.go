@@ -1,6 +1,9 @@
 // Package bench is latbench's engine: the pacer that says when each request
-// is due, the timer that waits for it, the open- and closed-loop runners and
-// the per-worker recorders they fill.
+// is due, the event loops that send the requests and read the responses
+// (one per client CPU, on a locked OS thread, over epoll), the split of
+// one schedule over loops and agents, the recorders the loops fill, and
+// the executor that runs each cell of a plan: start target → wait ready →
+// verify → warm up → measure → sample → stop.
 package bench
 
 import (
@@ -9,17 +12,17 @@ import (
 	"time"
 )
 
-// Pacer decides when each request is due. A pacer has no clock inside: it is
-// a function of the elapsed time and of how many requests were already
-// dispatched, so it can be table-tested without sleeping.
+// Pacer decides when each request is due. A pacer has no clock inside: the
+// due time of request i is a pure function of i, so it can be
+// table-tested without sleeping, and several loops (or machines) can each
+// walk their own share of one schedule.
 type Pacer interface {
-	// Pace returns how long to wait, counted from elapsed, until request
-	// number hits (0-based) is due, and whether the pacer has no more
-	// requests to give.
-	Pace(elapsed time.Duration, hits uint64) (wait time.Duration, stop bool)
-	// Due returns the due time of request number i, counted from the start
-	// of the run.
+	// Due returns the due time of request number i (0-based), counted
+	// from the start of the run.
 	Due(i uint64) time.Duration
+	// Clone returns a pacer with the same schedule and state of its own,
+	// for another loop.
+	Clone() Pacer
 	// Rate returns the mean rate in requests per second; 0 means unlimited.
 	Rate() float64
 	// String names the pacer for result files, e.g. "uniform 1000/s".
@@ -37,10 +40,8 @@ func (p UniformPacer) Due(i uint64) time.Duration {
 	return time.Duration(float64(i) * float64(time.Second) / p.PerSecond)
 }
 
-// Pace returns the wait until request hits is due.
-func (p UniformPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	return waitFor(p.Due(hits), elapsed), false
-}
+// Clone returns p: it has no state.
+func (p UniformPacer) Clone() Pacer { return p }
 
 // Rate returns PerSecond.
 func (p UniformPacer) Rate() float64 { return p.PerSecond }
@@ -54,8 +55,8 @@ func (p UniformPacer) String() string { return fmt.Sprintf("uniform %g/s", p.Per
 // same schedule.
 //
 // PoissonPacer memoises the running sum of gaps, so it is cheap when asked
-// for increasing indexes. It is not safe for concurrent use: only the
-// runner's dispatcher calls it.
+// for increasing indexes. It is not safe for concurrent use: each loop has
+// a Clone of its own.
 type PoissonPacer struct {
 	perSecond float64
 	seed      uint64
@@ -86,10 +87,8 @@ func (p *PoissonPacer) gap(i uint64) time.Duration {
 	return time.Duration(-math.Log(u) / p.perSecond * float64(time.Second))
 }
 
-// Pace returns the wait until request hits is due.
-func (p *PoissonPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	return waitFor(p.Due(hits), elapsed), false
-}
+// Clone returns a pacer of the same schedule with a memo of its own.
+func (p *PoissonPacer) Clone() Pacer { return NewPoissonPacer(p.perSecond, p.seed) }
 
 // Rate returns the mean rate.
 func (p *PoissonPacer) Rate() float64 { return p.perSecond }
@@ -97,16 +96,16 @@ func (p *PoissonPacer) Rate() float64 { return p.perSecond }
 // String returns "poisson <rate>/s".
 func (p *PoissonPacer) String() string { return fmt.Sprintf("poisson %g/s", p.perSecond) }
 
-// UnlimitedPacer never waits: every request is due at once. The closed-loop
-// runner uses it, where each connection sends its next request as soon as
-// the previous one is answered.
+// UnlimitedPacer means closed loop: each connection sends its next
+// request as soon as the previous one is answered, and no request has a
+// due time of its own.
 type UnlimitedPacer struct{}
 
 // Due returns 0: every request is due immediately.
 func (UnlimitedPacer) Due(uint64) time.Duration { return 0 }
 
-// Pace returns no wait.
-func (UnlimitedPacer) Pace(time.Duration, uint64) (time.Duration, bool) { return 0, false }
+// Clone returns the pacer.
+func (p UnlimitedPacer) Clone() Pacer { return p }
 
 // Rate returns 0, meaning unlimited.
 func (UnlimitedPacer) Rate() float64 { return 0 }
@@ -130,14 +129,6 @@ func NewPacer(arrival string, perSecond float64, seed uint64) (Pacer, error) {
 		return NewPoissonPacer(perSecond, seed), nil
 	}
 	return nil, fmt.Errorf("unknown arrival process %q: use uniform or poisson", arrival)
-}
-
-// waitFor returns due-elapsed, or 0 when due is already past.
-func waitFor(due, elapsed time.Duration) time.Duration {
-	if due <= elapsed {
-		return 0
-	}
-	return due - elapsed
 }
 
 // splitmix64 is a fast, well-mixed 64-bit hash (Steele, Lea and Flood).

@@ -6,31 +6,23 @@ import (
 	"time"
 )
 
-func TestUniformPacerPace(t *testing.T) {
+func TestUniformPacerDue(t *testing.T) {
 	tests := []struct {
-		name     string
-		rate     float64
-		elapsed  time.Duration
-		hits     uint64
-		wantWait time.Duration
+		name string
+		rate float64
+		i    uint64
+		want time.Duration
 	}{
-		{name: "first request is due at once", rate: 1000, elapsed: 0, hits: 0, wantWait: 0},
-		{name: "second request waits one gap", rate: 1000, elapsed: 0, hits: 1, wantWait: time.Millisecond},
-		{name: "partway through the gap", rate: 1000, elapsed: 400 * time.Microsecond, hits: 1, wantWait: 600 * time.Microsecond},
-		{name: "late requests are due now", rate: 1000, elapsed: 50 * time.Millisecond, hits: 10, wantWait: 0},
-		{name: "fractional gaps", rate: 3, elapsed: 0, hits: 2, wantWait: 666666666},
-		{name: "high rate", rate: 1e6, elapsed: time.Second, hits: 2_000_000, wantWait: time.Second},
-		{name: "far into a long run", rate: 25000, elapsed: 0, hits: 25000 * 3600, wantWait: time.Hour},
+		{name: "first request is due at once", rate: 1000, i: 0, want: 0},
+		{name: "second request one gap later", rate: 1000, i: 1, want: time.Millisecond},
+		{name: "fractional gaps", rate: 3, i: 2, want: 666666666},
+		{name: "high rate", rate: 1e6, i: 2_000_000, want: 2 * time.Second},
+		{name: "far into a long run", rate: 25000, i: 25000 * 3600, want: time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := UniformPacer{PerSecond: tt.rate}
-			wait, stop := p.Pace(tt.elapsed, tt.hits)
-			if stop {
-				t.Fatalf("uniform pacer stopped")
-			}
-			if wait != tt.wantWait {
-				t.Errorf("Pace(%v, %d) wait = %v, want %v", tt.elapsed, tt.hits, wait, tt.wantWait)
+			if got := (UniformPacer{PerSecond: tt.rate}).Due(tt.i); got != tt.want {
+				t.Errorf("Due(%d) = %v, want %v", tt.i, got, tt.want)
 			}
 		})
 	}
@@ -99,35 +91,25 @@ func TestPoissonPacerGapsAreExponential(t *testing.T) {
 	}
 }
 
-func TestPoissonPacerPaceMatchesDue(t *testing.T) {
+// A clone walks the same schedule with a memo of its own, so two loops
+// can each take their share.
+func TestPoissonPacerClone(t *testing.T) {
 	p := NewPoissonPacer(500, 9)
-	due := p.Due(10)
-	tests := []struct {
-		name    string
-		elapsed time.Duration
-		want    time.Duration
-	}{
-		{name: "before", elapsed: 0, want: due},
-		{name: "just before", elapsed: due - time.Microsecond, want: time.Microsecond},
-		{name: "after", elapsed: due + time.Second, want: 0},
+	want := []time.Duration{p.Due(3), p.Due(10), p.Due(11)}
+	c := p.Clone()
+	for i, idx := range []uint64{3, 10, 11} {
+		if got := c.Due(idx); got != want[i] {
+			t.Errorf("clone Due(%d) = %v, want %v", idx, got, want[i])
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got, _ := p.Pace(tt.elapsed, 10); got != tt.want {
-				t.Errorf("Pace = %v, want %v", got, tt.want)
-			}
-		})
+	if p.Due(2) >= want[0] || c.Due(2) >= want[0] {
+		t.Error("going back in the schedule broke the memo")
 	}
 }
 
-func TestUnlimitedPacerNeverWaits(t *testing.T) {
+func TestUnlimitedPacerIsClosedLoop(t *testing.T) {
 	var p UnlimitedPacer
-	for _, hits := range []uint64{0, 1, 1 << 40} {
-		if wait, stop := p.Pace(0, hits); wait != 0 || stop {
-			t.Errorf("Pace(0, %d) = %v, %v; want 0, false", hits, wait, stop)
-		}
-	}
-	if p.Rate() != 0 {
+	if p.Rate() != 0 || p.Clone().Rate() != 0 {
 		t.Errorf("Rate = %g, want 0", p.Rate())
 	}
 }
@@ -167,20 +149,8 @@ func TestNewPacer(t *testing.T) {
 	}
 }
 
-func TestParseTimer(t *testing.T) {
-	for _, name := range []string{"hybrid", "spin", "sleep"} {
-		tm, err := ParseTimer(name)
-		if err != nil || tm.String() != name {
-			t.Errorf("ParseTimer(%q) = %v, %v", name, tm, err)
-		}
-	}
-	if _, err := ParseTimer("nap"); err == nil {
-		t.Error("ParseTimer(nap) gave no error")
-	}
-}
-
 // BenchmarkPacerDue measures the cost of computing one due time, which
-// the dispatcher does once per request; it must not allocate.
+// a loop does once per request; it must not allocate.
 func BenchmarkPacerDue(b *testing.B) {
 	for _, arrival := range []string{"uniform", "poisson"} {
 		b.Run(arrival, func(b *testing.B) {

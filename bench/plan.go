@@ -61,8 +61,11 @@ type LoadSpec struct {
 	Requests    int64
 	Timeout     time.Duration
 	Arrival     string
-	Timer       string
-	// SpinWindow is the hybrid timer's spin stretch (0: DefaultSpinWindow).
+	// Wait is the loops' wait strategy: spin, hybrid, block, or auto
+	// (or empty) to let the executor choose.
+	Wait string
+	// SpinWindow is the hybrid strategy's spin stretch (0:
+	// DefaultSpinWindow).
 	SpinWindow time.Duration
 	// Step is the 1-based index of this load in a series of rate steps of
 	// Steps loads; both are 0 for a single load.
@@ -252,7 +255,7 @@ func loadSpec(l, d suite.Load) LoadSpec {
 		Requests:    max(l.Requests, d.Requests),
 		Timeout:     firstDuration(l.Timeout, d.Timeout, DefaultTimeout),
 		Arrival:     firstString(l.Arrival, d.Arrival, "uniform"),
-		Timer:       firstString(l.Timer, d.Timer, TimerHybrid.String()),
+		Wait:        firstString(l.Wait, d.Wait, WaitAuto),
 	}
 }
 

@@ -17,7 +17,7 @@ defaults: {duration: 3s, connections: 4}
 scenarios:
   - scenario: echo
   - scenario: http
-    loads: [{name: slow, rate: 10, connections: 1, timer: spin}]
+    loads: [{name: slow, rate: 10, connections: 1, wait: spin}]
 loads:
   - {name: fixed, rate: 1000}
   - {name: max, rate: max}
@@ -44,11 +44,11 @@ loads:
 		want LoadSpec
 	}{
 		{name: "suite defaults over latbench's", cell: 0, want: LoadSpec{Name: "fixed", Rate: 1000, Connections: 4,
-			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Timer: "hybrid"}},
+			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Wait: "auto"}},
 		{name: "max is rate 0", cell: 2, want: LoadSpec{Name: "max", Connections: 4,
-			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Timer: "hybrid"}},
+			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Wait: "auto"}},
 		{name: "scenario loads override", cell: 4, want: LoadSpec{Name: "slow", Rate: 10, Connections: 1,
-			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Timer: "spin"}},
+			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Wait: "spin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/latbench/latbench/results"
 )
 
@@ -13,7 +14,8 @@ type Progress struct {
 	Elapsed time.Duration
 	// Warmup is true while the warm-up has not ended.
 	Warmup bool
-	// Done and Errors count the measured requests so far.
+	// Done and Errors count the requests completed inside the window so
+	// far.
 	Done, Errors int64
 	// RatePerSec is the completion rate over the last interval.
 	RatePerSec float64
@@ -21,69 +23,148 @@ type Progress struct {
 	P50, P99 time.Duration
 }
 
-// collectIntervals drains every worker's latencies each ProgressEvery
-// (default 1 s) until done closes: each stretch of the measured window
-// becomes one encoded interval histogram (r.intervals), and opts.Progress,
-// when set, gets a snapshot. After done it drains the last, partial
-// stretch. Only this goroutine writes r.intervals; finish reads them after
-// it has returned.
-func (r *run) collectIntervals(done <-chan struct{}) {
-	tick := time.NewTicker(r.opts.ProgressEvery)
-	defer tick.Stop()
-	interval := results.NewHistogram()
-	var lastDone int64
-	lastAt := r.clock.now()
-	for {
-		var last bool
+// collector merges the loops' interval records, interval by interval:
+// each merged interval of the window becomes one results.Interval (the
+// interval log), and every one, warm-up included, a Progress snapshot. It
+// runs on the runner's goroutine and sees each record once per interval
+// per loop, never per request.
+type collector struct {
+	opts      Options
+	loops     int
+	windowEnd int64 // index of the first interval past the window; -1: unbounded
+	pending   map[int64]*pendingInterval
+	shipped   []int64 // per loop: highest index it has handed over
+	ended     []bool
+	next      int64 // lowest interval not yet finished
+	done      int64
+	errors    int64
+	intervals []results.Interval
+}
+
+// pendingInterval is one interval being merged from the loops' records.
+type pendingInterval struct {
+	latency           *hdrhistogram.Histogram
+	completed, errors int64
+}
+
+// newCollector returns a collector for a run of loops loops.
+func newCollector(loops int, opts Options) *collector {
+	c := &collector{opts: opts, loops: loops, windowEnd: -1, pending: map[int64]*pendingInterval{},
+		shipped: make([]int64, loops), ended: make([]bool, loops)}
+	if opts.Duration > 0 {
+		c.windowEnd = intervalCount(opts.Duration, opts.ProgressEvery)
+	}
+	first := (&loopConfig{warmup: opts.Warmup, end: never, every: opts.ProgressEvery}).intervalIndex(0)
+	c.next = first
+	for i := range c.shipped {
+		c.shipped[i] = first - 1
+	}
+	return c
+}
+
+// collect receives records from out until every loop has sent its last,
+// and hands each record back to its loop for reuse.
+func (c *collector) collect(out <-chan *intervalRecord, loops []*loop) {
+	for running := len(loops); running > 0; {
+		ir := <-out
+		c.add(ir)
+		if ir.last {
+			running--
+			continue // the loop has ended: nobody to hand it back to
+		}
 		select {
-		case <-done:
-			last = true
-		case <-tick.C:
+		case loops[ir.loop].spare <- ir:
+		default:
 		}
-		p := r.snapshot(interval)
-		now := r.clock.now()
-		r.keepInterval(interval, lastAt, now)
-		p.RatePerSec = float64(p.Done-lastDone) / (now - lastAt).Seconds()
-		lastDone, lastAt = p.Done, now
-		if last {
-			return
+	}
+	c.finishUpTo(maxIndex)
+}
+
+// maxIndex is above every interval index.
+const maxIndex = int64(1<<63 - 1)
+
+// add merges one loop's record and finishes every interval that all
+// loops have handed over.
+func (c *collector) add(ir *intervalRecord) {
+	p := c.pending[ir.index]
+	if p == nil {
+		p = &pendingInterval{latency: results.NewHistogram()}
+		c.pending[ir.index] = p
+	}
+	p.latency.Merge(ir.latency)
+	p.completed += ir.completed
+	p.errors += ir.errors
+	c.shipped[ir.loop] = max(c.shipped[ir.loop], ir.index)
+	c.ended[ir.loop] = c.ended[ir.loop] || ir.last
+	upTo := maxIndex
+	for i, s := range c.shipped {
+		if !c.ended[i] {
+			upTo = min(upTo, s)
 		}
-		if r.opts.Progress != nil {
-			r.opts.Progress(p)
+	}
+	c.finishUpTo(upTo)
+}
+
+// finishUpTo finishes the pending intervals up to index upTo, in order.
+func (c *collector) finishUpTo(upTo int64) {
+	for ; c.next <= upTo; c.next++ {
+		p := c.pending[c.next]
+		if p == nil {
+			if len(c.pending) == 0 {
+				return
+			}
+			continue
 		}
+		delete(c.pending, c.next)
+		c.finish(c.next, p)
 	}
 }
 
-// keepInterval stores h, the latencies recorded from from to to, as one
-// interval of the measured window; empty stretches and warm-up are not
-// kept.
-func (r *run) keepInterval(h *hdrhistogram.Histogram, from, to time.Duration) {
-	if h.TotalCount() == 0 || to <= r.opts.Warmup {
+// finish turns merged interval idx into a progress snapshot and, from the
+// window's start on, an entry of the interval log. The entry after the
+// window holds the measured requests that were still in flight when it
+// closed.
+func (c *collector) finish(idx int64, p *pendingInterval) {
+	every := c.opts.ProgressEvery
+	after := c.windowEnd >= 0 && idx >= c.windowEnd
+	if idx >= 0 && !after {
+		c.done += p.completed
+		c.errors += p.errors
+	}
+	if idx >= 0 && (!after || p.latency.TotalCount() > 0) {
+		c.keep(idx, p)
+	}
+	if c.opts.Progress == nil || after {
 		return
 	}
-	enc, err := results.EncodeHistogram(h)
-	if err != nil {
-		return // not reachable for a valid histogram; the interval is lost, not the run
-	}
-	r.intervals = append(r.intervals, results.Interval{
-		StartNs: int64(max(from, r.opts.Warmup) - r.opts.Warmup),
-		EndNs:   int64(to - r.opts.Warmup),
-		Latency: enc,
+	c.opts.Progress(Progress{
+		Elapsed:    c.opts.Warmup + time.Duration(idx+1)*every,
+		Warmup:     idx < 0,
+		Done:       c.done,
+		Errors:     c.errors,
+		RatePerSec: float64(p.completed) / every.Seconds(),
+		P50:        time.Duration(p.latency.ValueAtQuantile(50)),
+		P99:        time.Duration(p.latency.ValueAtQuantile(99)),
 	})
 }
 
-// snapshot drains every worker's interval histogram into h, which it
-// clears first, and reads the counters.
-func (r *run) snapshot(h *hdrhistogram.Histogram) Progress {
-	h.Reset()
-	p := Progress{Elapsed: r.clock.now()}
-	p.Warmup = !r.inWindow(p.Elapsed)
-	for _, rec := range r.recs {
-		rec.DrainInterval(h)
-		p.Done += rec.Done()
-		p.Errors += rec.Failed()
+// keep stores interval idx in the interval log; intervals are cut at the
+// window's end.
+func (c *collector) keep(idx int64, p *pendingInterval) {
+	enc, err := results.EncodeHistogram(p.latency)
+	if err != nil {
+		return // not reachable for a valid histogram; the interval is lost, not the run
 	}
-	p.P50 = time.Duration(h.ValueAtQuantile(50))
-	p.P99 = time.Duration(h.ValueAtQuantile(99))
-	return p
+	start := time.Duration(idx) * c.opts.ProgressEvery
+	end := start + c.opts.ProgressEvery
+	if d := c.opts.Duration; d > 0 && start < d {
+		end = min(end, d)
+	} else if d > 0 {
+		start = d
+		end = d + c.opts.ProgressEvery
+	}
+	c.intervals = append(c.intervals, results.Interval{
+		StartNs: int64(start), EndNs: int64(end), Latency: enc,
+		Completed: p.completed, Errors: p.errors,
+	})
 }

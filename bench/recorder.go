@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"sync"
-	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -19,14 +17,11 @@ const (
 	histHighestNs = results.HistogramHighestNs
 )
 
-// Recorder collects the measurements of one or more workers: each worker
-// has its own while there are few connections, and a few workers share one
-// when there are many (see maxRecorders). mu guards the histograms and
-// error counts: taken once per request, it is uncontended unless workers
-// share the recorder, and the progress reporter takes it once a second to
-// drain the interval histogram.
-type Recorder struct {
-	mu sync.Mutex // guards every field below but done and failed
+// recorder collects the measurements of one event loop. Only the loop's
+// thread writes it, so it needs no lock; the runner reads it once the
+// loop has ended.
+type recorder struct {
+	closed bool // closed loop: latency is service time, no lag
 
 	latency *hdrhistogram.Histogram // from due time to response, ns
 	service *hdrhistogram.Histogram // from actual send to response, ns
@@ -34,101 +29,89 @@ type Recorder struct {
 
 	errors     [scenarios.NumErrorClasses]int64
 	outOfRange int64
+	// samples holds the first failure of each class in words.
+	samples [scenarios.NumErrorClasses]string
 
-	// done counts recorded requests, successes and errors alike. It is read
-	// by the progress reporter while the worker writes it.
-	done   atomic.Int64
-	failed atomic.Int64
-
-	interval *hdrhistogram.Histogram // latency since the last Drain
+	interval *intervalRecord // the stretch of time being recorded now
 }
 
-// NewRecorder returns an empty recorder.
-func NewRecorder() *Recorder {
-	return &Recorder{
+// newRecorder returns an empty recorder; closed says whether the loop is
+// closed.
+func newRecorder(closed bool) *recorder {
+	return &recorder{
+		closed:   closed,
 		latency:  results.NewHistogram(),
 		service:  results.NewHistogram(),
 		lag:      results.NewHistogram(),
-		interval: results.NewHistogram(),
+		interval: newIntervalRecord(),
 	}
 }
 
-// Record files one measured request. due is when it was due, sent when it
+// count counts one completed request, measured or not, in the current
+// interval record: its throughput and success rate.
+func (r *recorder) count(class scenarios.ErrorClass) {
+	r.interval.completed++
+	if class != scenarios.ErrNone {
+		r.interval.errors++
+	}
+}
+
+// record files one measured request: due is when it was due, sent when it
 // was actually sent and done when its response was complete, all on the
-// runner's clock. A failed request only counts its error class.
-func (r *Recorder) Record(due, sent, done time.Duration, class scenarios.ErrorClass) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.countError(class) {
+// loop's clock. A failed request only counts its error class.
+func (r *recorder) record(due, sent, done time.Duration, class scenarios.ErrorClass) {
+	if class != scenarios.ErrNone {
+		r.errors[class]++
 		return
 	}
-	r.record(r.lag, int64(sent-due))
-	r.recordLatency(int64(done-due), int64(done-sent))
-}
-
-// RecordClosed files one closed-loop request, which has no due time: its
-// latency is its service time and no scheduling lag is recorded.
-func (r *Recorder) RecordClosed(sent, done time.Duration, class scenarios.ErrorClass) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.countError(class) {
-		return
+	if !r.closed {
+		r.add(r.lag, int64(sent-due))
 	}
-	r.recordLatency(int64(done-sent), int64(done-sent))
+	latencyNs := int64(done - due)
+	r.add(r.latency, latencyNs)
+	r.add(r.service, int64(done-sent))
+	_ = r.interval.latency.RecordValue(min(max(latencyNs, histLowestNs), histHighestNs))
 }
 
-// countError counts one request and reports whether it failed. The caller
-// holds mu.
-func (r *Recorder) countError(class scenarios.ErrorClass) bool {
-	r.done.Add(1)
-	if class == scenarios.ErrNone {
-		return false
-	}
-	r.errors[class]++
-	r.failed.Add(1)
-	return true
+// wantsSample reports whether no failure of class has been described yet.
+// Describing one may allocate, so the loop only does it for the first.
+func (r *recorder) wantsSample(class scenarios.ErrorClass) bool {
+	return r.samples[class] == ""
 }
 
-// recordLatency records one successful request's latency and service
-// time. The caller holds mu.
-func (r *Recorder) recordLatency(latencyNs, serviceNs int64) {
-	r.record(r.latency, latencyNs)
-	r.record(r.service, serviceNs)
-	_ = r.interval.RecordValue(clampNs(latencyNs))
-}
-
-// record adds v to h, counting it when it is out of range. Values below
-// 1 ns (a zero lag, say) are recorded as 1 ns.
-func (r *Recorder) record(h *hdrhistogram.Histogram, v int64) {
+// add adds v to h, counting it when it is out of range. Values below 1 ns
+// (a zero lag, say) are recorded as 1 ns.
+func (r *recorder) add(h *hdrhistogram.Histogram, v int64) {
 	if h.RecordValue(max(v, histLowestNs)) != nil {
 		r.outOfRange++
 	}
 }
 
-// clampNs keeps v inside the histogram's range, for the progress display
-// only.
-func clampNs(v int64) int64 {
-	return min(max(v, histLowestNs), histHighestNs)
+// intervalRecord is what a loop measured during one stretch of time (one
+// second by default): the latencies of its successful requests and how
+// many requests completed and failed. Loops hand finished ones to the
+// runner, which merges them into the run's interval log and progress.
+type intervalRecord struct {
+	loop      int   // the loop that recorded it
+	index     int64 // stretch number counted from the start of the window; negative during warm-up
+	last      bool  // the loop's final record: it has ended
+	latency   *hdrhistogram.Histogram
+	completed int64
+	errors    int64
 }
 
-// Done returns how many requests this recorder has counted so far. It is
-// safe to call while the worker records.
-func (r *Recorder) Done() int64 { return r.done.Load() }
-
-// Failed returns how many requests this recorder has counted as errors so
-// far. It is safe to call while the worker records.
-func (r *Recorder) Failed() int64 { return r.failed.Load() }
-
-// DrainInterval merges the latencies recorded since the last call into dst
-// and clears them. It is safe to call while the worker records.
-func (r *Recorder) DrainInterval(dst *hdrhistogram.Histogram) {
-	r.mu.Lock()
-	dst.Merge(r.interval)
-	r.interval.Reset()
-	r.mu.Unlock()
+// newIntervalRecord returns an empty record.
+func newIntervalRecord() *intervalRecord {
+	return &intervalRecord{latency: results.NewHistogram()}
 }
 
-// Totals is the merge of every worker's recorder.
+// reset empties the record for reuse.
+func (ir *intervalRecord) reset() {
+	ir.latency.Reset()
+	ir.completed, ir.errors, ir.last = 0, 0, false
+}
+
+// Totals is the merge of every loop's recorder.
 type Totals struct {
 	Latency       *hdrhistogram.Histogram
 	Service       *hdrhistogram.Histogram
@@ -136,6 +119,8 @@ type Totals struct {
 	Errors        [scenarios.NumErrorClasses]int64
 	OutOfRange    int64
 	DroppedMerges int64
+	// Samples holds the first failure of each class in words.
+	Samples map[string]string
 }
 
 // Requests returns the number of successful requests.
@@ -150,16 +135,23 @@ func (t *Totals) ErrorsTotal() int64 {
 	return n
 }
 
-// Merge adds every recorder into one Totals. Call it only after the workers
-// have stopped. Values that fail to merge are counted in DroppedMerges.
-func Merge(recs []*Recorder) *Totals {
-	t := &Totals{Latency: results.NewHistogram(), Service: results.NewHistogram(), Lag: results.NewHistogram()}
+// mergeRecorders adds every recorder into one Totals. Call it only after
+// the loops have ended. Values that fail to merge are counted in
+// DroppedMerges.
+func mergeRecorders(recs []*recorder) *Totals {
+	t := &Totals{Latency: results.NewHistogram(), Service: results.NewHistogram(), Lag: results.NewHistogram(),
+		Samples: map[string]string{}}
 	for _, r := range recs {
 		t.DroppedMerges += t.Latency.Merge(r.latency)
 		t.DroppedMerges += t.Service.Merge(r.service)
 		t.DroppedMerges += t.Lag.Merge(r.lag)
 		for c, n := range r.errors {
 			t.Errors[c] += n
+		}
+		for c, s := range r.samples {
+			if name := scenarios.ErrorClass(c).String(); s != "" && t.Samples[name] == "" {
+				t.Samples[name] = s
+			}
 		}
 		t.OutOfRange += r.outOfRange
 	}

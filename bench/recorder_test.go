@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 )
 
@@ -24,7 +23,7 @@ func TestRecorderMerge(t *testing.T) {
 		wantOutRange int64
 	}{
 		{
-			name: "two workers add up",
+			name: "two loops add up",
 			workers: [][]request{
 				{{due: 0, sent: time.Microsecond, done: 101 * time.Microsecond}},
 				{{due: time.Millisecond, sent: 3 * time.Millisecond, done: 4 * time.Millisecond}},
@@ -57,15 +56,15 @@ func TestRecorderMerge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var recs []*Recorder
+			var recs []*recorder
 			for _, reqs := range tt.workers {
-				r := NewRecorder()
+				r := newRecorder(false)
 				for _, q := range reqs {
-					r.Record(q.due, q.sent, q.done, q.class)
+					r.record(q.due, q.sent, q.done, q.class)
 				}
 				recs = append(recs, r)
 			}
-			tot := Merge(recs)
+			tot := mergeRecorders(recs)
 			if got := tot.Requests(); got != tt.wantRequests {
 				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
 			}
@@ -101,9 +100,9 @@ func checkMax(t *testing.T, what string, gotNs int64, want time.Duration) {
 }
 
 func TestRecordClosedHasNoLag(t *testing.T) {
-	r := NewRecorder()
-	r.RecordClosed(time.Millisecond, 3*time.Millisecond, scenarios.ErrNone)
-	tot := Merge([]*Recorder{r})
+	r := newRecorder(true)
+	r.record(time.Millisecond, time.Millisecond, 3*time.Millisecond, scenarios.ErrNone)
+	tot := mergeRecorders([]*recorder{r})
 	if tot.Lag.TotalCount() != 0 {
 		t.Errorf("closed loop recorded %d lag values", tot.Lag.TotalCount())
 	}
@@ -111,32 +110,30 @@ func TestRecordClosedHasNoLag(t *testing.T) {
 	checkMax(t, "service", tot.Service.Max(), 2*time.Millisecond)
 }
 
-func TestDrainInterval(t *testing.T) {
-	r := NewRecorder()
-	r.Record(0, 0, time.Millisecond, scenarios.ErrNone)
-	r.Record(0, 0, time.Millisecond, scenarios.ErrPayload)
-	h := results.NewHistogram()
-	r.DrainInterval(h)
-	if h.TotalCount() != 1 {
-		t.Errorf("first drain has %d values, want 1", h.TotalCount())
+func TestIntervalCounts(t *testing.T) {
+	r := newRecorder(false)
+	r.count(scenarios.ErrNone)
+	r.record(0, 0, time.Millisecond, scenarios.ErrNone)
+	r.count(scenarios.ErrPayload)
+	r.record(0, 0, time.Millisecond, scenarios.ErrPayload)
+	r.count(scenarios.ErrNone) // a warm-up request: counted, not recorded
+	if ir := r.interval; ir.latency.TotalCount() != 1 || ir.completed != 3 || ir.errors != 1 {
+		t.Errorf("interval: %d latencies, %d completed, %d errors; want 1, 3, 1", ir.latency.TotalCount(), ir.completed, ir.errors)
 	}
-	h.Reset()
-	r.DrainInterval(h)
-	if h.TotalCount() != 0 {
-		t.Errorf("second drain has %d values, want 0", h.TotalCount())
-	}
-	if r.Done() != 2 || r.Failed() != 1 {
-		t.Errorf("Done, Failed = %d, %d; want 2, 1", r.Done(), r.Failed())
+	r.interval.reset()
+	if ir := r.interval; ir.latency.TotalCount() != 0 || ir.completed != 0 || ir.errors != 0 {
+		t.Error("reset left counts behind")
 	}
 }
 
 // BenchmarkRecord shows that recording a request allocates nothing.
 func BenchmarkRecord(b *testing.B) {
-	r := NewRecorder()
+	r := newRecorder(false)
 	var i time.Duration
 	for b.Loop() {
 		i++
 		due := i * time.Microsecond
-		r.Record(due, due+time.Microsecond, due+50*time.Microsecond+i%1000, scenarios.ErrNone)
+		r.count(scenarios.ErrNone)
+		r.record(due, due+time.Microsecond, due+50*time.Microsecond+i%1000, scenarios.ErrNone)
 	}
 }

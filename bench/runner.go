@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 )
@@ -23,20 +25,22 @@ const (
 const DefaultTimeout = 5 * time.Second
 
 // Options configure one run of the engine. The zero value of every field
-// except Scenario and Addr is valid and means the documented default.
+// except Scenario and Addrs is valid and means the documented default.
 type Options struct {
-	// Scenario makes the clients; one client per connection.
+	// Scenario is the workload: one session per connection.
 	Scenario scenarios.Scenario
-	// Addr is the target's host:port.
-	Addr string
-	// Connections is the size of the connection pool (default 1).
+	// Addrs are the target's host:port addresses; connection slot c
+	// connects to Addrs[c mod len(Addrs)] of its loop.
+	Addrs []string
+	// Connections is the size of the connection pool (default 1), spread
+	// over the loops.
 	Connections int
 	// Pacer schedules the requests. Nil or a zero Rate means closed loop:
 	// every connection sends its next request as soon as it can.
 	Pacer Pacer
-	// Timer is how the open-loop dispatcher waits for due times.
-	Timer Timer
-	// SpinWindow is the hybrid timer's spin stretch (default
+	// Wait is how the loops wait between turns (default WaitBlock).
+	Wait Wait
+	// SpinWindow is the hybrid strategy's spin stretch (default
 	// DefaultSpinWindow).
 	SpinWindow time.Duration
 	// Warmup is run before the measured window and not recorded.
@@ -45,10 +49,17 @@ type Options struct {
 	Duration time.Duration
 	// MaxRequests bounds the measured requests. Zero means until Duration.
 	MaxRequests int64
-	// Timeout bounds each request (default DefaultTimeout).
+	// Timeout bounds each request from its send (default DefaultTimeout).
 	Timeout time.Duration
-	// Progress, when set, is called about every ProgressEvery (default 1 s)
-	// from its own goroutine while the run goes on.
+	// CPUs are the CPUs of the client: one loop runs on each, its thread
+	// pinned there. Empty means one loop, not pinned.
+	CPUs []int
+	// Split is this process's share of the global schedule, connections
+	// and request budget (load from several machines); the zero value is
+	// the whole.
+	Split Split
+	// Progress, when set, is called after every interval (ProgressEvery,
+	// default 1 s) with the figures so far, from the runner's goroutine.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 }
@@ -58,32 +69,52 @@ type Result struct {
 	// Loop is LoopOpen or LoopClosed.
 	Loop string
 	*Totals
-	// Unsent counts requests due inside the window that were never sent
-	// because the target could not drain the backlog before the deadline.
+	// Wait names the wait strategy that ran, e.g. "spin" or
+	// "hybrid/150µs".
+	Wait string
+	// Loops is the number of event loops that shared the load.
+	Loops int
+	// FellDue counts the measured requests: due inside the window (open
+	// loop) or sent inside it (closed loop).
+	FellDue int64
+	// Unsent counts measured requests that waited for a free connection
+	// longer than the timeout and were dropped unsent.
 	Unsent int64
-	// Measured is the wall time from the end of warm-up to the last
-	// completed request.
+	// Measured is the length of the measured window.
 	Measured time.Duration
-	// ClientCPU is the CPU time latbench itself used during Measured.
+	// WindowCompleted counts the requests that completed inside the
+	// window, measured or not: the throughput.
+	WindowCompleted int64
+	// InFlightAtStart counts requests in flight when the window opened
+	// (sent during warm-up, not measured); InFlightAtEnd the measured
+	// requests in flight when it closed (followed to their end).
+	InFlightAtStart, InFlightAtEnd int64
+	// IdleConnections counts connections that carried no measured request.
+	IdleConnections int
+	// WarmupErrors counts failed requests of the warm-up.
+	WarmupErrors int64
+	// ClientCPU is the CPU time latbench itself used during the window.
 	ClientCPU time.Duration
-	// Timer names the wait strategy that ran ("" for closed loop).
-	Timer string
+	// BusyPct is the share of the window the busiest loop spent working
+	// rather than waiting, in percent.
+	BusyPct float64
 	// Interrupted is true when the context ended the run early.
 	Interrupted bool
-	// Intervals are the latencies of each ProgressEvery stretch (1 s by
-	// default) of the measured window.
+	// Intervals are the latencies and counts of each ProgressEvery
+	// stretch (1 s by default) of the measured window.
 	Intervals []results.Interval
 }
 
-// Completed returns successes plus errors.
+// Completed returns successes plus errors of the measured requests.
 func (r *Result) Completed() int64 { return r.Requests() + r.ErrorsTotal() }
 
-// AchievedRPS returns completed requests per second of measured time.
+// AchievedRPS returns the requests completed inside the window per second
+// of it.
 func (r *Result) AchievedRPS() float64 {
 	if r.Measured <= 0 {
 		return 0
 	}
-	return float64(r.Completed()) / r.Measured.Seconds()
+	return float64(r.WindowCompleted) / r.Measured.Seconds()
 }
 
 // ClientCPUPercent returns latbench's CPU use over the window, where 100
@@ -104,11 +135,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := newRun(opts)
-	if opts.Pacer.Rate() > 0 {
-		return r.openLoop(ctx), nil
+	r, err := newRun(opts)
+	if err != nil {
+		return nil, err
 	}
-	return r.closedLoop(ctx), nil
+	return r.execute(ctx), nil
 }
 
 // withDefaults validates opts and fills in the defaults.
@@ -116,7 +147,7 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.Scenario == nil:
 		return o, errors.New("no scenario given")
-	case o.Addr == "":
+	case len(o.Addrs) == 0:
 		return o, errors.New("no target address given")
 	case o.Connections < 0:
 		return o, fmt.Errorf("connections must be at least 1, got %d", o.Connections)
@@ -140,112 +171,249 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ProgressEvery == 0 {
 		o.ProgressEvery = time.Second
 	}
+	if o.Split.Stride == 0 {
+		o.Split.Stride = 1
+	}
 	return o, nil
 }
 
-// run is the state one Run shares between its goroutines.
+// run is one Run: its loops and what they share.
 type run struct {
-	opts    Options
-	clock   clock
-	end     time.Duration // end of the measured window; 0 = no time bound
-	clients []scenarios.Client
-	// recs holds min(Connections, maxRecorders) recorders; worker i
-	// records into recs[i%len(recs)] (see recorderFor).
-	recs []*Recorder
-	stop atomic.Bool // set when the run must wind down; read by workers
-	cpu  cpuWindow
-	// intervals are written by collectIntervals only, and read by finish
-	// after the watch goroutines have stopped.
-	intervals []results.Interval
+	opts  Options
+	cfg   loopConfig
+	base  time.Time
+	loops []*loop
+	cpus  []int // loop i's thread runs on cpus[i]; nil: not pinned
+	out   chan *intervalRecord
+	stop  atomic.Bool
 }
 
-func newRun(opts Options) *run {
-	r := &run{opts: opts, clock: newClock()}
+// newRun builds the loops: loop l of K takes share l of this process's
+// connections, schedule and request budget.
+func newRun(opts Options) (*run, error) {
+	r := &run{opts: opts, base: time.Now()}
+	r.cfg = loopConfig{
+		scenario: opts.Scenario, closed: opts.Pacer.Rate() == 0, wait: opts.Wait,
+		spinWindow: opts.SpinWindow, timeout: opts.Timeout, warmup: opts.Warmup,
+		end: never, every: opts.ProgressEvery,
+	}
 	if opts.Duration > 0 {
-		r.end = opts.Warmup + opts.Duration
+		r.cfg.end = opts.Warmup + opts.Duration
 	}
-	for range opts.Connections {
-		r.clients = append(r.clients, opts.Scenario.NewClient(opts.Addr))
+	conns := int(opts.Split.Count(uint64(opts.Connections)))
+	if conns == 0 {
+		return nil, fmt.Errorf("share %v of %d connections is empty: give at least as many connections as agents", opts.Split, opts.Connections)
 	}
-	for range min(opts.Connections, maxRecorders) {
-		r.recs = append(r.recs, NewRecorder())
+	k := max(1, min(len(opts.CPUs), conns))
+	if len(opts.CPUs) > 0 {
+		r.cpus = opts.CPUs[:k]
 	}
-	return r
+	r.out = make(chan *intervalRecord, 64*k)
+	limit := r.scheduleLimit()
+	for id := range k {
+		l, err := r.newLoop(id, k, limit)
+		if err != nil {
+			r.closeLoops()
+			return nil, err
+		}
+		r.loops = append(r.loops, l)
+	}
+	return r, nil
 }
 
-// maxRecorders bounds the recorders of a run. A recorder holds four
-// histograms of ~260 KiB each: one per connection would cost a gigabyte at
-// 1,000 connections. Beyond this many connections, workers share
-// recorders; a recorder's lock is uncontended while connections are few.
-const maxRecorders = 16
-
-// recorderFor returns the recorder of worker i.
-func (r *run) recorderFor(i int) *Recorder {
-	return r.recs[i%len(r.recs)]
+// scheduleLimit returns the global index bound of an open-loop schedule
+// with a request budget: MaxRequests past the first request due in the
+// window.
+func (r *run) scheduleLimit() uint64 {
+	if r.opts.MaxRequests == 0 || r.cfg.closed {
+		return ^uint64(0)
+	}
+	return firstIndexAt(r.opts.Pacer.Clone(), r.opts.Warmup) + uint64(r.opts.MaxRequests)
 }
 
-// deadline returns the absolute deadline of a request sent at sent.
-func (r *run) deadline(sent time.Duration) time.Time {
-	return r.clock.base.Add(sent + r.opts.Timeout)
+// newLoop builds loop id of k.
+func (r *run) newLoop(id, k int, limit uint64) (*loop, error) {
+	share := r.opts.Split.Part(uint64(id), uint64(k))
+	n := int(share.Count(uint64(r.opts.Connections)))
+	dial, err := newTCPDialer(r.opts.Addrs)
+	if err != nil {
+		return nil, err
+	}
+	poll, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	l := &loop{
+		id: id, cfg: &r.cfg, clock: monoClock{r.base}, dial: dial, poll: poll, stop: &r.stop,
+		conns: make([]conn, n), free: newRing(n), backoff: newRing(n), budget: -1,
+		rec: newRecorder(r.cfg.closed), out: r.out, spare: make(chan *intervalRecord, 4),
+		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
+	}
+	l.rec.interval.loop = id
+	l.flight = newInflight(l.conns)
+	for i := range l.conns {
+		l.conns[i] = conn{fd: -1, sess: r.opts.Scenario.NewSession(), prev: noSlot, next: noSlot}
+		l.free.push(int32(i))
+	}
+	if r.cfg.closed {
+		if r.opts.MaxRequests > 0 {
+			l.budget = int64(share.Count(uint64(r.opts.MaxRequests)))
+		}
+	} else {
+		l.sched = newSchedule(r.opts.Pacer.Clone(), share, limit, r.cfg.end)
+	}
+	return l, nil
 }
 
-// inWindow reports whether time t (a due time, or a send time in closed
-// loop) falls after warm-up.
-func (r *run) inWindow(t time.Duration) bool { return t >= r.opts.Warmup }
-
-// watch runs the side tasks of a run — the CPU window, the progress
-// reporter and the cancellation watcher — until the returned stop function
-// is called.
-func (r *run) watch(ctx context.Context) (stop func()) {
-	done := make(chan struct{})
+// execute runs the loops, each on a locked OS thread pinned to its CPU,
+// collects their interval records as they come, and merges what they
+// measured once they have all ended.
+func (r *run) execute(ctx context.Context) *Result {
+	defer r.closeLoops()
+	if prev := runtime.GOMAXPROCS(0); prev < len(r.loops)+1 {
+		// Every loop holds a P; the runner and the rest of the program
+		// need one more.
+		runtime.GOMAXPROCS(len(r.loops) + 1)
+		defer runtime.GOMAXPROCS(prev)
+	}
+	stopWatch := r.watchContext(ctx)
+	cpu := startCPUWindow(r.opts.Warmup, r.cfg.end)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	for i, l := range r.loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.runLoop(i, l)
+		}()
+	}
+	c := newCollector(len(r.loops), r.opts)
+	c.collect(r.out, r.loops)
+	wg.Wait()
+	stopWatch()
+	return r.result(ctx, c, cpu.stop())
+}
+
+// runLoop runs loop l on a thread of its own, pinned to its CPU when the
+// run has CPUs. The thread gets its affinity and timer slack back before
+// it is unlocked. It must not end with the goroutine (as a thread still
+// locked at exit does): targets started from that thread would get their
+// parent-death signal and die.
+func (r *run) runLoop(i int, l *loop) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu := -1
+	if r.cpus != nil {
+		cpu = r.cpus[i]
+	}
+	defer tuneThread(cpu)()
+	l.run()
+}
+
+// tuneThread pins the calling thread to cpu (unless it is negative) and
+// sets its timer slack to 1 ns, so that the kernel ends its sleeps in
+// epoll on time instead of up to 50 µs late (its default slack, to batch
+// wake-ups). It returns the function that restores both.
+func tuneThread(cpu int) (restore func()) {
+	var saved unix.CPUSet
+	pinned := cpu >= 0 && unix.SchedGetaffinity(0, &saved) == nil
+	if pinned {
+		var set unix.CPUSet
+		set.Set(cpu)
+		_ = unix.SchedSetaffinity(0, &set) // the process is pinned already; this only narrows it
+	}
+	slack, _, errno := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_GET_TIMERSLACK, 0, 0)
+	unix.RawSyscall(unix.SYS_PRCTL, unix.PR_SET_TIMERSLACK, 1, 0)
+	return func() {
+		if errno == 0 {
+			unix.RawSyscall(unix.SYS_PRCTL, unix.PR_SET_TIMERSLACK, slack, 0)
+		}
+		if pinned {
+			_ = unix.SchedSetaffinity(0, &saved)
+		}
+	}
+}
+
+// watchContext stops the loops when ctx is done, and wakes them from any
+// sleep so they notice.
+func (r *run) watchContext(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		r.cpu.startAfter(r.opts.Warmup, done)
-	}()
-	go func() {
-		defer wg.Done()
+		defer close(finished)
 		select {
 		case <-ctx.Done():
 			r.stop.Store(true)
+			for _, l := range r.loops {
+				l.poll.wake()
+			}
 		case <-done:
 		}
 	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.collectIntervals(done)
-	}()
 	return func() {
 		close(done)
-		wg.Wait()
+		<-finished
 	}
 }
 
-// finish closes the clients, merges the recorders and fills in the
-// window's figures.
-func (r *run) finish(ctx context.Context, loop string) *Result {
-	finished := r.clock.now()
-	for _, c := range r.clients {
-		_ = c.Close()
+// closeLoops releases the loops' pollers.
+func (r *run) closeLoops() {
+	for _, l := range r.loops {
+		l.poll.close()
 	}
-	res := &Result{Loop: loop, Totals: Merge(r.recs), Interrupted: ctx.Err() != nil, Intervals: r.intervals}
-	res.Measured = finished - r.opts.Warmup
-	if r.end > 0 && !res.Interrupted {
-		res.Measured = max(res.Measured, r.end-r.opts.Warmup)
+	r.loops = nil
+}
+
+// result merges the loops' measurements.
+func (r *run) result(ctx context.Context, c *collector, clientCPU time.Duration) *Result {
+	recs := make([]*recorder, len(r.loops))
+	res := &Result{Loop: LoopOpen, Loops: len(r.loops), Wait: r.opts.Wait.String(), Interrupted: ctx.Err() != nil,
+		ClientCPU: clientCPU, Intervals: c.intervals}
+	if r.cfg.closed {
+		res.Loop = LoopClosed
 	}
-	res.Measured = max(res.Measured, 0)
-	res.ClientCPU = r.cpu.used()
+	if r.opts.Wait == WaitHybrid {
+		res.Wait += "/" + r.opts.SpinWindow.String()
+	}
+	var lastDone time.Duration
+	for i, l := range r.loops {
+		recs[i] = l.rec
+		s := l.stats
+		res.FellDue += s.fellDue
+		res.Unsent += s.unsent
+		res.WindowCompleted += s.windowCompleted
+		res.InFlightAtStart += s.edgeStart
+		res.InFlightAtEnd += s.edgeEnd
+		res.IdleConnections += s.idleConns
+		res.WarmupErrors += s.warmupErrors
+		lastDone = max(lastDone, s.lastDone)
+		res.Interrupted = res.Interrupted || s.interrupted
+	}
+	res.Totals = mergeRecorders(recs)
+	res.Measured = r.window(res.Interrupted, lastDone)
+	for _, l := range r.loops {
+		res.BusyPct = max(res.BusyPct, busyPct(l.stats.idle, res.Measured))
+	}
 	return res
 }
 
-// withProcs makes sure at least n Ps exist while f runs: the open-loop
-// dispatcher spins on one P, and another must keep polling the network.
-func withProcs(n int, f func()) {
-	if prev := runtime.GOMAXPROCS(0); prev < n {
-		runtime.GOMAXPROCS(n)
-		defer runtime.GOMAXPROCS(prev)
+// window returns the length of the measured window: the duration asked
+// for, or up to the last measured response when a request budget ended
+// the run first, or up to now when it was interrupted.
+func (r *run) window(interrupted bool, lastDone time.Duration) time.Duration {
+	end := r.cfg.end
+	switch {
+	case interrupted:
+		end = min(end, time.Since(r.base))
+	case r.opts.MaxRequests > 0:
+		end = min(end, lastDone)
 	}
-	f()
+	return max(end-r.opts.Warmup, 0)
+}
+
+// busyPct returns the share of window not spent idle, in percent.
+func busyPct(idle, window time.Duration) float64 {
+	if window <= 0 {
+		return 0
+	}
+	return 100 * max(0, 1-idle.Seconds()/window.Seconds())
 }

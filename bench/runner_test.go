@@ -2,75 +2,84 @@ package bench
 
 import (
 	"context"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/scenariotest"
 )
 
+// twoLoopCPUs returns two CPUs this test may run on (the same one twice
+// on a single-CPU machine), so that a run has two loops.
+func twoLoopCPUs(t *testing.T) []int {
+	t.Helper()
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		t.Fatal(err)
+	}
+	var cpus []int
+	for c := 0; c < 1024 && len(cpus) < 2; c++ {
+		if set.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	if len(cpus) == 1 {
+		cpus = append(cpus, cpus[0])
+	}
+	return cpus
+}
+
 func TestRunCountsExactly(t *testing.T) {
+	srv := echoServer(t, 0, 0)
 	tests := []struct {
-		name  string
-		opts  Options
-		want  int64
-		loop  string
-		timer string
+		name string
+		opts Options
+		want int64
+		loop string
+		wait string
+		two  bool // two loops
 	}{
-		{
-			name:  "closed loop bounded by request count",
-			opts:  Options{Connections: 3, MaxRequests: 500},
-			want:  500,
-			loop:  LoopClosed,
-			timer: "",
-		},
-		{
-			name:  "more connections than recorders: shared recorders count exactly",
-			opts:  Options{Connections: 3 * maxRecorders, MaxRequests: 5000},
-			want:  5000,
-			loop:  LoopClosed,
-			timer: "",
-		},
-		{
-			name:  "open loop bounded by request count",
-			opts:  Options{Connections: 2, Pacer: UniformPacer{PerSecond: 5000}, MaxRequests: 300},
-			want:  300,
-			loop:  LoopOpen,
-			timer: "hybrid/150µs",
-		},
-		{
-			name:  "open loop bounded by duration: rate × duration",
-			opts:  Options{Connections: 2, Pacer: UniformPacer{PerSecond: 2000}, Duration: 200 * time.Millisecond, Timer: TimerSpin},
-			want:  400,
-			loop:  LoopOpen,
-			timer: "spin",
-		},
-		{
-			name: "warm-up requests are not counted",
-			opts: Options{Connections: 1, Pacer: UniformPacer{PerSecond: 1000},
-				Warmup: 100 * time.Millisecond, Duration: 100 * time.Millisecond},
-			want:  100,
-			loop:  LoopOpen,
-			timer: "hybrid/150µs",
-		},
+		{name: "closed loop bounded by request count", opts: Options{Connections: 3, MaxRequests: 500},
+			want: 500, loop: LoopClosed, wait: "block"},
+		{name: "closed loop, two loops share the budget", opts: Options{Connections: 3, MaxRequests: 501},
+			want: 501, loop: LoopClosed, wait: "block", two: true},
+		{name: "open loop bounded by request count",
+			opts: Options{Connections: 2, Pacer: UniformPacer{PerSecond: 5000}, MaxRequests: 300, Wait: WaitHybrid},
+			want: 300, loop: LoopOpen, wait: "hybrid/150µs"},
+		{name: "open loop bounded by duration: rate × duration",
+			opts: Options{Connections: 2, Pacer: UniformPacer{PerSecond: 2000}, Duration: 200 * time.Millisecond, Wait: WaitSpin},
+			want: 400, loop: LoopOpen, wait: "spin"},
+		{name: "open loop, two loops walk one schedule",
+			opts: Options{Connections: 4, Pacer: NewPoissonPacer(3000, 7), MaxRequests: 999},
+			want: 999, loop: LoopOpen, wait: "block", two: true},
+		{name: "warm-up requests are not counted",
+			opts: Options{Connections: 1, Pacer: UniformPacer{PerSecond: 1000}, Warmup: 100 * time.Millisecond, Duration: 100 * time.Millisecond},
+			want: 100, loop: LoopOpen, wait: "block"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &fakeScenario{}
-			tt.opts.Scenario, tt.opts.Addr = s, "fake"
+			tt.opts.Scenario, tt.opts.Addrs = pingScenario{}, []string{srv.Addr()}
+			if tt.two {
+				tt.opts.CPUs = twoLoopCPUs(t)
+			}
 			res, err := Run(context.Background(), tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Completed() != tt.want {
-				t.Errorf("completed %d requests, want %d", res.Completed(), tt.want)
+			if res.Completed() != tt.want || res.FellDue != tt.want || res.Requests() != tt.want {
+				t.Errorf("completed %d, fell due %d, succeeded %d; want %d each (errors: %v)",
+					res.Completed(), res.FellDue, res.Requests(), tt.want, res.Samples)
 			}
-			if res.Loop != tt.loop || res.Timer != tt.timer {
-				t.Errorf("loop, timer = %q, %q; want %q, %q", res.Loop, res.Timer, tt.loop, tt.timer)
+			if res.Loop != tt.loop || res.Wait != tt.wait {
+				t.Errorf("loop, wait = %q, %q; want %q, %q", res.Loop, res.Wait, tt.loop, tt.wait)
 			}
-			if got := s.closes.Load(); got != int64(tt.opts.Connections) {
-				t.Errorf("%d clients closed, want %d", got, tt.opts.Connections)
+			if wantLoops := map[bool]int{false: 1, true: 2}[tt.two]; res.Loops != wantLoops {
+				t.Errorf("%d loops, want %d", res.Loops, wantLoops)
 			}
 			if res.Interrupted || res.Unsent != 0 {
 				t.Errorf("interrupted %v, unsent %d", res.Interrupted, res.Unsent)
@@ -82,23 +91,24 @@ func TestRunCountsExactly(t *testing.T) {
 // A target slower than the offered rate builds a backlog. Latency, counted
 // from each request's due time, must grow with the backlog while service
 // time stays at the per-request cost: this is what coordinated omission
-// would hide.
+// would hide. The bounds come from the server's own 4 ms sleep, so a busy
+// machine only moves the figures further from them.
 func TestOpenLoopCountsTheWaitForAConnection(t *testing.T) {
-	s := &fakeScenario{delay: 4 * time.Millisecond}
+	srv := echoServer(t, 4*time.Millisecond, 0)
 	res, err := Run(context.Background(), Options{
-		Scenario: s, Addr: "fake", Connections: 1,
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 1,
 		Pacer: UniformPacer{PerSecond: 1000}, MaxRequests: 100,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Request i is due at i ms but starts after i × ≥4 ms, so the last ones
-	// wait ≥ 290 ms. Service time is ≥ 4 ms, and on a quiet machine ~4 ms.
+	// wait ≥ 290 ms.
 	if p99 := time.Duration(res.Latency.ValueAtQuantile(99)); p99 < 250*time.Millisecond {
 		t.Errorf("latency p99 = %v, want ≥ 250ms (the backlog)", p99)
 	}
-	if p50 := time.Duration(res.Service.ValueAtQuantile(50)); p50 < 4*time.Millisecond || p50 > 100*time.Millisecond {
-		t.Errorf("service p50 = %v, want about 4ms", p50)
+	if p50 := time.Duration(res.Service.ValueAtQuantile(50)); p50 < 4*time.Millisecond {
+		t.Errorf("service p50 = %v, want at least the server's 4ms", p50)
 	}
 	if lag := time.Duration(res.Lag.ValueAtQuantile(99)); lag < 200*time.Millisecond {
 		t.Errorf("lag p99 = %v, want ≥ 200ms", lag)
@@ -106,51 +116,120 @@ func TestOpenLoopCountsTheWaitForAConnection(t *testing.T) {
 }
 
 func TestErrorsAreCountedNotTimed(t *testing.T) {
-	s := &fakeScenario{failEvery: 4, failWith: scenarios.ErrPayloadMismatch}
-	res, err := Run(context.Background(), Options{Scenario: s, Addr: "fake", Connections: 1, MaxRequests: 400})
+	srv := echoServer(t, 0, 4)
+	res, err := Run(context.Background(), Options{Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 1, MaxRequests: 400})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Errors[scenarios.ErrPayload] != 100 || res.Requests() != 300 {
 		t.Errorf("payload errors %d, requests %d; want 100, 300", res.Errors[scenarios.ErrPayload], res.Requests())
 	}
+	if res.Samples["payload_mismatch"] == "" {
+		t.Errorf("no sample of the payload errors: %v", res.Samples)
+	}
 }
 
+// Every request that fell due is accounted for: answered, failed, or
+// dropped after waiting past its timeout for a connection.
 func TestUnsentWhenTheBacklogCannotDrain(t *testing.T) {
-	s := &fakeScenario{delay: 20 * time.Millisecond}
+	srv := echoServer(t, 20*time.Millisecond, 0)
 	res, err := Run(context.Background(), Options{
-		Scenario: s, Addr: "fake", Connections: 1,
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 1,
 		Pacer: UniformPacer{PerSecond: 1000}, Duration: 100 * time.Millisecond,
 		Timeout: 50 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 100 requests fall due; at most ~150ms/20ms ≈ 8 can be sent before the
-	// drain deadline, so most are unsent. Every due request is accounted.
 	if res.Unsent < 50 {
 		t.Errorf("unsent = %d, want ≥ 50", res.Unsent)
 	}
-	if got := res.Completed() + res.Unsent; got != 100 {
-		t.Errorf("completed + unsent = %d, want 100", got)
+	if got := res.Completed() + res.Unsent; got != 100 || res.FellDue != 100 {
+		t.Errorf("completed + unsent = %d, fell due %d; want 100 each", got, res.FellDue)
+	}
+}
+
+// A connection whose first request hangs through warm-up carries no
+// measured request; the window stays exactly as long as asked for, and
+// the achieved rate counts the window only.
+func TestClosedLoopWindowIsExact(t *testing.T) {
+	var accepted atomic.Int64
+	srv := scenariotest.Start(t, func(c net.Conn) {
+		if accepted.Add(1) == 1 {
+			_, _ = c.Read(make([]byte, 64))
+			<-t.Context().Done() // the first connection never answers
+			return
+		}
+		buf := make([]byte, 64)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	})
+	res, err := Run(context.Background(), Options{
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 3,
+		Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, Timeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Measured != 300*time.Millisecond {
+		t.Errorf("window %v, want exactly 300ms", res.Measured)
+	}
+	if res.IdleConnections != 1 || res.InFlightAtStart < 1 {
+		t.Errorf("idle connections %d, in flight at start %d; want 1 and ≥ 1", res.IdleConnections, res.InFlightAtStart)
+	}
+	if res.ErrorsTotal() != 0 || res.Requests() == 0 {
+		t.Errorf("errors %d, requests %d: the hung warm-up request is not measured", res.ErrorsTotal(), res.Requests())
+	}
+	if want := float64(res.WindowCompleted) / 0.3; res.AchievedRPS() != want {
+		t.Errorf("achieved %.0f rps, want %.0f (completions in the window ÷ 300ms)", res.AchievedRPS(), want)
+	}
+}
+
+// A measured request in flight past its timeout is a timeout error, even
+// once the window has closed.
+func TestTimeoutAfterTheWindowIsCounted(t *testing.T) {
+	srv := silentServer(t)
+	res, err := Run(context.Background(), Options{
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 2,
+		Pacer: UniformPacer{PerSecond: 100}, Duration: 50 * time.Millisecond, Timeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FellDue != 5 || res.Errors[scenarios.ErrTimeout]+res.Unsent != 5 || res.Requests() != 0 {
+		t.Errorf("fell due %d, timeouts %d, unsent %d, answered %d; want 5 due, all timed out or unsent",
+			res.FellDue, res.Errors[scenarios.ErrTimeout], res.Unsent, res.Requests())
+	}
+	if res.InFlightAtEnd == 0 {
+		t.Error("no request in flight at the window's end")
 	}
 }
 
 func TestContextCancelStopsARun(t *testing.T) {
+	srv := echoServer(t, time.Millisecond, 0)
 	tests := []struct {
 		name  string
 		pacer Pacer
+		wait  Wait
 	}{
-		{name: "open", pacer: UniformPacer{PerSecond: 200}},
+		{name: "open, spinning", pacer: UniformPacer{PerSecond: 200}, wait: WaitSpin},
+		{name: "open, blocking", pacer: UniformPacer{PerSecond: 200}},
 		{name: "closed", pacer: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
-			s := &fakeScenario{delay: time.Millisecond}
 			start := time.Now()
-			res, err := Run(ctx, Options{Scenario: s, Addr: "fake", Connections: 2, Pacer: tt.pacer, Duration: time.Minute})
+			res, err := Run(ctx, Options{Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 2,
+				Pacer: tt.pacer, Wait: tt.wait, Duration: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,35 +247,39 @@ func TestContextCancelStopsARun(t *testing.T) {
 }
 
 func TestProgressIsReported(t *testing.T) {
-	var calls atomic.Int64
-	var last atomic.Int64
-	s := &fakeScenario{}
+	srv := echoServer(t, 0, 0)
+	var calls, warm, last atomic.Int64
 	_, err := Run(context.Background(), Options{
-		Scenario: s, Addr: "fake", Pacer: UniformPacer{PerSecond: 1000},
-		Duration: 300 * time.Millisecond, ProgressEvery: 50 * time.Millisecond,
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Pacer: UniformPacer{PerSecond: 1000},
+		Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, ProgressEvery: 50 * time.Millisecond,
 		Progress: func(p Progress) {
 			calls.Add(1)
+			if p.Warmup {
+				warm.Add(1)
+			}
 			last.Store(p.Done)
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls.Load() < 2 || last.Load() == 0 {
-		t.Errorf("progress called %d times, last done %d", calls.Load(), last.Load())
+	if calls.Load() != 8 || warm.Load() != 2 || last.Load() == 0 {
+		t.Errorf("progress called %d times (%d in warm-up), last done %d; want 8 (2), > 0", calls.Load(), warm.Load(), last.Load())
 	}
 }
 
 func TestOptionsAreValidated(t *testing.T) {
-	s := &fakeScenario{}
+	addr := []string{"127.0.0.1:1"}
 	tests := []struct {
 		name string
 		opts Options
 	}{
-		{name: "no scenario", opts: Options{Addr: "x", MaxRequests: 1}},
-		{name: "no address", opts: Options{Scenario: s, MaxRequests: 1}},
-		{name: "unbounded", opts: Options{Scenario: s, Addr: "x"}},
-		{name: "negative connections", opts: Options{Scenario: s, Addr: "x", MaxRequests: 1, Connections: -1}},
+		{name: "no scenario", opts: Options{Addrs: addr, MaxRequests: 1}},
+		{name: "no address", opts: Options{Scenario: pingScenario{}, MaxRequests: 1}},
+		{name: "bad address", opts: Options{Scenario: pingScenario{}, Addrs: []string{"nowhere"}, MaxRequests: 1}},
+		{name: "unbounded", opts: Options{Scenario: pingScenario{}, Addrs: addr}},
+		{name: "negative connections", opts: Options{Scenario: pingScenario{}, Addrs: addr, MaxRequests: 1, Connections: -1}},
+		{name: "a share without connections", opts: Options{Scenario: pingScenario{}, Addrs: addr, MaxRequests: 1, Split: Whole().Part(3, 4)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,18 +291,18 @@ func TestOptionsAreValidated(t *testing.T) {
 }
 
 func TestRunKeepsIntervals(t *testing.T) {
-	s := &fakeScenario{}
+	srv := echoServer(t, 0, 0)
 	res, err := Run(context.Background(), Options{
-		Scenario: s, Addr: "fake", Connections: 2, Pacer: UniformPacer{PerSecond: 2000},
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 2, Pacer: UniformPacer{PerSecond: 2000},
 		Warmup: 200 * time.Millisecond, Duration: time.Second, ProgressEvery: 250 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(res.Intervals); n < 3 || n > 6 {
-		t.Fatalf("%d intervals of 250 ms in a 1 s window, want about 4", n)
+	if n := len(res.Intervals); n < 4 || n > 5 {
+		t.Fatalf("%d intervals of 250 ms in a 1 s window, want 4 (and one for requests answered after it)", n)
 	}
-	var total int64
+	var total, completed int64
 	var prevEnd int64
 	for i, iv := range res.Intervals {
 		h, err := results.DecodeHistogram(iv.Latency)
@@ -227,6 +310,7 @@ func TestRunKeepsIntervals(t *testing.T) {
 			t.Fatal(err)
 		}
 		total += h.TotalCount()
+		completed += iv.Completed
 		if iv.StartNs < prevEnd || iv.EndNs <= iv.StartNs {
 			t.Errorf("interval %d [%d, %d] overlaps or is empty (previous ended at %d)", i, iv.StartNs, iv.EndNs, prevEnd)
 		}
@@ -234,5 +318,21 @@ func TestRunKeepsIntervals(t *testing.T) {
 	}
 	if total != res.Requests() {
 		t.Errorf("intervals hold %d requests, the run %d: every measured request must be in one interval", total, res.Requests())
+	}
+	if completed < res.Requests() {
+		t.Errorf("intervals count %d completions, fewer than the %d measured", completed, res.Requests())
+	}
+}
+
+// Connections are spread over several addresses in turn.
+func TestRunSpreadsConnectionsOverAddresses(t *testing.T) {
+	a, b := echoServer(t, 0, 0), echoServer(t, 0, 0)
+	res, err := Run(context.Background(), Options{Scenario: pingScenario{}, Addrs: []string{a.Addr(), b.Addr()},
+		Connections: 4, MaxRequests: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests() != 100 || a.Accepted() != 2 || b.Accepted() != 2 {
+		t.Errorf("%d answered; accepted %d and %d; want 100, 2 and 2", res.Requests(), a.Accepted(), b.Accepted())
 	}
 }

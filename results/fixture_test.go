@@ -69,7 +69,7 @@ func (f fakeCell) build(t testing.TB) Cell {
 		},
 		Stats: CellStats{
 			Errors: f.errors, AchievedRPS: f.achievedRPS, MeasuredFor: 60 * time.Second,
-			ServerCPUPct: f.serverCPU, ServerPeakRSS: f.rssBytes, ClientCPUPct: f.clientCPU,
+			ServerCPUPct: f.serverCPU, ServerPeakRSS: f.rssBytes, ClientCPUPct: f.clientCPU, LoopBusyPct: f.clientCPU / 2,
 		},
 		Warnings: f.warnings,
 	}

@@ -5,8 +5,11 @@ package results
 import "time"
 
 // SchemaVersion is the version of result.json. Bump it on any change that
-// an older reader would misread.
-const SchemaVersion = 1
+// an older reader would misread. Version 2: the event-loop engine; loads
+// record their wait strategy (wait) instead of a timer, achieved_rps
+// counts completions inside the window only, and cells report the
+// window's edges, idle connections and loop busyness.
+const SchemaVersion = 2
 
 // Run is one invocation of `latbench run` or `latbench suite`: what ran,
 // where, how, and one Cell per target × scenario × load.
@@ -113,9 +116,13 @@ type LoadConfig struct {
 	Step        int    `json:"step,omitempty"`
 	Connections int    `json:"connections"`
 	// TargetRPS is the offered rate; 0 means unlimited (closed loop).
-	TargetRPS   float64           `json:"target_rps"`
-	Arrival     string            `json:"arrival,omitempty"`
-	Timer       string            `json:"timer,omitempty"`
+	TargetRPS float64 `json:"target_rps"`
+	Arrival   string  `json:"arrival,omitempty"`
+	// Wait is the loops' wait strategy: spin, block or hybrid/<window>.
+	Wait string `json:"wait,omitempty"`
+	// Loops is the number of event loops (client CPUs) that shared the
+	// load.
+	Loops       int               `json:"loops,omitempty"`
 	Warmup      time.Duration     `json:"warmup_ns"`
 	Duration    time.Duration     `json:"duration_ns"`
 	MaxRequests int64             `json:"max_requests,omitempty"`
@@ -129,23 +136,48 @@ type LoadConfig struct {
 
 // CellStats are the numbers computed for one cell.
 type CellStats struct {
+	// Requests counts the measured requests that succeeded: those in the
+	// latency histogram.
 	Requests    int64            `json:"requests"`
 	Errors      map[string]int64 `json:"errors"`
 	ErrorsTotal int64            `json:"errors_total"`
-	// Unsent counts requests that fell due inside the window but were never
-	// sent because the run ended first (the target was too slow to drain).
-	Unsent      int64   `json:"unsent"`
+	// ErrorSamples holds, per error class, the first failure in words.
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
+	// FellDue counts the measured requests: due inside the window (open
+	// loop) or sent inside it (closed loop).
+	FellDue int64 `json:"fell_due"`
+	// Unsent counts measured requests that waited for a free connection
+	// longer than the timeout and were never sent.
+	Unsent int64 `json:"unsent"`
+	// AchievedRPS is the requests completed inside the window per second
+	// of it.
 	AchievedRPS float64 `json:"achieved_rps"`
-	// MeasuredFor is the wall time of the measured window.
-	MeasuredFor   time.Duration `json:"measured_ns"`
-	Latency       Summary       `json:"latency"`
-	ServiceTime   Summary       `json:"service_time"`
-	Lag           Summary       `json:"lag"`
-	OutOfRange    int64         `json:"out_of_range"`
-	DroppedMerges int64         `json:"dropped_merges"`
-	ServerCPUPct  float64       `json:"server_cpu_pct"`
-	ServerPeakRSS int64         `json:"server_peak_rss_bytes"`
-	ClientCPUPct  float64       `json:"client_cpu_pct"`
+	// MeasuredFor is the length of the measured window: from the end of
+	// warm-up to exactly the duration after it (or to the last measured
+	// response of a request budget).
+	MeasuredFor time.Duration `json:"measured_ns"`
+	// InFlightAtStart counts requests sent during warm-up and still in
+	// flight when the window opened (not measured); InFlightAtEnd the
+	// measured requests in flight when it closed (followed until they
+	// ended or timed out).
+	InFlightAtStart int64 `json:"in_flight_at_start"`
+	InFlightAtEnd   int64 `json:"in_flight_at_end"`
+	// IdleConnections counts connections that carried no measured request.
+	IdleConnections int `json:"idle_connections"`
+	// WarmupErrors counts the failed requests of the warm-up.
+	WarmupErrors int64 `json:"warmup_errors"`
+	// LoopBusyPct is the share of the window the busiest event loop spent
+	// working rather than waiting, in percent: near 100 the client may be
+	// the bottleneck.
+	LoopBusyPct   float64 `json:"loop_busy_pct"`
+	Latency       Summary `json:"latency"`
+	ServiceTime   Summary `json:"service_time"`
+	Lag           Summary `json:"lag"`
+	OutOfRange    int64   `json:"out_of_range"`
+	DroppedMerges int64   `json:"dropped_merges"`
+	ServerCPUPct  float64 `json:"server_cpu_pct"`
+	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`
+	ClientCPUPct  float64 `json:"client_cpu_pct"`
 }
 
 // Summary describes one latency distribution. All values are in ns.
@@ -169,8 +201,13 @@ type Interval struct {
 	// StartNs and EndNs are offsets from the start of the measured window.
 	StartNs int64 `json:"start_ns"`
 	EndNs   int64 `json:"end_ns"`
-	// Latency is a base64 HdrHistogram V2 compressed encoding, in ns.
+	// Latency is a base64 HdrHistogram V2 compressed encoding, in ns, of
+	// the measured requests that succeeded in this stretch.
 	Latency string `json:"latency"`
+	// Completed counts the requests that ended in this stretch, measured
+	// or not, and Errors those of them that failed.
+	Completed int64 `json:"completed"`
+	Errors    int64 `json:"errors"`
 }
 
 // Histograms holds the encoded distributions of one cell.

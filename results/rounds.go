@@ -55,7 +55,7 @@ func ConfigKey(c *Cell) string {
 	}
 	return fmt.Sprintf("%s|%s|%s|%t|%s|%d|%s|%g|%d|%s|%s|%v|%v|%s",
 		c.Target, c.Scenario, c.Backend, c.Baseline, l.Name, l.Step, l.Loop, l.TargetRPS,
-		l.Connections, l.Arrival, l.Timer, l.Duration, l.Timeout, sc.String())
+		l.Connections, l.Arrival, l.Wait, l.Duration, l.Timeout, sc.String())
 }
 
 // Estimate is one statistic over rounds: its median and a 95% bootstrap

@@ -17,26 +17,31 @@ type jsonSummary struct {
 // achieved_rps, requests, errors, latency_us and service_time_us are the
 // documented contract (DESIGN.md §5); the others are extras.
 type jsonCell struct {
-	ID            string           `json:"id"`
-	Target        string           `json:"target"`
-	Scenario      string           `json:"scenario"`
-	Loop          string           `json:"loop"`
-	Connections   int              `json:"connections"`
-	TargetRPS     float64          `json:"target_rps"`
-	Status        string           `json:"status"`
-	Failure       string           `json:"failure,omitempty"`
-	AchievedRPS   float64          `json:"achieved_rps"`
-	Requests      int64            `json:"requests"`
-	Errors        int64            `json:"errors"`
-	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
-	Unsent        int64            `json:"unsent"`
-	LatencyUs     jsonMicros       `json:"latency_us"`
-	ServiceTimeUs jsonMicros       `json:"service_time_us"`
-	LagUs         jsonMicros       `json:"lag_us"`
-	ServerCPUPct  float64          `json:"server_cpu_pct"`
-	ServerRSSMiB  float64          `json:"server_rss_mib"`
-	ClientCPUPct  float64          `json:"client_cpu_pct"`
-	Warnings      []string         `json:"warnings,omitempty"`
+	ID            string            `json:"id"`
+	Target        string            `json:"target"`
+	Scenario      string            `json:"scenario"`
+	Loop          string            `json:"loop"`
+	Connections   int               `json:"connections"`
+	TargetRPS     float64           `json:"target_rps"`
+	Status        string            `json:"status"`
+	Failure       string            `json:"failure,omitempty"`
+	AchievedRPS   float64           `json:"achieved_rps"`
+	Requests      int64             `json:"requests"`
+	Errors        int64             `json:"errors"`
+	ErrorsByClass map[string]int64  `json:"errors_by_class,omitempty"`
+	Unsent        int64             `json:"unsent"`
+	FellDue       int64             `json:"fell_due"`
+	ErrorSamples  map[string]string `json:"error_samples,omitempty"`
+	LatencyUs     jsonMicros        `json:"latency_us"`
+	ServiceTimeUs jsonMicros        `json:"service_time_us"`
+	LagUs         jsonMicros        `json:"lag_us"`
+	ServerCPUPct  float64           `json:"server_cpu_pct"`
+	ServerRSSMiB  float64           `json:"server_rss_mib"`
+	ClientCPUPct  float64           `json:"client_cpu_pct"`
+	LoopBusyPct   float64           `json:"loop_busy_pct"`
+	Wait          string            `json:"wait,omitempty"`
+	Loops         int               `json:"loops,omitempty"`
+	Warnings      []string          `json:"warnings,omitempty"`
 }
 
 // jsonMicros is a Summary in microseconds.
@@ -84,12 +89,17 @@ func toJSONCell(c *Cell) jsonCell {
 		Errors:        c.Stats.ErrorsTotal,
 		ErrorsByClass: nonZero(c.Stats.Errors),
 		Unsent:        c.Stats.Unsent,
+		FellDue:       c.Stats.FellDue,
+		ErrorSamples:  c.Stats.ErrorSamples,
 		LatencyUs:     toMicros(c.Stats.Latency),
 		ServiceTimeUs: toMicros(c.Stats.ServiceTime),
 		LagUs:         toMicros(c.Stats.Lag),
 		ServerCPUPct:  c.Stats.ServerCPUPct,
 		ServerRSSMiB:  float64(c.Stats.ServerPeakRSS) / bytesPerMiB,
 		ClientCPUPct:  c.Stats.ClientCPUPct,
+		LoopBusyPct:   c.Stats.LoopBusyPct,
+		Wait:          c.Load.Wait,
+		Loops:         c.Load.Loops,
 		Warnings:      c.Warnings,
 	}
 }

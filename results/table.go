@@ -69,7 +69,7 @@ func costColumnsNoStatus() []column {
 		achievedColumn(),
 		column{"srv cpu %", true, serverCPU},
 		column{"srv rss MiB", true, func(c *Cell) string { return fmtMiB(c.Stats.ServerPeakRSS) }},
-		column{"cli cpu %", true, ifMeasured(func(c *Cell) string { return fmtPct(c.Stats.ClientCPUPct) })},
+		column{"cli busy %", true, ifMeasured(func(c *Cell) string { return fmtPct(c.Stats.LoopBusyPct) })},
 		column{"lag p50 µs", true, lag(func(s Summary) float64 { return float64(s.P50) })},
 		column{"lag p99 µs", true, lag(func(s Summary) float64 { return float64(s.P99) })},
 		column{"errors", false, ifMeasured(func(c *Cell) string { return errorClasses(c.Stats.Errors) })},

@@ -36,7 +36,7 @@ func TestRunEndToEnd(t *testing.T) {
 		loop     string
 	}{
 		{name: "echo open loop", args: []string{"--scenario", "echo", "--rate", "500"}, scenario: "echo", loop: "open"},
-		{name: "echo poisson spin", args: []string{"--scenario", "echo", "--rate", "500", "--pacing", "poisson", "--timer", "spin"},
+		{name: "echo poisson spin", args: []string{"--scenario", "echo", "--rate", "500", "--pacing", "poisson", "--wait", "spin"},
 			scenario: "echo", loop: "open"},
 		{name: "http closed loop", args: []string{"--scenario", "http", "--rate", "max", "-c", "2"}, scenario: "http", loop: "closed"},
 		{name: "http reconnecting", args: []string{"--scenario", "http", "--rate", "300", "--reconnect-every", "5", "--size", "100"},

@@ -35,7 +35,7 @@ func TestBadInput(t *testing.T) {
 		{name: "rate not a number", args: []string{"run", "--rate", "fast"}, want: []string{`--rate "fast"`}},
 		{name: "no connections", args: []string{"run", "--connections", "0"}, want: []string{"--connections 0"}},
 		{name: "unknown pacing", args: []string{"run", "--pacing", "gauss"}, want: []string{"--pacing", "uniform or poisson"}},
-		{name: "unknown timer", args: []string{"run", "--timer", "nap"}, want: []string{"--timer", "hybrid, spin or sleep"}},
+		{name: "unknown wait strategy", args: []string{"run", "--wait", "nap"}, want: []string{"--wait", "spin, hybrid or block"}},
 		{name: "unknown format", args: []string{"run", "--format", "xml"}, want: []string{`unknown --format "xml"`}},
 		{name: "unknown scenario", args: []string{"run", "--scenario", "ecoh"}, want: []string{`unknown scenario "ecoh"`, `did you mean "echo"`}},
 		{name: "unknown target", args: []string{"run", "--targets", manifest, "--target", "og"},

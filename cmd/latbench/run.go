@@ -56,8 +56,10 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "protocol", Usage: "connect: what each new connection speaks: echo (default) or http"},
 		&cli.StringFlag{Name: "backend", Usage: "run the target as a TCP proxy in front of the target `NAME`d here"},
 		&cli.StringFlag{Name: "pacing", Value: "uniform", Usage: "open-loop arrivals: uniform (every 1/rate) or poisson"},
-		&cli.StringFlag{Name: "timer", Value: bench.TimerHybrid.String(), Usage: "how the pacer waits: hybrid (sleep, then spin the last stretch), spin or sleep"},
-		&cli.DurationFlag{Name: "spin-window", Value: bench.DefaultSpinWindow, Usage: "hybrid timer: how long before a due time it stops sleeping and spins (larger: more accurate, more CPU)"},
+		&cli.StringFlag{Name: "wait", Value: bench.WaitAuto, Usage: "how each event loop waits: spin (never sleeps: exact, one whole CPU per loop), " +
+			"block (sleeps in epoll: each wake-up adds tens of µs), hybrid (sleeps until --spin-window before a due time, then spins), " +
+			"or auto: spin for an open loop whose client CPUs are its own, else block"},
+		&cli.DurationFlag{Name: "spin-window", Value: bench.DefaultSpinWindow, Usage: "--wait hybrid: how long before a due time, and after a send, the loop spins (larger: more accurate, more CPU)"},
 		&cli.Float64Flag{Name: "rate-step", Usage: "rate steps: from --rate up by `RPS` per step to --rate-max, each step its own cell"},
 		&cli.Float64Flag{Name: "rate-max", Usage: "rate steps: the last rate, in `RPS`"},
 		&cli.IntFlag{Name: "max-iter", Usage: "rate steps: `K` more steps at --rate-max (the reference study used 10)"},
@@ -83,7 +85,7 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		Requests:    c.Int64("requests"),
 		Timeout:     c.Duration("timeout"),
 		Arrival:     c.String("pacing"),
-		Timer:       c.String("timer"),
+		Wait:        c.String("wait"),
 		SpinWindow:  c.Duration("spin-window"),
 	}
 	if err := checkLoad(load); err != nil {
@@ -201,8 +203,10 @@ func checkLoad(l bench.LoadSpec) error {
 	if _, err := bench.NewPacer(l.Arrival, max(l.Rate, 1), 1); err != nil {
 		return usagef("--pacing: %v", err)
 	}
-	if _, err := bench.ParseTimer(l.Timer); err != nil {
-		return usagef("--timer: %v", err)
+	if l.Wait != bench.WaitAuto {
+		if _, err := bench.ParseWait(l.Wait); err != nil {
+			return usagef("--wait: %v", err)
+		}
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func configurationBlocks(run *results.Run) []block {
 // loadTable groups cells by their load and lists each group's targets.
 func loadTable(cells []results.Cell) *table {
 	t := &table{
-		headers: []string{"scenario", "load", "loop", "conns", "rate rps", "arrival", "timer", "warm-up", "duration", "timeout", "options", "cpus c/t/b", "targets", "cells"},
+		headers: []string{"scenario", "load", "loop", "conns", "rate rps", "arrival", "wait", "warm-up", "duration", "timeout", "options", "cpus c/t/b", "targets", "cells"},
 		numeric: []bool{false, false, false, true, true, false, false, true, true, true, false, false, false, true},
 	}
 	type group struct {
@@ -89,7 +89,7 @@ func loadTable(cells []results.Cell) *table {
 		l := c.Load
 		row := []string{
 			c.Scenario, results.LoadLabel(l) + stepText(l), orDash(l.Loop), fmt.Sprint(l.Connections), rateText(l.TargetRPS),
-			orDash(l.Arrival), orDash(l.Timer), l.Warmup.String(), l.Duration.String(), l.Timeout.String(),
+			orDash(l.Arrival), orDash(l.Wait), l.Warmup.String(), l.Duration.String(), l.Timeout.String(),
 			options(l.Scenario), strings.Join([]string{orDash(l.ClientCPUs), orDash(l.TargetCPUs), orDash(l.BackendCPUs)}, " / "),
 		}
 		key := strings.Join(row, "\x00")

@@ -81,8 +81,9 @@ type Load struct {
 	Requests int64 `yaml:"requests"`
 	// Arrival is uniform or poisson.
 	Arrival string `yaml:"arrival"`
-	// Timer is hybrid, spin or sleep.
-	Timer string `yaml:"timer"`
+	// Wait is the event loops' wait strategy: auto (the default), spin,
+	// hybrid or block.
+	Wait string `yaml:"wait"`
 	// Line is where the load starts in the suite file.
 	Line int `yaml:"-"`
 }

@@ -93,8 +93,8 @@ func (l *Load) validate(at string) error {
 		return fmt.Errorf("%s: requests cannot be negative", at)
 	case l.Arrival != "" && l.Arrival != "uniform" && l.Arrival != "poisson":
 		return fmt.Errorf("%s: arrival %q: use uniform or poisson", at, l.Arrival)
-	case l.Timer != "" && l.Timer != "hybrid" && l.Timer != "spin" && l.Timer != "sleep":
-		return fmt.Errorf("%s: timer %q: use hybrid, spin or sleep", at, l.Timer)
+	case l.Wait != "" && l.Wait != "auto" && l.Wait != "hybrid" && l.Wait != "spin" && l.Wait != "block":
+		return fmt.Errorf("%s: wait %q: use auto, spin, hybrid or block", at, l.Wait)
 	case l.Steps != nil && l.Rate.Set:
 		return fmt.Errorf("%s: a load has either rate or steps, not both", at)
 	case l.Steps != nil:

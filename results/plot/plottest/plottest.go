@@ -99,11 +99,11 @@ func (s cellSpec) build(tb testing.TB) results.Cell {
 		},
 		Stats: results.CellStats{
 			Errors: map[string]int64{}, AchievedRPS: s.achieved, MeasuredFor: 10 * time.Second,
-			ServerCPUPct: s.cpuPct, ServerPeakRSS: s.rssMiB << 20, ClientCPUPct: s.clientCPU,
+			ServerCPUPct: s.cpuPct, ServerPeakRSS: s.rssMiB << 20, ClientCPUPct: s.clientCPU, LoopBusyPct: s.clientCPU / 2,
 		},
 	}
 	if s.loop == "open" {
-		c.Load.Arrival, c.Load.Timer = "uniform", "hybrid"
+		c.Load.Arrival, c.Load.Wait = "uniform", "spin"
 	}
 	if s.failure != "" {
 		c.Status, c.Failure = results.StatusFailed, s.failure
