@@ -140,19 +140,43 @@ loads:
 	}
 }
 
+// Pinning decides the event loops: one per client CPU, spinning when the
+// client's CPUs are its own, blocking when it shares one with the target.
 func TestPinning(t *testing.T) {
 	if len(allowedCPUs(t)) < 2 {
 		t.Skip("needs two CPUs")
 	}
-	out := t.TempDir()
-	r := latbench(t, append([]string{"run", "--targets", testManifest(t, ""), "--out", out,
-		"--client-cpus", "0", "--target-cpus", "1"}, shortRun...)...)
-	if r.code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	tests := []struct {
+		name       string
+		args       []string
+		wantClient string
+		wantLoops  int
+		wantWait   string
+	}{
+		{name: "client and target apart", args: []string{"--client-cpus", "0", "--target-cpus", "1"},
+			wantClient: "0", wantLoops: 1, wantWait: "spin"},
+		{name: "two client CPUs, one shared with the target", args: []string{"--client-cpus", "0-1", "--target-cpus", "1"},
+			wantClient: "0-1", wantLoops: 2, wantWait: "block"},
+		{name: "hybrid asked for", args: []string{"--client-cpus", "0", "--target-cpus", "1", "--wait", "hybrid", "--spin-window", "50us"},
+			wantClient: "0", wantLoops: 1, wantWait: "hybrid/50µs"},
 	}
-	run := checkRunDir(t, out, 1)
-	if run.Env.ClientCPUs != "0" || run.Env.TargetCPUs != "1" || run.Cells[0].Load.TargetCPUs != "1" {
-		t.Errorf("cpusets recorded: env %s/%s, cell %s; want 0/1/1", run.Env.ClientCPUs, run.Env.TargetCPUs, run.Cells[0].Load.TargetCPUs)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"run", "--targets", testManifest(t, ""), "--out", out}, shortRun...)
+			r := latbench(t, append(args, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+			}
+			run := checkRunDir(t, out, 1)
+			load := run.Cells[0].Load
+			if run.Env.ClientCPUs != tt.wantClient || run.Env.TargetCPUs != "1" || load.TargetCPUs != "1" {
+				t.Errorf("cpusets recorded: env %s/%s, cell %s; want %s/1/1", run.Env.ClientCPUs, run.Env.TargetCPUs, load.TargetCPUs, tt.wantClient)
+			}
+			if load.Loops != tt.wantLoops || load.Wait != tt.wantWait {
+				t.Errorf("loops %d, wait %q; want %d, %q", load.Loops, load.Wait, tt.wantLoops, tt.wantWait)
+			}
+		})
 	}
 }
 
