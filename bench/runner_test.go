@@ -198,13 +198,13 @@ func TestTimeoutAfterTheWindowIsCounted(t *testing.T) {
 	srv := silentServer(t)
 	res, err := Run(context.Background(), Options{
 		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 2,
-		Pacer: UniformPacer{PerSecond: 100}, Duration: 50 * time.Millisecond, Timeout: 100 * time.Millisecond,
+		Pacer: UniformPacer{PerSecond: 50}, Duration: 200 * time.Millisecond, Timeout: 500 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.FellDue != 5 || res.Errors[scenarios.ErrTimeout]+res.Unsent != 5 || res.Requests() != 0 {
-		t.Errorf("fell due %d, timeouts %d, unsent %d, answered %d; want 5 due, all timed out or unsent",
+	if res.FellDue != 10 || res.Errors[scenarios.ErrTimeout]+res.Unsent != 10 || res.Requests() != 0 {
+		t.Errorf("fell due %d, timeouts %d, unsent %d, answered %d; want 10 due, all timed out or unsent",
 			res.FellDue, res.Errors[scenarios.ErrTimeout], res.Unsent, res.Requests())
 	}
 	if res.InFlightAtEnd == 0 {
