@@ -14,9 +14,10 @@ import (
 )
 
 // CollectEnv describes the machine and software of a run. root is the
-// repository root, for the git revision. Every field is best effort: a
+// repository root, for the git revision; toolchains are the version probes
+// to run, as ToolchainsFor chooses them. Every field is best effort: a
 // missing tool leaves its field empty rather than failing the run.
-func CollectEnv(root string) results.Environment {
+func CollectEnv(root string, toolchains []string) results.Environment {
 	host, _ := os.Hostname()
 	return results.Environment{
 		Hostname:    host,
@@ -25,8 +26,58 @@ func CollectEnv(root string) results.Environment {
 		Kernel:      strings.TrimSpace(readFile("/proc/sys/kernel/osrelease")),
 		GoVersion:   runtime.Version(),
 		GitRevision: gitRevision(root),
-		Toolchains:  toolchains(),
+		Toolchains:  versions(toolchains),
 	}
+}
+
+// versionProbes are the commands that print each toolchain's version.
+var versionProbes = map[string][]string{
+	"rustc":   {"rustc", "--version"},
+	"java":    {"java", "-version"},
+	"python3": {"python3", "--version"},
+	"nginx":   {"nginx", "-v"},
+	"haproxy": {"haproxy", "-v"},
+}
+
+// ToolchainsFor returns the version probes that matter to the plan's
+// targets and backends: a JVM starts in a fifth of a second, so a run
+// that uses no Java target does not ask java for its version.
+func (e *Executor) ToolchainsFor(plan *Plan) []string {
+	if e.Manifest == nil || e.TargetAddr != "" {
+		return nil
+	}
+	byLanguage := map[string]string{"Rust": "rustc", "Java": "java", "Python": "python3"}
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range plan.Cells {
+		for _, name := range []string{c.Target, c.Backend} {
+			t, err := e.Manifest.Lookup(name)
+			if name == "" || err != nil {
+				continue
+			}
+			probe := byLanguage[t.Language]
+			if _, ok := versionProbes[t.Name]; ok {
+				probe = t.Name
+			}
+			if probe != "" && !seen[probe] {
+				seen[probe] = true
+				out = append(out, probe)
+			}
+		}
+	}
+	return out
+}
+
+// versions runs the named probes and records each version found.
+func versions(names []string) map[string]string {
+	out := map[string]string{}
+	for _, name := range names {
+		argv := versionProbes[name]
+		if v := command("", argv[0], argv[1:]...); v != "" {
+			out[name] = firstLine(v)
+		}
+	}
+	return out
 }
 
 // cpuModel returns the "model name" line of /proc/cpuinfo.
@@ -48,24 +99,6 @@ func gitRevision(root string) string {
 		rev += "-dirty"
 	}
 	return rev
-}
-
-// toolchains records the version of each language toolchain present.
-func toolchains() map[string]string {
-	probes := map[string][]string{
-		"rustc":   {"rustc", "--version"},
-		"java":    {"java", "-version"},
-		"python3": {"python3", "--version"},
-		"nginx":   {"nginx", "-v"},
-		"haproxy": {"haproxy", "-v"},
-	}
-	out := map[string]string{}
-	for name, argv := range probes {
-		if v := command("", argv[0], argv[1:]...); v != "" {
-			out[name] = firstLine(v)
-		}
-	}
-	return out
 }
 
 // command runs a short command in dir and returns its trimmed combined

@@ -151,7 +151,14 @@ func (l *loop) turn() {
 		n = l.poll.wait(0)
 	}
 	for i := range n {
-		worked = l.handle(l.poll.events[i]) || worked
+		if l.handle(l.poll.events[i]) {
+			worked = true
+			if l.free.n > 0 {
+				// A connection came free: the next request goes out on
+				// it now, not after the rest of the batch.
+				l.dispatch(l.clock.now())
+			}
+		}
 	}
 	l.emptyTurn = !worked && timeout == 0
 }

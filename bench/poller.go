@@ -60,10 +60,14 @@ func (p *poller) add(fd int, slot, gen int32) unix.Errno {
 }
 
 // wait returns how many events arrived within timeout (0: poll and
-// return at once). A zero timeout is a raw system call, cheap enough to
-// spin on; a sleep goes through the Go scheduler so that other goroutines
-// keep running meanwhile, and uses epoll_pwait2 for a timeout precise to
-// the nanosecond instead of epoll_wait's milliseconds.
+// return at once). Both are raw system calls, which the Go scheduler does
+// not see: a loop owns its thread and its P, and a scheduled system call
+// that sleeps past 20 µs would make the runtime hand the P to another
+// thread and back, tens of thousands of context switches a second on the
+// client's own CPU. The runtime can still stop the loop (for a garbage
+// collection, say): its preemption signal ends the wait with EINTR. A
+// sleep uses epoll_pwait2, precise to the nanosecond instead of
+// epoll_wait's milliseconds.
 func (p *poller) wait(timeout time.Duration) int {
 	var n uintptr
 	var errno unix.Errno
@@ -72,12 +76,12 @@ func (p *poller) wait(timeout time.Duration) int {
 			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), 0, 0, 0)
 	} else if !p.msOnly {
 		ts := unix.NsecToTimespec(int64(timeout))
-		n, _, errno = unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd),
+		n, _, errno = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd),
 			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), uintptr(unsafe.Pointer(&ts)), 0, 0)
 		p.msOnly = errno == unix.ENOSYS
 	} else {
 		ms := (timeout + time.Millisecond - 1) / time.Millisecond
-		n, _, errno = unix.Syscall6(unix.SYS_EPOLL_WAIT, uintptr(p.epfd),
+		n, _, errno = unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(p.epfd),
 			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), uintptr(ms), 0, 0)
 	}
 	if errno != 0 {

@@ -152,7 +152,7 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 
 // newRun starts the result of this execution.
 func (x *execution) newRun() *results.Run {
-	env := bench.CollectEnv(x.exec.Root)
+	env := bench.CollectEnv(x.exec.Root, x.exec.ToolchainsFor(x.plan))
 	env.ClientCPUs = x.exec.CPUs.Client
 	env.TargetCPUs = x.exec.CPUs.Target
 	env.BackendCPUs = x.exec.CPUs.Backend

@@ -2,74 +2,180 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"syscall"
 	"time"
 )
 
-// comparePeers runs wrk, hey and latbench's closed loop on nginx, and
-// latbench's echo client on the Go echo server, in rounds.
-func (e *env) comparePeers(ctx context.Context, r *report) error {
-	url := "http://" + e.nginx.Addr() + "/bytes/10000"
-	conns := strconv.Itoa(e.cfg.conns)
-	jobs := []job{
-		wrkJob(url, e.cfg.conns, e.cfg.duration),
-		heyJob(url, e.cfg.conns, e.cfg.duration),
-		latbenchJob(e.bin, "http", e.nginx.Addr(), e.scratch, e.cfg.duration,
-			"--scenario", "http", "--size", "10000", "--rate", "max", "-c", conns),
-		latbenchJob(e.bin, "echo 64 B", e.echo.Addr(), e.scratch, e.cfg.duration,
-			"--scenario", "echo", "--size", "64", "--rate", "max", "-c", conns),
+// toolReference names the reference client (refclient) in the tables.
+const toolReference = "reference"
+
+// latbenchOpenConns are the connection counts of latbench's open-loop runs
+// against the reference client (which always has one).
+var latbenchOpenConns = []int{1, 10}
+
+// latbenchTool names latbench with conns connections in the tables.
+func latbenchTool(conns int) string { return "latbench -c " + strconv.Itoa(conns) }
+
+// openTools are the clients of the reference comparison, in table order.
+func openTools() []string {
+	tools := []string{toolReference}
+	for _, c := range latbenchOpenConns {
+		tools = append(tools, latbenchTool(c))
 	}
-	samples, err := e.rounds(ctx, jobs)
-	r.peers = samples
-	return err
+	return tools
 }
 
-// floorLoads are the loads of the low-rate floor experiment, by workload
-// name.
-func floorLoads() []struct{ name, rate, conns, timer string } {
-	return []struct{ name, rate, conns, timer string }{
-		{"closed, 1 connection", "max", "1", "hybrid"},
-		{"open 1,000 rps", "1000", "10", "hybrid"},
-		{"open 10,000 rps", "10000", "10", "hybrid"},
-		{"open 1,000 rps, sleep-only timer", "1000", "10", "sleep"},
-		{"open 10,000 rps, sleep-only timer", "10000", "10", "sleep"},
-	}
+// openWorkload is one workload of the reference comparison.
+type openWorkload struct {
+	name     string // for the tables
+	target   string // echo or nginx: which server
+	scenario string // latbench's and refclient's: echo or http
+	size     int    // echo message or /bytes/N body
 }
 
-// lowRateFloor measures latbench's open loop at 1k and 10k rps against its
-// closed loop with one connection, on the Go echo server.
-func (e *env) lowRateFloor(ctx context.Context, r *report) error {
+// openWorkloads and openRates make the loads of the reference comparison.
+var (
+	openWorkloads = []openWorkload{
+		{"Go echo server, echo 64 B", "echo", "echo", 64},
+		{"nginx, http GET /bytes/10000", "nginx", "http", 10000},
+	}
+	openRates = []int{1000, 10000}
+)
+
+// openLoad names a workload at a rate: the Workload of its samples.
+func openLoad(w openWorkload, rate int) string { return w.name + ", " + thousands(rate) + " rps" }
+
+// addr returns the address of the server named target (echo or nginx).
+func (e *env) addr(target string) string {
+	if target == "nginx" {
+		return e.nginx.Addr()
+	}
+	return e.echo.Addr()
+}
+
+// compareReference runs the reference client and latbench's open loop
+// (default wait, so spin) at every workload and rate, all interleaved.
+func (e *env) compareReference(ctx context.Context, r *report) error {
+	if e.refclient == "" {
+		return nil
+	}
 	var jobs []job
-	for _, l := range floorLoads() {
-		jobs = append(jobs, latbenchJob(e.bin, l.name, e.echo.Addr(), e.scratch, e.cfg.duration,
-			"--scenario", "echo", "--size", "64", "--rate", l.rate, "-c", l.conns, "--timer", l.timer))
+	for _, w := range openWorkloads {
+		for _, rate := range openRates {
+			js, err := e.openJobs(w, rate)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, js...)
+		}
 	}
 	samples, err := e.rounds(ctx, jobs)
-	r.floor = samples
+	r.reference = samples
 	return err
 }
 
-// memory measures latbench's peak RSS over a short and a 10× longer run
-// at a fixed rate, and with 1,000 connections.
-func (e *env) memory(ctx context.Context, r *report) error {
-	short := e.cfg.duration / 2
-	runs := []struct {
-		name string
-		d    time.Duration
-		args []string
-	}{
-		{"open 5,000 rps, " + short.String(), short, []string{"--rate", "5000", "-c", "10"}},
-		{"open 5,000 rps, " + (10 * short).String(), 10 * short, []string{"--rate", "5000", "-c", "10"}},
-		{"closed, 1,000 connections, " + short.String(), short, []string{"--rate", "max", "-c", "1000"}},
+// openJobs are the runs of one workload at one rate: the reference client
+// and latbench with each of latbenchOpenConns.
+func (e *env) openJobs(w openWorkload, rate int) ([]job, error) {
+	load, addr := openLoad(w, rate), e.addr(w.target)
+	ref, err := refclientJob(e.refclient, load, addr, rate, e.cfg.duration, e.cfg.warmup, w.scenario, w.size)
+	if err != nil {
+		return nil, err
 	}
-	for _, m := range runs {
-		j := latbenchJob(e.bin, m.name, e.nginx.Addr(), e.scratch, m.d, append([]string{"--scenario", "http", "--size", "10000"}, m.args...)...)
-		s, err := runJob(ctx, j, e.cfg.clientCPUs, m.d)
-		if err != nil {
-			return err
+	jobs := []job{ref}
+	for _, c := range latbenchOpenConns {
+		jobs = append(jobs, e.latbench.job(latbenchTool(c), load, addr, e.cfg.duration, e.cfg.warmup,
+			"--scenario", w.scenario, "--size", strconv.Itoa(w.size), "--rate", strconv.Itoa(rate), "-c", strconv.Itoa(c)))
+	}
+	return jobs, nil
+}
+
+// closedConns are the connection counts of the throughput comparison; hey
+// runs at heyConns only.
+var closedConns = []int{10, 100}
+
+const heyConns = 10
+
+// closedLoad names the throughput workload with conns connections.
+func closedLoad(conns int) string { return "nginx 10,000 B, " + thousands(conns) + " connections" }
+
+// compareThroughput runs wrk, latbench's closed loop (and hey) on nginx
+// serving 10,000 bytes, at each of closedConns. None has a warm-up: wrk
+// has none.
+func (e *env) compareThroughput(ctx context.Context, r *report) error {
+	url := "http://" + e.nginx.Addr() + "/bytes/10000"
+	d := e.cfg.duration
+	var jobs []job
+	for _, c := range closedConns {
+		load := closedLoad(c)
+		jobs = append(jobs, wrkJob(load, url, c, d), e.latbench.job("latbench", load, e.nginx.Addr(), d, 0,
+			"--scenario", "http", "--size", "10000", "--rate", "max", "-c", strconv.Itoa(c)))
+		if c == heyConns {
+			jobs = append(jobs, heyJob(load, url, c, d))
 		}
-		r.memory = append(r.memory, s)
+	}
+	samples, err := e.rounds(ctx, jobs)
+	r.throughput = samples
+	return err
+}
+
+// memoryRun is one run of the client memory experiment.
+type memoryRun struct {
+	name   string
+	target string // echo or nginx
+	d      time.Duration
+	conns  int
+	args   []string
+}
+
+// memoryConns is the connection count of the open-loop memory runs.
+const memoryConns = 10000
+
+// memoryRuns are the memory runs for a --duration of d: 10,000
+// connections in an open loop over d/2 and 10× longer, and 1,000
+// connections in a closed loop over d/2.
+func memoryRuns(d time.Duration) []memoryRun {
+	short, long := d/2, 5*d
+	open := []string{"--scenario", "echo", "--size", "64", "--rate", "20000", "-c", strconv.Itoa(memoryConns)}
+	closed := []string{"--scenario", "http", "--size", "10000", "--rate", "max", "-c", "1000"}
+	name := "open 20,000 rps, 10,000 connections, echo 64 B, "
+	return []memoryRun{
+		{name + short.String(), "echo", short, memoryConns, open},
+		{name + long.String(), "echo", long, memoryConns, open},
+		{"closed, 1,000 connections, nginx 10,000 B, " + short.String(), "nginx", short, 1000, closed},
+	}
+}
+
+// memory measures latbench's peak RSS (wait4's ru_maxrss) in rounds,
+// each run after the warm-up of the reference comparison (so that the
+// measured time starts once all connections are up). Runs needing more file descriptors than the limit allows are skipped
+// with a note.
+func (e *env) memory(ctx context.Context, r *report) error {
+	var jobs []job
+	for _, m := range memoryRuns(e.cfg.duration) {
+		if err := fdsFor(m.conns); err != nil {
+			r.note("memory run %q skipped: %v", m.name, err)
+			continue
+		}
+		jobs = append(jobs, e.latbench.job("latbench", m.name, e.addr(m.target), m.d, e.cfg.warmup, m.args...))
+	}
+	samples, err := e.rounds(ctx, jobs)
+	r.memory = samples
+	return err
+}
+
+// fdsFor checks that the file descriptor limit lets a process (latbench,
+// and the Go server at the other end) hold conns connections. Go raises
+// its soft limit to the hard one, so the hard limit is what counts.
+func fdsFor(conns int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if need := uint64(conns) + 256; lim.Max < need {
+		return fmt.Errorf("the open-files limit is %d, %d connections need about %d (raise ulimit -n)", lim.Max, conns, need)
 	}
 	return nil
 }
@@ -82,7 +188,7 @@ func (e *env) coordinatedOmission(ctx context.Context, r *report) error {
 		freezeAt  = 4 * time.Second
 		freezeFor = time.Second
 	)
-	j := latbenchJob(e.bin, "1,000 rps, server stopped 1 s", e.echo.Addr(), e.scratch, runFor,
+	j := e.latbench.job("latbench", "1,000 rps, server stopped 1 s", e.echo.Addr(), runFor, 0,
 		"--scenario", "echo", "--size", "64", "--rate", "1000", "-c", "10")
 	pid := e.echo.Pid()
 	freeze := time.AfterFunc(freezeAt, func() {
@@ -90,7 +196,7 @@ func (e *env) coordinatedOmission(ctx context.Context, r *report) error {
 		time.Sleep(freezeFor)
 		syscall.Kill(pid, syscall.SIGCONT)
 	})
-	s, err := runJob(ctx, j, e.cfg.clientCPUs, runFor)
+	s, err := runJob(ctx, j, e.cfg.clientCPUs)
 	freeze.Stop()
 	syscall.Kill(pid, syscall.SIGCONT) // never leave the server stopped
 	r.co = s

@@ -1,19 +1,23 @@
-// Command perf measures latbench against the load generators its users
-// know, side by side on this machine, and checks its accuracy claims:
+// Command perf measures latbench on this machine and checks its claims
+// (issue 10, "How it is measured"):
 //
-//   - CPU per request and closed-loop throughput against wrk and hey,
-//     all pinned to the same client CPU, on nginx serving 10,000 bytes
-//     with keep-alive and the same number of connections;
-//   - latbench's closed-loop percentiles against wrk's;
-//   - the low-rate floor: open-loop p50 at 1k and 10k rps against the
-//     closed-loop one-connection p50, on the Go echo server;
-//   - client memory over a 10× longer run and at 1,000 connections;
+//   - open-loop latency against a reference client (refclient, a
+//     spin-paced one-connection C client with exact percentiles), on the
+//     Go echo server (64 B) and nginx (10,000 B) at 1,000 and 10,000 rps;
+//   - CPU per request and closed-loop throughput against wrk (and hey at
+//     10 connections), on nginx serving 10,000 bytes, at 10 and 100
+//     connections;
+//   - echo closed-loop requests/s on one client CPU, before (the old
+//     goroutine engine, built from --before) against after;
+//   - client memory at 10,000 connections over a short and a 10× longer
+//     run, and at 1,000 connections;
 //   - coordinated omission: the Go echo server stopped (SIGSTOP) for 1 s
 //     of a 10 s run at 1,000 rps.
 //
 // Every comparison runs in rounds, with the tools in a shuffled order each
-// round, and reports medians. It writes a Markdown report (docs/perf.md).
-// Run it with `make perf`, which installs the peers first.
+// round, and reports medians with [min–max]. It writes a Markdown report
+// (docs/perf.md). Run it with `make perf`, which installs the peers and
+// builds latbench, the Go server and refclient first.
 package main
 
 import (
@@ -35,9 +39,10 @@ type config struct {
 	root       string
 	rounds     int
 	duration   time.Duration
-	conns      int
+	warmup     time.Duration
 	clientCPUs string
 	targetCPUs string
+	before     string
 	out        string
 	seed       uint64
 }
@@ -73,10 +78,11 @@ func parseFlags() (config, error) {
 	var cfg config
 	flag.StringVar(&cfg.root, "root", ".", "latbench repository root")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds of every comparison (medians are reported)")
-	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time of each run")
-	flag.IntVar(&cfg.conns, "connections", 10, "connections of the throughput runs")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time of each run (the memory runs take 1/2 and 5×)")
+	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "warm-up of the open-loop runs against the reference client")
 	flag.StringVar(&cfg.clientCPUs, "client-cpus", "0", "CPUs of the load generators")
 	flag.StringVar(&cfg.targetCPUs, "target-cpus", "1", "CPUs of the servers")
+	flag.StringVar(&cfg.before, "before", "91f1895", "git revision of latbench's \"before\" build (\"\": skip before/after)")
 	flag.StringVar(&cfg.out, "out", "docs/perf.md", "Markdown report to write")
 	flag.Uint64Var(&cfg.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled tool order")
 	flag.Parse()
@@ -87,34 +93,37 @@ func parseFlags() (config, error) {
 		return cfg, fmt.Errorf("--rounds must be at least 1")
 	case cfg.duration < time.Second:
 		return cfg, fmt.Errorf("--duration must be at least 1s (wrk and hey count whole seconds)")
+	case cfg.warmup < 0:
+		return cfg, fmt.Errorf("--warmup must not be negative")
 	}
 	root, err := filepath.Abs(cfg.root)
 	cfg.root = root
 	return cfg, err
 }
 
-// env is what every experiment uses: the servers and where to write.
+// env is what every experiment uses: the servers, the clients and where
+// to write.
 type env struct {
-	cfg      config
-	bin      string // latbench
-	scratch  string // latbench run folders
-	nginx    *servers.Process
-	echo     *servers.Process
-	shuffler *rand.Rand
+	cfg       config
+	latbench  latbenchCmd // bin/latbench: "after"
+	before    latbenchCmd // built from cfg.before; bin "" when it is not
+	refclient string      // bin/refclient; "" when it is missing
+	nginx     *servers.Process
+	echo      *servers.Process
+	shuffler  *rand.Rand
 }
 
-// measureAll starts the servers, runs every experiment and renders the
-// report. The servers are stopped whatever happens.
+// measureAll builds the "before" latbench, starts the servers, runs every
+// experiment and renders the report. The servers are stopped and the
+// temporary folders removed whatever happens.
 func measureAll(ctx context.Context, cfg config) (string, error) {
 	e := &env{cfg: cfg, shuffler: rand.New(rand.NewPCG(cfg.seed, 1))}
-	var err error
-	if e.bin, err = latbenchBinary(cfg.root); err != nil {
+	r := newReport(cfg)
+	cleanup, err := e.prepareClients(ctx, r)
+	defer cleanup()
+	if err != nil {
 		return "", err
 	}
-	if e.scratch, err = scratchDir(); err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(e.scratch)
 	if e.nginx, err = e.launch(ctx, "nginx", servers.ModeHTTP); err != nil {
 		return "", err
 	}
@@ -123,13 +132,13 @@ func measureAll(ctx context.Context, cfg config) (string, error) {
 		return "", err
 	}
 	defer e.echo.Stop(0)
-	r := &report{cfg: cfg, started: time.Now()}
 	for _, exp := range []struct {
 		name string
 		run  func(context.Context, *report) error
 	}{
-		{"peers", e.comparePeers},
-		{"floor", e.lowRateFloor},
+		{"reference client", e.compareReference},
+		{"throughput against wrk", e.compareThroughput},
+		{"before/after", e.compareBefore},
 		{"memory", e.memory},
 		{"coordinated omission", e.coordinatedOmission},
 	} {
@@ -139,6 +148,37 @@ func measureAll(ctx context.Context, cfg config) (string, error) {
 		}
 	}
 	return r.render(), nil
+}
+
+// prepareClients finds latbench and refclient and builds the "before"
+// latbench. What cannot be had is noted in the report and its experiment
+// skipped; only a missing bin/latbench is an error. cleanup removes the
+// temporary folders.
+func (e *env) prepareClients(ctx context.Context, r *report) (cleanup func(), err error) {
+	scratch, err := os.MkdirTemp("", "latbench-perf-")
+	if err != nil {
+		return func() {}, err
+	}
+	cleanup = func() { os.RemoveAll(scratch) }
+	bin, err := existing(filepath.Join(e.cfg.root, "bin", "latbench"), "run make build")
+	if err != nil {
+		return cleanup, err
+	}
+	e.latbench = latbenchCmd{bin: bin, cpus: e.cfg.clientCPUs, outDir: scratch}
+	if e.refclient, err = existing(filepath.Join(e.cfg.root, "bin", "refclient"),
+		"scripts/perf.sh builds it with the system C compiler (cc); is there one?"); err != nil {
+		r.note("reference client comparison skipped: %v", err)
+	}
+	e.before = latbenchCmd{cpus: e.cfg.clientCPUs, outDir: scratch}
+	if e.cfg.before == "" {
+		r.note("before/after comparison skipped: --before is empty")
+		return cleanup, nil
+	}
+	fmt.Fprintf(os.Stderr, "perf: building latbench %s\n", e.cfg.before)
+	if e.before.bin, e.before.root, err = buildBefore(ctx, e.cfg.root, e.cfg.before, scratch); err != nil {
+		r.note("before/after comparison skipped: building latbench %s failed: %v", e.cfg.before, err)
+	}
+	return cleanup, nil
 }
 
 // launch starts a manifest target pinned to the target CPUs.
@@ -156,13 +196,17 @@ func (e *env) launch(ctx context.Context, name, mode string) (*servers.Process, 
 
 // run runs one job on the client CPUs and logs it.
 func (e *env) run(ctx context.Context, j job, round int) (sample, error) {
-	s, err := runJob(ctx, j, e.cfg.clientCPUs, e.cfg.duration)
+	s, err := runJob(ctx, j, e.cfg.clientCPUs)
 	if err != nil {
 		return s, err
 	}
 	s.Round = round
-	fmt.Fprintf(os.Stderr, "  round %d %-8s %-22s %9.0f rps  %6.2f µs CPU/request  p50 %v\n",
-		round, s.Tool, s.Workload, s.RPS(), float64(s.CPUPerRequest())/1e3, s.P[50])
+	fmt.Fprintf(os.Stderr, "  round %d %-16s %-40s %9.0f rps %7.2f µs CPU/request  p50 %-9v %5.1f MiB",
+		round, s.Tool, s.Workload, s.RPS(), float64(s.CPUPerRequest())/1e3, s.P(50), float64(s.MaxRSS)/(1<<20))
+	if s.Errors > 0 {
+		fmt.Fprintf(os.Stderr, "  %d errors", s.Errors)
+	}
+	fmt.Fprintln(os.Stderr)
 	return s, nil
 }
 
@@ -170,8 +214,7 @@ func (e *env) run(ctx context.Context, j job, round int) (sample, error) {
 func (e *env) rounds(ctx context.Context, jobs []job) ([]sample, error) {
 	var out []sample
 	for round := 1; round <= e.cfg.rounds; round++ {
-		order := e.shuffler.Perm(len(jobs))
-		for _, i := range order {
+		for _, i := range e.shuffler.Perm(len(jobs)) {
 			s, err := e.run(ctx, jobs[i], round)
 			if err != nil {
 				return nil, err

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -11,9 +13,24 @@ import (
 // peerResult is what one load-generator run reported about itself.
 type peerResult struct {
 	Requests int64
-	// Percentiles maps 50, 90, 99 to the latency the tool reported.
+	Errors   int64
+	// RPS is the rate the tool reports over its own measured time (wrk's
+	// "N requests in 10.03s", hey's Requests/sec, latbench's achieved
+	// rate); 0 when it reports none.
+	RPS float64
+	// WindowCPUPerRequest is latbench's own CPU per request over its
+	// measured window (getrusage at the window's edges); 0 for the others.
+	WindowCPUPerRequest time.Duration
+	Wait     string // latbench's wait strategy ("" for the others)
+	// Percentiles maps 50, 90, 99, ... to the latency the tool reported.
 	Percentiles map[float64]time.Duration
+	// Service maps 50 (and 99 for latbench) to the service time (send to
+	// response) latbench and the reference client report.
+	Service map[float64]time.Duration
 }
+
+// P returns the latency percentile p (0 when not reported).
+func (r peerResult) P(p float64) time.Duration { return r.Percentiles[p] }
 
 // parseWrk reads wrk's output (run with --latency): the latency
 // distribution lines ("50%  101.00us") and "N requests in 10.00s".
@@ -30,12 +47,13 @@ func parseWrk(out string) (peerResult, error) {
 				return res, fmt.Errorf("wrk: bad latency line %q", sc.Text())
 			}
 			res.Percentiles[p] = d
-		case len(fields) >= 3 && fields[1] == "requests" && fields[2] == "in":
-			n, err := strconv.ParseInt(fields[0], 10, 64)
-			if err != nil || n < 0 {
-				return res, fmt.Errorf("wrk: bad request count in %q", sc.Text())
+		case len(fields) >= 4 && fields[1] == "requests" && fields[2] == "in":
+			n, err1 := strconv.ParseInt(fields[0], 10, 64)
+			d, err2 := parseWrkDuration(strings.TrimSuffix(fields[3], ","))
+			if err1 != nil || err2 != nil || n < 0 || d <= 0 {
+				return res, fmt.Errorf("wrk: bad request count or time in %q", sc.Text())
 			}
-			res.Requests = n
+			res.Requests, res.RPS = n, float64(n)/d.Seconds()
 		}
 	}
 	if res.Requests == 0 || len(res.Percentiles) == 0 {
@@ -76,6 +94,12 @@ func parseHey(out string) (peerResult, error) {
 				return res, fmt.Errorf("hey: bad latency line %q", sc.Text())
 			}
 			res.Percentiles[p] = time.Duration(secs * 1e9)
+		case len(fields) == 2 && fields[0] == "Requests/sec:":
+			v, err := strconv.ParseFloat(fields[1], 64)
+			if err != nil || v < 0 {
+				return res, fmt.Errorf("hey: bad rate in %q", sc.Text())
+			}
+			res.RPS = v
 		case len(fields) == 3 && fields[0] == "[200]" && fields[2] == "responses":
 			n, err := strconv.ParseInt(fields[1], 10, 64)
 			if err != nil || n < 0 {
@@ -88,4 +112,88 @@ func parseHey(out string) (peerResult, error) {
 		return res, fmt.Errorf("hey: no 200 responses or latency distribution in its output")
 	}
 	return res, nil
+}
+
+// latbenchSummary is the part of `latbench run --format json` read here.
+// The "before" build (the goroutine engine) writes the same fields.
+type latbenchSummary struct {
+	Cells []struct {
+		Status       string  `json:"status"`
+		Failure      string  `json:"failure"`
+		Requests     int64   `json:"requests"`
+		Errors       int64   `json:"errors"`
+		Wait         string  `json:"wait"`
+		AchievedRPS  float64 `json:"achieved_rps"`
+		ClientCPUPct float64 `json:"client_cpu_pct"`
+		LatencyUs struct {
+			P50  float64 `json:"p50"`
+			P90  float64 `json:"p90"`
+			P99  float64 `json:"p99"`
+			P999 float64 `json:"p999"`
+		} `json:"latency_us"`
+		ServiceUs struct {
+			P50 float64 `json:"p50"`
+			P99 float64 `json:"p99"`
+		} `json:"service_time_us"`
+	} `json:"cells"`
+}
+
+// parseLatbench reads latbench's JSON summary of one cell.
+func parseLatbench(out string) (peerResult, error) {
+	var s latbenchSummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		return peerResult{}, fmt.Errorf("latbench: %w", err)
+	}
+	if len(s.Cells) != 1 || s.Cells[0].Status != "ok" {
+		return peerResult{}, fmt.Errorf("latbench: want one ok cell, got %+v", s.Cells)
+	}
+	c := s.Cells[0]
+	var windowCPU time.Duration
+	if c.AchievedRPS > 0 {
+		windowCPU = time.Duration(c.ClientCPUPct / 100 / c.AchievedRPS * 1e9)
+	}
+	return peerResult{Requests: c.Requests, Errors: c.Errors, Wait: c.Wait, RPS: c.AchievedRPS, WindowCPUPerRequest: windowCPU,
+		Percentiles: map[float64]time.Duration{
+			50: micros(c.LatencyUs.P50), 90: micros(c.LatencyUs.P90), 99: micros(c.LatencyUs.P99), 99.9: micros(c.LatencyUs.P999),
+		},
+		Service: map[float64]time.Duration{50: micros(c.ServiceUs.P50), 99: micros(c.ServiceUs.P99)},
+	}, nil
+}
+
+// micros converts µs to a Duration.
+func micros(v float64) time.Duration { return time.Duration(v * 1e3) }
+
+// refclientKeys are the fields of refclient's JSON object, in the order
+// their values must rise (requests aside).
+var refclientKeys = []string{"p50_us", "p90_us", "p99_us", "p999_us", "max_us"}
+
+// parseRefclient reads the reference client's one JSON object:
+// {"requests", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
+// "service_p50_us"}. Every field must be there; the request count must be
+// a positive whole number and the percentiles must not fall.
+func parseRefclient(out string) (peerResult, error) {
+	var m map[string]float64
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return peerResult{}, fmt.Errorf("refclient: %w", err)
+	}
+	for _, k := range append([]string{"requests", "service_p50_us"}, refclientKeys...) {
+		if v, ok := m[k]; !ok || v < 0 || v > 1e15 {
+			return peerResult{}, fmt.Errorf("refclient: %q missing or out of range in %q", k, out)
+		}
+	}
+	n := m["requests"]
+	if n < 1 || n != math.Trunc(n) {
+		return peerResult{}, fmt.Errorf("refclient: bad request count %v", n)
+	}
+	for i := 1; i < len(refclientKeys); i++ {
+		if m[refclientKeys[i]] < m[refclientKeys[i-1]] {
+			return peerResult{}, fmt.Errorf("refclient: %s below %s in %q", refclientKeys[i], refclientKeys[i-1], out)
+		}
+	}
+	return peerResult{Requests: int64(n),
+		Percentiles: map[float64]time.Duration{
+			50: micros(m["p50_us"]), 90: micros(m["p90_us"]), 99: micros(m["p99_us"]), 99.9: micros(m["p999_us"]), 100: micros(m["max_us"]),
+		},
+		Service: map[float64]time.Duration{50: micros(m["service_p50_us"])},
+	}, nil
 }

@@ -42,11 +42,12 @@ func TestParsePeers(t *testing.T) {
 		parse    func(string) (peerResult, error)
 		out      string
 		requests int64
+		rps      float64
 		p50, p99 time.Duration
 		wantErr  bool
 	}{
-		{name: "wrk", parse: parseWrk, out: wrkSample, requests: 841234, p50: 103 * time.Microsecond, p99: 1200 * time.Microsecond},
-		{name: "hey", parse: parseHey, out: heySample, requests: 300169, p50: 300 * time.Microsecond, p99: 1200 * time.Microsecond},
+		{name: "wrk", parse: parseWrk, out: wrkSample, requests: 841234, rps: 84123.4, p50: 103 * time.Microsecond, p99: 1200 * time.Microsecond},
+		{name: "hey", parse: parseHey, out: heySample, requests: 300169, rps: 30012.3456, p50: 300 * time.Microsecond, p99: 1200 * time.Microsecond},
 		{name: "wrk without --latency", parse: parseWrk, out: "  10 requests in 1.00s, 1KB read\n", wantErr: true},
 		{name: "wrk bad unit", parse: parseWrk, out: "  50%  10.0xs\n  10 requests in 1s\n", wantErr: true},
 		{name: "hey no 200s", parse: parseHey, out: "  50% in 0.1 secs\n  [500]\t3 responses\n", wantErr: true},
@@ -63,6 +64,9 @@ func TestParsePeers(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if d := got.RPS - tt.rps; d > 0.01 || d < -0.01 {
+				t.Errorf("rate %v, want %v", got.RPS, tt.rps)
 			}
 			if got.Requests != tt.requests || got.Percentiles[50] != tt.p50 || got.Percentiles[99] != tt.p99 {
 				t.Errorf("got %d requests, p50 %v, p99 %v; want %d, %v, %v",
@@ -90,4 +94,108 @@ func FuzzParseHey(f *testing.F) {
 			t.Fatalf("accepted output without requests or percentiles: %+v", res)
 		}
 	})
+}
+
+const refclientSample = `{"requests": 10000, "p50_us": 61.2, "p90_us": 70.5, "p99_us": 95.0, "p999_us": 210.3, "max_us": 1500.0, "service_p50_us": 58.1}
+`
+
+func TestParseRefclient(t *testing.T) {
+	tests := []struct {
+		name       string
+		out        string
+		requests   int64
+		p50, p999  time.Duration
+		serviceP50 time.Duration
+		wantErr    bool
+	}{
+		{name: "sample", out: refclientSample, requests: 10000, p50: 61200 * time.Nanosecond, p999: 210300 * time.Nanosecond, serviceP50: 58100 * time.Nanosecond},
+		{name: "all equal", out: `{"requests": 1, "p50_us": 5, "p90_us": 5, "p99_us": 5, "p999_us": 5, "max_us": 5, "service_p50_us": 4}`,
+			requests: 1, p50: 5 * time.Microsecond, p999: 5 * time.Microsecond, serviceP50: 4 * time.Microsecond},
+		{name: "no requests", out: `{"requests": 0, "p50_us": 0, "p90_us": 0, "p99_us": 0, "p999_us": 0, "max_us": 0, "service_p50_us": 0}`, wantErr: true},
+		{name: "fractional requests", out: `{"requests": 1.5, "p50_us": 1, "p90_us": 1, "p99_us": 1, "p999_us": 1, "max_us": 1, "service_p50_us": 1}`, wantErr: true},
+		{name: "missing max", out: `{"requests": 3, "p50_us": 1, "p90_us": 1, "p99_us": 1, "p999_us": 1, "service_p50_us": 1}`, wantErr: true},
+		{name: "falling percentiles", out: `{"requests": 3, "p50_us": 9, "p90_us": 1, "p99_us": 1, "p999_us": 1, "max_us": 1, "service_p50_us": 1}`, wantErr: true},
+		{name: "negative", out: `{"requests": 3, "p50_us": -1, "p90_us": 1, "p99_us": 1, "p999_us": 1, "max_us": 1, "service_p50_us": 1}`, wantErr: true},
+		{name: "usage text", out: "usage: refclient HOST PORT RATE SECONDS WARMUP_SECONDS echo|http SIZE\n", wantErr: true},
+		{name: "two objects", out: refclientSample + refclientSample, wantErr: true},
+		{name: "empty", out: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseRefclient(tt.out)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("want an error, got %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Requests != tt.requests || got.P(50) != tt.p50 || got.P(99.9) != tt.p999 || got.Service[50] != tt.serviceP50 {
+				t.Errorf("got %d requests, p50 %v, p99.9 %v, service p50 %v; want %d, %v, %v, %v",
+					got.Requests, got.P(50), got.P(99.9), got.Service[50], tt.requests, tt.p50, tt.p999, tt.serviceP50)
+			}
+		})
+	}
+}
+
+func FuzzParseRefclient(f *testing.F) {
+	f.Add(refclientSample)
+	f.Add(`{"requests": 1, "p50_us": 5, "p90_us": 5, "p99_us": 5, "p999_us": 5, "max_us": 5, "service_p50_us": 4}`)
+	f.Fuzz(func(t *testing.T, out string) {
+		res, err := parseRefclient(out)
+		if err != nil {
+			return
+		}
+		if res.Requests <= 0 {
+			t.Fatalf("accepted output without requests: %+v", res)
+		}
+		prev := time.Duration(0)
+		for _, p := range []float64{50, 90, 99, 99.9, 100} {
+			if res.P(p) < prev {
+				t.Fatalf("accepted falling percentiles: %+v", res)
+			}
+			prev = res.P(p)
+		}
+	})
+}
+
+const latbenchSample = `{"cells":[{"id":"go-echo","status":"ok","requests":20000,"errors":2,"wait":"spin",
+"latency_us":{"p50":60.5,"p90":70,"p99":99.9,"p999":300},"service_time_us":{"p50":55,"p99":90}}]}`
+
+func TestParseLatbench(t *testing.T) {
+	tests := []struct {
+		name       string
+		out        string
+		requests   int64
+		errors     int64
+		wait       string
+		p50        time.Duration
+		serviceP99 time.Duration
+		wantErr    bool
+	}{
+		{name: "one ok cell", out: latbenchSample, requests: 20000, errors: 2, wait: "spin", p50: 60500 * time.Nanosecond, serviceP99: 90 * time.Microsecond},
+		{name: "failed cell", out: `{"cells":[{"status":"failed","failure":"refused"}]}`, wantErr: true},
+		{name: "two cells", out: `{"cells":[{"status":"ok"},{"status":"ok"}]}`, wantErr: true},
+		{name: "not JSON", out: "latbench: 1 cells", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseLatbench(tt.out)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("want an error, got %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Requests != tt.requests || got.Errors != tt.errors || got.Wait != tt.wait || got.P(50) != tt.p50 || got.Service[99] != tt.serviceP99 {
+				t.Errorf("got %+v; want %d requests, %d errors, wait %s, p50 %v, service p99 %v",
+					got, tt.requests, tt.errors, tt.wait, tt.p50, tt.serviceP99)
+			}
+		})
+	}
 }
