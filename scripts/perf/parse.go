@@ -21,7 +21,7 @@ type peerResult struct {
 	// WindowCPUPerRequest is latbench's own CPU per request over its
 	// measured window (getrusage at the window's edges); 0 for the others.
 	WindowCPUPerRequest time.Duration
-	Wait     string // latbench's wait strategy ("" for the others)
+	Wait                string // latbench's wait strategy ("" for the others)
 	// Percentiles maps 50, 90, 99, ... to the latency the tool reported.
 	Percentiles map[float64]time.Duration
 	// Service maps 50 (and 99 for latbench) to the service time (send to
@@ -125,7 +125,7 @@ type latbenchSummary struct {
 		Wait         string  `json:"wait"`
 		AchievedRPS  float64 `json:"achieved_rps"`
 		ClientCPUPct float64 `json:"client_cpu_pct"`
-		LatencyUs struct {
+		LatencyUs    struct {
 			P50  float64 `json:"p50"`
 			P90  float64 `json:"p90"`
 			P99  float64 `json:"p99"`

@@ -162,11 +162,11 @@ func cpuPerReq(s sample) float64 { return float64(s.CPUPerRequest()) / 1e3 }
 
 // windowCPUPerReq is latbench's CPU µs per request over its measured window.
 func windowCPUPerReq(s sample) float64 { return float64(s.WindowCPUPerRequest) / 1e3 }
-func rps(s sample) float64       { return s.RPS() }
-func cpuPct(s sample) float64    { return 100 * s.CPU.Seconds() / s.Wall.Seconds() }
-func rssMB(s sample) float64     { return float64(s.MaxRSS) / 1e6 }
-func errs(s sample) float64      { return float64(s.Errors) }
-func requests(s sample) float64  { return float64(s.Requests) }
+func rps(s sample) float64             { return s.RPS() }
+func cpuPct(s sample) float64          { return 100 * s.CPU.Seconds() / s.Wall.Seconds() }
+func rssMB(s sample) float64           { return float64(s.MaxRSS) / 1e6 }
+func errs(s sample) float64            { return float64(s.Errors) }
+func requests(s sample) float64        { return float64(s.Requests) }
 
 // latency returns the metric "latency percentile p in µs".
 func latency(p float64) func(sample) float64 {
