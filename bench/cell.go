@@ -178,7 +178,7 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	if err != nil {
 		return nil, servers.Usage{}, err
 	}
-	wait, err := e.waitFor(spec)
+	wait, window, err := e.waitFor(spec)
 	if err != nil {
 		return nil, servers.Usage{}, err
 	}
@@ -194,7 +194,7 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 		Scenario: sc, Addrs: []string{t.target.Addr()}, Connections: spec.Load.Connections,
 		Pacer: pacer, Wait: wait, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
 		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Progress: progress,
-		SpinWindow: spec.Load.SpinWindow, CPUs: cpus,
+		SpinWindow: window, CPUs: cpus,
 	})
 	usage := sampler.stop()
 	stopWatching()

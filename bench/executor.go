@@ -210,20 +210,32 @@ func failed(cell results.Cell, err error) results.Cell {
 	return cell
 }
 
-// WaitAuto is the LoadSpec.Wait that lets the executor choose: spin for
-// an open loop whose client has CPUs of its own, block otherwise (the
-// closed loop always blocks: spinning there only burns CPU).
+// WaitAuto is the LoadSpec.Wait that lets the executor choose: on CPUs
+// of its own, an open loop spins and the closed loop is hybrid with a
+// ClosedSpinWindow; a client that shares its CPU blocks.
 const WaitAuto = "auto"
 
-// waitFor returns the wait strategy of spec's loops.
-func (e *Executor) waitFor(spec CellSpec) (Wait, error) {
+// waitFor returns the wait strategy of spec's loops and the hybrid
+// strategy's spin window.
+func (e *Executor) waitFor(spec CellSpec) (Wait, time.Duration, error) {
+	window := spec.Load.SpinWindow
+	if window == 0 {
+		window = DefaultSpinWindow
+		if spec.Load.Rate == 0 {
+			window = ClosedSpinWindow
+		}
+	}
 	if spec.Load.Wait != "" && spec.Load.Wait != WaitAuto {
-		return ParseWait(spec.Load.Wait)
+		w, err := ParseWait(spec.Load.Wait)
+		return w, window, err
 	}
-	if spec.Load.Rate > 0 && e.ownCPUs(spec) {
-		return WaitSpin, nil
+	switch {
+	case !e.ownCPUs(spec):
+		return WaitBlock, window, nil
+	case spec.Load.Rate > 0:
+		return WaitSpin, window, nil
 	}
-	return WaitBlock, nil
+	return WaitHybrid, window, nil
 }
 
 // ownCPUs reports whether the client is pinned to CPUs that neither the

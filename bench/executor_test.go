@@ -213,14 +213,16 @@ func TestNoneCompletedFailsTheCell(t *testing.T) {
 
 func TestWaitStrategyChoice(t *testing.T) {
 	tests := []struct {
-		name string
-		cpus CPUs
-		ext  bool
-		spec CellSpec
-		want Wait
+		name   string
+		cpus   CPUs
+		ext    bool
+		spec   CellSpec
+		want   Wait
+		window time.Duration // 0: DefaultSpinWindow
 	}{
 		{name: "open loop on CPUs of its own spins", cpus: CPUs{Client: "0", Target: "1", Backend: "1"}, spec: echoCell(1000), want: WaitSpin},
-		{name: "closed loop blocks", cpus: CPUs{Client: "0", Target: "1"}, spec: echoCell(0), want: WaitBlock},
+		{name: "closed loop polls a moment after each send", cpus: CPUs{Client: "0", Target: "1"}, spec: echoCell(0), want: WaitHybrid, window: ClosedSpinWindow},
+		{name: "closed loop on a shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(0), want: WaitBlock, window: ClosedSpinWindow},
 		{name: "shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(1000), want: WaitBlock},
 		{name: "unpinned blocks", cpus: CPUs{}, spec: echoCell(1000), want: WaitBlock},
 		{name: "an external target does not share the client's CPUs", cpus: CPUs{Client: "0"}, ext: true, spec: echoCell(1000), want: WaitSpin},
@@ -234,9 +236,12 @@ func TestWaitStrategyChoice(t *testing.T) {
 			if tt.ext {
 				e.TargetAddr = "127.0.0.1:1"
 			}
-			got, err := e.waitFor(tt.spec)
-			if err != nil || got != tt.want {
-				t.Errorf("waitFor = %v, %v; want %v", got, err, tt.want)
+			got, window, err := e.waitFor(tt.spec)
+			if tt.window == 0 {
+				tt.window = DefaultSpinWindow
+			}
+			if err != nil || got != tt.want || window != tt.window {
+				t.Errorf("waitFor = %v, %v, %v; want %v, %v", got, window, err, tt.want, tt.window)
 			}
 		})
 	}

@@ -65,7 +65,8 @@ type LoadSpec struct {
 	// (or empty) to let the executor choose.
 	Wait string
 	// SpinWindow is the hybrid strategy's spin stretch (0:
-	// DefaultSpinWindow).
+	// DefaultSpinWindow in an open loop, ClosedSpinWindow in the closed
+	// loop).
 	SpinWindow time.Duration
 	// Step is the 1-based index of this load in a series of rate steps of
 	// Steps loads; both are 0 for a single load.

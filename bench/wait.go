@@ -10,8 +10,8 @@ import (
 type Wait uint8
 
 // The wait strategies. The zero value is WaitBlock, which is safe
-// everywhere; the executor picks WaitSpin for an open loop whose client
-// has CPUs of its own.
+// everywhere; on CPUs of its own the executor picks WaitSpin for an open
+// loop and WaitHybrid (with ClosedSpinWindow) for the closed loop.
 const (
 	// WaitBlock sleeps in epoll until an event arrives or the next due
 	// time, deadline or interval boundary comes. It uses no CPU while
@@ -31,9 +31,17 @@ const (
 )
 
 // DefaultSpinWindow is how long before a due time, and after a send, the
-// hybrid strategy spins. It covers a VM's wake-up delay and the response
-// time of a fast server on loopback.
+// hybrid strategy spins in an open loop. It covers a VM's wake-up delay
+// and the response time of a fast server on loopback.
 const DefaultSpinWindow = 150 * time.Microsecond
+
+// ClosedSpinWindow is the hybrid strategy's spin window in the closed
+// loop, where a send happens whenever an answer comes: the loop polls for
+// answers that come within it instead of sleeping and being woken for
+// each. At 10 connections to nginx on loopback it raised throughput by a
+// twentieth at a lower CPU cost per request than blocking at once; a
+// longer window only burns CPU.
+const ClosedSpinWindow = 5 * time.Microsecond
 
 // maxSleep bounds one sleep in epoll, so that a loop with nothing to wait
 // for still checks its stop flag now and then (a stop also wakes it).

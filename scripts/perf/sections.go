@@ -67,7 +67,7 @@ func (r *report) renderOpenLoad(b *strings.Builder, load string) {
 // the latbench ÷ wrk ratios.
 func (r *report) renderThroughput(b *strings.Builder) {
 	b.WriteString("## CPU per request and throughput against wrk (closed loop, nginx serving 10,000 B)\n\n")
-	fmt.Fprintf(b, "wrk -t1 -cN, latbench --rate max -c N (its default wait: block), hey -c %d; keep-alive, no warm-up. "+
+	fmt.Fprintf(b, "wrk -t1 -cN, latbench --rate max -c N (its default wait, auto: hybrid, polling for 5 µs after each send before it sleeps, as its CPU is its own), hey -c %d; keep-alive, no warm-up. "+
 		"CPU is the client's user + system time over its whole process (wait4's rusage: for latbench that includes its start-up and "+
 		"the report it renders at the end); latbench's window CPU is its own getrusage over the measured window only. "+
 		"Requests/s is each tool's own rate over its own measured time.\n\n", heyConns)
