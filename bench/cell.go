@@ -57,6 +57,10 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 		return failed(cell, err)
 	}
 	cell.Load.TargetAddr = targets.target.Addr()
+	cell.TargetArgv = targets.target.Argv()
+	if targets.backend != nil {
+		cell.BackendArgv = targets.backend.Argv()
+	}
 	res, usage, runErr := e.measure(ctx, spec, sc, targets, progress)
 	cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
 	if res != nil {

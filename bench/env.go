@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/servers"
 )
 
 // CollectEnv describes the machine and software of a run. root is the
@@ -22,7 +23,7 @@ func CollectEnv(root string, toolchains []string) results.Environment {
 	return results.Environment{
 		Hostname:    host,
 		CPUModel:    cpuModel(),
-		CPUCount:    runtime.NumCPU(),
+		CPUCount:    onlineCPUs(),
 		Kernel:      strings.TrimSpace(readFile("/proc/sys/kernel/osrelease")),
 		GoVersion:   runtime.Version(),
 		GitRevision: gitRevision(root),
@@ -78,6 +79,16 @@ func versions(names []string) map[string]string {
 		}
 	}
 	return out
+}
+
+// onlineCPUs returns how many CPUs the machine has online, whatever
+// cpuset latbench itself runs on (runtime.NumCPU counts only those).
+func onlineCPUs() int {
+	set, err := servers.ParseCPUSet(strings.TrimSpace(readFile("/sys/devices/system/cpu/online")))
+	if err != nil || len(set) == 0 {
+		return runtime.NumCPU()
+	}
+	return len(set)
 }
 
 // cpuModel returns the "model name" line of /proc/cpuinfo.

@@ -41,6 +41,9 @@ func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usag
 	st.ClientCPUPct = res.ClientCPUPercent()
 	cell.Histograms = encodeAll(res, &cell.Warnings)
 	cell.Intervals = res.Intervals
+	if w := nagleWarning(res.Service); w != "" {
+		cell.Warnings = append(cell.Warnings, w)
+	}
 	cell.Warnings = append(cell.Warnings, clientWarnings(spec, st)...)
 }
 
@@ -103,8 +106,12 @@ func clientWarnings(spec CellSpec, st *results.CellStats) []string {
 			st.AchievedRPS, 100*(1-st.AchievedRPS/rate), rate))
 	}
 	if spec.Load.Rate > 0 && st.Lag.P99 > MaxLagP99.Nanoseconds() {
-		w = append(w, fmt.Sprintf("scheduling lag p99 %.1fµs above %v: requests were sent late (all connections busy, or the client starved of CPU)",
-			float64(st.Lag.P99)/1e3, MaxLagP99))
+		cause := "every connection was busy with a slow answer, so requests waited for one (raise --connections to offer the rate anyway)"
+		if st.LoopBusyPct > MaxLoopBusyPct {
+			cause = "the client was short of CPU"
+		}
+		w = append(w, fmt.Sprintf("scheduling lag p99 %.1fµs above %v: requests were sent late: %s",
+			float64(st.Lag.P99)/1e3, MaxLagP99, cause))
 	}
 	if st.LoopBusyPct > MaxLoopBusyPct {
 		w = append(w, fmt.Sprintf("the busiest event loop worked %.0f%% of the window: the client may be the bottleneck (give it more CPUs with --client-cpus)", st.LoopBusyPct))
@@ -123,4 +130,34 @@ func clientWarnings(spec CellSpec, st *results.CellStats) []string {
 			st.OutOfRange, st.DroppedMerges))
 	}
 	return w
+}
+
+// The service times that mark Nagle's algorithm meeting delayed ACKs: a
+// sender holding a small write back until its previous one is
+// acknowledged, and a receiver that delays that acknowledgement by 40 ms
+// (Linux's minimum) in the hope of sending it with data.
+const (
+	nagleLowNs  = 36_000_000
+	nagleHighNs = 60_000_000
+)
+
+// nagleWarning returns a warning when the service times pile up in the
+// delayed-ACK band (at least 5% of them and 20 requests, and four times
+// as many as in the band just below it), else "".
+func nagleWarning(service *hdrhistogram.Histogram) string {
+	var in, below int64
+	for _, bar := range service.Distribution() {
+		switch {
+		case bar.From >= nagleLowNs && bar.To <= nagleHighNs+1:
+			in += bar.Count
+		case bar.From >= nagleLowNs/2 && bar.To <= nagleLowNs+1:
+			below += bar.Count
+		}
+	}
+	total := service.TotalCount()
+	if in < 20 || float64(in) < 0.05*float64(total) || in <= 4*below {
+		return ""
+	}
+	return fmt.Sprintf("%.0f%% of service times sit between 36 and 60 ms, the mark of Nagle's algorithm meeting delayed ACKs: "+
+		"the target (or its link to its backend) looks like it does not set TCP_NODELAY; latbench's own sockets do", 100*float64(in)/float64(total))
 }

@@ -100,6 +100,21 @@ func missingToolchain(st servers.Status) bool {
 	return slices.ContainsFunc(st.Missing, func(m string) bool { return strings.HasPrefix(m, "toolchain ") })
 }
 
+// BuildError is a target whose build command failed: the input was
+// fine, the build was not.
+type BuildError struct {
+	Target, Command string
+	Err             error
+}
+
+// Error says which build failed and where its output is.
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("building target %s with `%s` failed: %v (its output is above)", e.Target, e.Command, e.Err)
+}
+
+// Unwrap returns the command's error.
+func (e *BuildError) Unwrap() error { return e.Err }
+
 // buildTarget runs the target's build command from root.
 func buildTarget(ctx context.Context, t *servers.Target, root string, out io.Writer) error {
 	fmt.Fprintf(out, "building target %s: %s\n", t.Name, t.Build)
@@ -108,7 +123,7 @@ func buildTarget(ctx context.Context, t *servers.Target, root string, out io.Wri
 	cmd.Stdout = out
 	cmd.Stderr = out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("building target %s with `%s` failed: %w (its output is above)", t.Name, t.Build, err)
+		return &BuildError{Target: t.Name, Command: t.Build, Err: err}
 	}
 	return nil
 }

@@ -89,11 +89,19 @@ type Cell struct {
 	Backend string `json:"backend,omitempty"`
 	// Baseline marks a cell that sends a proxy scenario's load to the
 	// backend directly: the reference for the proxies' overhead.
-	Baseline bool       `json:"baseline,omitempty"`
-	Status   string     `json:"status"`
-	Failure  string     `json:"failure,omitempty"`
-	Load     LoadConfig `json:"load"`
-	Stats    CellStats  `json:"stats"`
+	Baseline bool `json:"baseline,omitempty"`
+	// TargetArgv and BackendArgv are the command lines latbench started
+	// (taskset included); TargetVersion and BackendVersion what the
+	// targets report of their version. All empty for a server latbench
+	// did not launch.
+	TargetArgv     []string   `json:"target_argv,omitempty"`
+	TargetVersion  string     `json:"target_version,omitempty"`
+	BackendArgv    []string   `json:"backend_argv,omitempty"`
+	BackendVersion string     `json:"backend_version,omitempty"`
+	Status         string     `json:"status"`
+	Failure        string     `json:"failure,omitempty"`
+	Load           LoadConfig `json:"load"`
+	Stats          CellStats  `json:"stats"`
 	// Round is the 1-based round of a repeated cell (--rounds), 0 when the
 	// cell ran once.
 	Round int `json:"round,omitempty"`

@@ -2,6 +2,7 @@ package results
 
 import (
 	"encoding/json"
+	"io"
 	"math"
 )
 
@@ -10,7 +11,20 @@ const nsPerMicro = 1000.0
 
 // jsonSummary is the document `latbench run --format json` prints.
 type jsonSummary struct {
+	// Error says why nothing was measured (bad input, a failed build).
+	Error string     `json:"error,omitempty"`
 	Cells []jsonCell `json:"cells"`
+}
+
+// RenderError writes the JSON summary of a run that failed before any
+// cell: no cells, and the error.
+func RenderError(w io.Writer, err error) error {
+	out, merr := json.MarshalIndent(jsonSummary{Error: err.Error(), Cells: []jsonCell{}}, "", "  ")
+	if merr != nil {
+		return merr
+	}
+	_, werr := w.Write(append(out, '\n'))
+	return werr
 }
 
 // jsonCell is one cell of the JSON summary. The keys target, scenario,

@@ -176,6 +176,12 @@ func TestPinning(t *testing.T) {
 			if load.Loops != tt.wantLoops || load.Wait != tt.wantWait {
 				t.Errorf("loops %d, wait %q; want %d, %q", load.Loops, load.Wait, tt.wantLoops, tt.wantWait)
 			}
+			if run.Env.CPUCount < 2 {
+				t.Errorf("environment cpu_count %d: the machine's CPUs, not the client's cpuset", run.Env.CPUCount)
+			}
+			if argv := run.Cells[0].TargetArgv; len(argv) == 0 || !strings.Contains(strings.Join(argv, " "), "latbench-server-go") {
+				t.Errorf("target argv %q not recorded", argv)
+			}
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -84,5 +85,46 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("bad input left run folders %v", dirs)
 			}
 		})
+	}
+}
+
+// A build that fails is not bad input: it exits 1, and with --format json
+// stdout still carries a document that says why.
+func TestFailedBuild(t *testing.T) {
+	manifest := testManifest(t, `  - name: broken
+    language: C
+    modes: [echo]
+    requires: [sh]
+    build: "echo compiler says no >&2; exit 3"
+    binary: /nonexistent/latbench-broken
+    command: ["/nonexistent/latbench-broken", "--listen", "{listen}"]
+`)
+	out := t.TempDir()
+	r := latbench(t, "run", "--targets", manifest, "--target", "broken", "--format", "json", "--out", out)
+	if r.code != exitFailed {
+		t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	}
+	for _, want := range []string{"building target broken", "compiler says no"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	var doc struct {
+		Error string            `json:"error"`
+		Cells []json.RawMessage `json:"cells"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || !strings.Contains(doc.Error, "building target broken") || doc.Cells == nil {
+		t.Errorf("stdout is not a JSON document with the error (%v):\n%s", err, r.stdout)
+	}
+}
+
+// Bad input with --format json still prints a JSON document on stdout.
+func TestBadInputJSON(t *testing.T) {
+	r := latbench(t, "run", "--rate", "fast", "--format", "json", "--out", t.TempDir())
+	var doc struct {
+		Error string `json:"error"`
+	}
+	if r.code != exitUsage || json.Unmarshal([]byte(r.stdout), &doc) != nil || !strings.Contains(doc.Error, `--rate "fast"`) {
+		t.Errorf("exit %d, stdout %q; want %d and a JSON error", r.code, r.stdout, exitUsage)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -100,6 +101,31 @@ func executePlan(c *cli.Context, plan *bench.Plan, stdout, stderr io.Writer) err
 	return x.execute(stdout, stderr)
 }
 
+// jsonOnError runs a command's action. With --format json, a failure
+// before anything was printed still prints a JSON document on stdout,
+// with the error, so that a script reading it gets a reason instead of
+// nothing.
+func jsonOnError(c *cli.Context, stdout io.Writer, action func(stdout io.Writer) error) error {
+	out := &countingWriter{w: stdout}
+	err := action(out)
+	if err != nil && out.n == 0 && c.String(flagFormat) == results.FormatJSON {
+		_ = results.RenderError(stdout, err)
+	}
+	return err
+}
+
+// countingWriter counts what goes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // rootAndManifest finds the repository and loads the targets. With
 // --target-addr and no repository in sight, no manifest is needed.
 func rootAndManifest(c *cli.Context) (string, *servers.Manifest, error) {
@@ -123,6 +149,10 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 	if err := x.exec.Prepare(ctx, x.plan, x.build, stderr); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w while preparing targets", bench.ErrInterrupted)
+		}
+		var build *bench.BuildError
+		if errors.As(err, &build) {
+			return err // the input was fine; the build failed
 		}
 		return &usageError{err}
 	}

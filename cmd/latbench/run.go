@@ -26,14 +26,16 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 		Flags:        append(runFlags(), executionFlags()...),
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			plan, err := runPlan(c)
-			if err != nil {
-				return err
-			}
-			return executePlan(c, plan, stdout, stderr)
+			return jsonOnError(c, stdout, func(stdout io.Writer) error {
+				if err := noArgs(c); err != nil {
+					return err
+				}
+				plan, err := runPlan(c)
+				if err != nil {
+					return err
+				}
+				return executePlan(c, plan, stdout, stderr)
+			})
 		},
 	}
 }
@@ -104,6 +106,9 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		return nil, &usageError{err}
 	}
 	cell := bench.CellSpec{Target: c.String("target"), Scenario: spec, Load: load}
+	if addr := c.String(flagTargetAddr); addr != "" && !c.IsSet("target") {
+		cell.Target = addr // the server at --target-addr is what was measured, not the default target
+	}
 	if b := c.String("backend"); b != "" {
 		cell.Proxy, cell.Backend = true, b
 	}

@@ -26,18 +26,20 @@ func suiteCommand(stdout, stderr io.Writer) *cli.Command {
 		}),
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
-			path, err := oneArg(c, "suite file")
-			if err != nil {
-				return err
-			}
-			plan, err := suitePlan(c, path)
-			if err != nil {
-				return err
-			}
-			if c.Bool(flagQuick) {
-				plan.Quick()
-			}
-			return executePlan(c, plan, stdout, stderr)
+			return jsonOnError(c, stdout, func(stdout io.Writer) error {
+				path, err := oneArg(c, "suite file")
+				if err != nil {
+					return err
+				}
+				plan, err := suitePlan(c, path)
+				if err != nil {
+					return err
+				}
+				if c.Bool(flagQuick) {
+					plan.Quick()
+				}
+				return executePlan(c, plan, stdout, stderr)
+			})
 		},
 	}
 }
