@@ -40,7 +40,7 @@ test: toolchain servers test-deps
 	@scripts/test-servers.sh
 
 test-deps:
-	@scripts/install-debian.sh --if-possible chromium
+	@scripts/install-debian.sh --if-possible chromium prometheus-pushgateway prometheus
 
 # Allocation and throughput benchmarks of the request hot paths.
 bench-go: toolchain

@@ -44,6 +44,7 @@ type conn struct {
 	sent     time.Duration // when it was sent (or its connect started)
 	deadline time.Duration // when it times out; a backoff's retry time
 	measured bool          // it counts in the results
+	class    int32         // the request's class in a mix, else 0
 	carried  bool          // the slot has carried a measured request
 
 	prev, next int32 // neighbours in the in-flight list

@@ -25,7 +25,7 @@ var ping = []byte("ping")
 func (pingScenario) Name() string                  { return "ping" }
 func (pingScenario) Describe() map[string]string   { return map[string]string{} }
 func (pingScenario) NewSession() scenarios.Session { return &pingSession{} }
-func (s *pingSession) Request() []byte             { s.got, s.err = 0, nil; return ping }
+func (s *pingSession) Request(int) []byte          { s.got, s.err = 0, nil; return ping }
 func (s *pingSession) KeepOpen() bool              { return true }
 func (s *pingSession) Connected()                  { s.connects++ }
 func (s *pingSession) Err() error                  { return s.err }
@@ -112,7 +112,7 @@ func testLoop(t *testing.T, cfg loopConfig, conns int, pacer Pacer) (*loop, *fak
 	l := &loop{
 		cfg: &cfg, clock: clk, dial: dial, poll: poll, stop: &atomic.Bool{},
 		conns: make([]conn, conns), free: newRing(conns), backoff: newRing(conns), budget: -1,
-		rec: newRecorder(cfg.closed), out: make(chan *intervalRecord, 1000), spare: make(chan *intervalRecord, 4),
+		rec: newRecorder(cfg.closed, 0), out: make(chan *intervalRecord, 1000), spare: make(chan *intervalRecord, 4),
 		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
 	}
 	l.flight = newInflight(l.conns)

@@ -40,6 +40,7 @@ func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usag
 	st.ServerPeakRSS = usage.PeakRSSBytes
 	st.ClientCPUPct = res.ClientCPUPercent()
 	cell.Histograms = encodeAll(res, &cell.Warnings)
+	cell.Classes = classStats(res.Classes, &cell.Warnings)
 	cell.Intervals = res.Intervals
 	if w := nagleWarning(res.Service); w != "" {
 		cell.Warnings = append(cell.Warnings, w)
@@ -80,18 +81,36 @@ func errorCounts(counts [scenarios.NumErrorClasses]int64) map[string]int64 {
 
 // encodeAll encodes the three histograms; a failure becomes a warning.
 func encodeAll(res *Result, warnings *[]string) results.Histograms {
-	encode := func(name string, h *hdrhistogram.Histogram) string {
-		s, err := results.EncodeHistogram(h)
-		if err != nil {
-			*warnings = append(*warnings, fmt.Sprintf("%s histogram not saved: %v", name, err))
-		}
-		return s
-	}
 	return results.Histograms{
-		Latency:     encode("latency", res.Latency),
-		ServiceTime: encode("service time", res.Service),
-		Lag:         encode("lag", res.Lag),
+		Latency:     encode("latency", res.Latency, warnings),
+		ServiceTime: encode("service time", res.Service, warnings),
+		Lag:         encode("lag", res.Lag, warnings),
 	}
+}
+
+// encode encodes h; a failure becomes a warning naming it.
+func encode(name string, h *hdrhistogram.Histogram, warnings *[]string) string {
+	s, err := results.EncodeHistogram(h)
+	if err != nil {
+		*warnings = append(*warnings, fmt.Sprintf("%s histogram not saved: %v", name, err))
+	}
+	return s
+}
+
+// classStats returns the figures of each request class of a mix.
+func classStats(classes []ClassTotals, warnings *[]string) []results.ClassStats {
+	var out []results.ClassStats
+	for _, c := range classes {
+		cs := results.ClassStats{Name: c.Name, Requests: c.Latency.TotalCount(), Errors: errorCounts(c.Errors),
+			Latency: results.Summarize(c.Latency), ServiceTime: results.Summarize(c.Service)}
+		for _, n := range c.Errors {
+			cs.ErrorsTotal += n
+		}
+		cs.Histograms.Latency = encode(c.Name+" latency", c.Latency, warnings)
+		cs.Histograms.ServiceTime = encode(c.Name+" service time", c.Service, warnings)
+		out = append(out, cs)
+	}
+	return out
 }
 
 // clientWarnings says when the numbers may describe the client rather than

@@ -38,9 +38,10 @@ type loopConfig struct {
 	wait       Wait
 	spinWindow time.Duration
 	timeout    time.Duration
-	warmup     time.Duration // start of the measured window
-	end        time.Duration // end of the measured window; never if unbounded
-	every      time.Duration // length of an interval record
+	warmup     time.Duration   // start of the measured window
+	end        time.Duration   // end of the measured window; never if unbounded
+	every      time.Duration   // length of an interval record
+	mixer      scenarios.Mixer // draws each request's class; nil without a mix
 }
 
 // loopStats are a loop's counts besides its histograms.
@@ -82,6 +83,8 @@ type loop struct {
 	flight  inflight
 	sched   *schedule // open loop only
 	budget  int64     // closed loop: measured requests left; negative: no limit
+	share   Split     // closed loop: the loop's share of request indexes, for the mix
+	sent    uint64    // closed loop: requests sent so far
 
 	rec   *recorder
 	out   chan *intervalRecord // finished interval records, to the runner
@@ -311,7 +314,8 @@ func (l *loop) dispatch(now time.Duration) bool {
 			if measured && l.budget > 0 {
 				l.budget--
 			}
-			l.send(l.free.pop(), now, measured)
+			l.send(l.free.pop(), now, measured, l.classOf(l.share.Index(l.sent)))
+			l.sent++
 			worked = true
 		}
 		return worked
@@ -321,11 +325,20 @@ func (l *loop) dispatch(now time.Duration) bool {
 		if !ok || due > now {
 			break
 		}
+		class := l.classOf(l.sched.index())
 		l.sched.pop()
-		l.send(l.free.pop(), due, due >= l.cfg.warmup)
+		l.send(l.free.pop(), due, due >= l.cfg.warmup, class)
 		worked = true
 	}
 	return worked
+}
+
+// classOf returns the mix class of request i, 0 without a mix.
+func (l *loop) classOf(i uint64) int32 {
+	if l.cfg.mixer == nil {
+		return 0
+	}
+	return int32(l.cfg.mixer.Class(i))
 }
 
 // maySendClosed reports whether the closed loop may start another
@@ -334,11 +347,12 @@ func (l *loop) maySendClosed() bool {
 	return l.now < l.cfg.end && l.budget != 0
 }
 
-// send starts the request due at due on slot i: it connects first when
-// the slot has no connection, else writes the request at once.
-func (l *loop) send(i int32, due time.Duration, measured bool) {
+// send starts the request due at due, of mix class class, on slot i: it
+// connects first when the slot has no connection, else writes the
+// request at once.
+func (l *loop) send(i int32, due time.Duration, measured bool, class int32) {
 	c := &l.conns[i]
-	c.due, c.measured = due, measured
+	c.due, c.measured, c.class = due, measured, class
 	if measured {
 		c.carried = true
 		l.measuredInFlight++
@@ -384,7 +398,7 @@ func (l *loop) connected(i int32) {
 func (l *loop) begin(i int32) {
 	c := &l.conns[i]
 	c.state = connBusy
-	c.out, c.written = c.sess.Request(), 0
+	c.out, c.written = c.sess.Request(int(c.class)), 0
 	l.flush(i)
 }
 
@@ -520,7 +534,7 @@ func (l *loop) end(i int32, done time.Duration, class scenarios.ErrorClass, reus
 	l.rec.count(class)
 	if c.measured {
 		l.measuredInFlight--
-		l.rec.record(c.due, c.sent, done, class)
+		l.rec.recordClass(int(c.class), c.due, c.sent, done, class)
 		l.stats.lastDone = done
 	} else if class != scenarios.ErrNone {
 		l.stats.warmupErrors++

@@ -54,7 +54,7 @@ func TestLoopQueuesWhenEveryConnectionIsBusy(t *testing.T) {
 		t.Fatalf("server got %q, want the queued request", got)
 	}
 	peerWrite(t, server, "ping")
-	l.rec = newRecorder(false)
+	l.rec = newRecorder(false, 0)
 	turnAt(l, clk, 3500*time.Microsecond)
 	lat, svc, lag = only(t, l.rec)
 	if !near(lat, 2500*time.Microsecond) || !near(svc, 500*time.Microsecond) || !near(lag, 2*ms) {

@@ -33,18 +33,33 @@ type recorder struct {
 	samples [scenarios.NumErrorClasses]string
 
 	interval *intervalRecord // the stretch of time being recorded now
+
+	// classes holds one recorder per request class of a mix; nil without
+	// a mix.
+	classes []*classRecorder
+}
+
+// classRecorder collects one request class's measurements.
+type classRecorder struct {
+	latency *hdrhistogram.Histogram
+	service *hdrhistogram.Histogram
+	errors  [scenarios.NumErrorClasses]int64
 }
 
 // newRecorder returns an empty recorder; closed says whether the loop is
-// closed.
-func newRecorder(closed bool) *recorder {
-	return &recorder{
+// closed, classes how many request classes a mix has (0 or 1: none).
+func newRecorder(closed bool, classes int) *recorder {
+	r := &recorder{
 		closed:   closed,
 		latency:  results.NewHistogram(),
 		service:  results.NewHistogram(),
 		lag:      results.NewHistogram(),
 		interval: newIntervalRecord(),
 	}
+	for i := 0; classes > 1 && i < classes; i++ {
+		r.classes = append(r.classes, &classRecorder{latency: results.NewHistogram(), service: results.NewHistogram()})
+	}
+	return r
 }
 
 // count counts one completed request, measured or not, in the current
@@ -60,9 +75,25 @@ func (r *recorder) count(class scenarios.ErrorClass) {
 // was actually sent and done when its response was complete, all on the
 // loop's clock. A failed request only counts its error class.
 func (r *recorder) record(due, sent, done time.Duration, class scenarios.ErrorClass) {
+	r.recordClass(-1, due, sent, done, class)
+}
+
+// recordClass is record for a request of mix class mix (-1: no mix).
+func (r *recorder) recordClass(mix int, due, sent, done time.Duration, class scenarios.ErrorClass) {
+	var c *classRecorder
+	if mix >= 0 && mix < len(r.classes) {
+		c = r.classes[mix]
+	}
 	if class != scenarios.ErrNone {
 		r.errors[class]++
+		if c != nil {
+			c.errors[class]++
+		}
 		return
+	}
+	if c != nil {
+		r.add(c.latency, int64(done-due))
+		r.add(c.service, int64(done-sent))
 	}
 	if !r.closed {
 		r.add(r.lag, int64(sent-due))
@@ -121,6 +152,16 @@ type Totals struct {
 	DroppedMerges int64
 	// Samples holds the first failure of each class in words.
 	Samples map[string]string
+	// Classes are the request classes of a mix, in order; nil without one.
+	Classes []ClassTotals
+}
+
+// ClassTotals is what one request class of a mix measured.
+type ClassTotals struct {
+	Name    string
+	Latency *hdrhistogram.Histogram
+	Service *hdrhistogram.Histogram
+	Errors  [scenarios.NumErrorClasses]int64
 }
 
 // Requests returns the number of successful requests.
@@ -135,13 +176,26 @@ func (t *Totals) ErrorsTotal() int64 {
 	return n
 }
 
-// mergeRecorders adds every recorder into one Totals. Call it only after
-// the loops have ended. Values that fail to merge are counted in
+// mergeRecorders adds every recorder into one Totals, and the recorders
+// of each mix class (named by classes) into that class's. Call it only
+// after the loops have ended. Values that fail to merge are counted in
 // DroppedMerges.
-func mergeRecorders(recs []*recorder) *Totals {
+func mergeRecorders(recs []*recorder, classes []string) *Totals {
 	t := &Totals{Latency: results.NewHistogram(), Service: results.NewHistogram(), Lag: results.NewHistogram(),
 		Samples: map[string]string{}}
+	if len(classes) > 1 {
+		for _, name := range classes {
+			t.Classes = append(t.Classes, ClassTotals{Name: name, Latency: results.NewHistogram(), Service: results.NewHistogram()})
+		}
+	}
 	for _, r := range recs {
+		for i, c := range r.classes {
+			ct := &t.Classes[i]
+			t.DroppedMerges += ct.Latency.Merge(c.latency) + ct.Service.Merge(c.service)
+			for e, n := range c.errors {
+				ct.Errors[e] += n
+			}
+		}
 		t.DroppedMerges += t.Latency.Merge(r.latency)
 		t.DroppedMerges += t.Service.Merge(r.service)
 		t.DroppedMerges += t.Lag.Merge(r.lag)

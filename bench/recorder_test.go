@@ -58,13 +58,13 @@ func TestRecorderMerge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var recs []*recorder
 			for _, reqs := range tt.workers {
-				r := newRecorder(false)
+				r := newRecorder(false, 0)
 				for _, q := range reqs {
 					r.record(q.due, q.sent, q.done, q.class)
 				}
 				recs = append(recs, r)
 			}
-			tot := mergeRecorders(recs)
+			tot := mergeRecorders(recs, nil)
 			if got := tot.Requests(); got != tt.wantRequests {
 				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
 			}
@@ -100,9 +100,9 @@ func checkMax(t *testing.T, what string, gotNs int64, want time.Duration) {
 }
 
 func TestRecordClosedHasNoLag(t *testing.T) {
-	r := newRecorder(true)
+	r := newRecorder(true, 0)
 	r.record(time.Millisecond, time.Millisecond, 3*time.Millisecond, scenarios.ErrNone)
-	tot := mergeRecorders([]*recorder{r})
+	tot := mergeRecorders([]*recorder{r}, nil)
 	if tot.Lag.TotalCount() != 0 {
 		t.Errorf("closed loop recorded %d lag values", tot.Lag.TotalCount())
 	}
@@ -111,7 +111,7 @@ func TestRecordClosedHasNoLag(t *testing.T) {
 }
 
 func TestIntervalCounts(t *testing.T) {
-	r := newRecorder(false)
+	r := newRecorder(false, 0)
 	r.count(scenarios.ErrNone)
 	r.record(0, 0, time.Millisecond, scenarios.ErrNone)
 	r.count(scenarios.ErrPayload)
@@ -128,7 +128,7 @@ func TestIntervalCounts(t *testing.T) {
 
 // BenchmarkRecord shows that recording a request allocates nothing.
 func BenchmarkRecord(b *testing.B) {
-	r := newRecorder(false)
+	r := newRecorder(false, 0)
 	var i time.Duration
 	for b.Loop() {
 		i++

@@ -200,6 +200,9 @@ func newRun(opts Options) (*run, error) {
 	if opts.Duration > 0 {
 		r.cfg.end = opts.Warmup + opts.Duration
 	}
+	if m, ok := opts.Scenario.(scenarios.Mixer); ok && len(m.Classes()) > 1 {
+		r.cfg.mixer = m
+	}
 	conns := int(opts.Split.Count(uint64(opts.Connections)))
 	if conns == 0 {
 		return nil, fmt.Errorf("share %v of %d connections is empty: give at least as many connections as agents", opts.Split, opts.Connections)
@@ -246,7 +249,7 @@ func (r *run) newLoop(id, k int, limit uint64) (*loop, error) {
 	l := &loop{
 		id: id, cfg: &r.cfg, clock: monoClock{r.base}, dial: dial, poll: poll, stop: &r.stop,
 		conns: make([]conn, n), free: newRing(n), backoff: newRing(n), budget: -1,
-		rec: newRecorder(r.cfg.closed), out: r.out, spare: make(chan *intervalRecord, 4),
+		rec: newRecorder(r.cfg.closed, len(r.classes())), out: r.out, spare: make(chan *intervalRecord, 4), share: share,
 		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
 	}
 	l.rec.interval.loop = id
@@ -355,6 +358,14 @@ func (r *run) watchContext(ctx context.Context) (stop func()) {
 	}
 }
 
+// classes returns the names of the mix's classes; nil without a mix.
+func (r *run) classes() []string {
+	if r.cfg.mixer == nil {
+		return nil
+	}
+	return r.cfg.mixer.Classes()
+}
+
 // closeLoops releases the loops' pollers.
 func (r *run) closeLoops() {
 	for _, l := range r.loops {
@@ -388,7 +399,7 @@ func (r *run) result(ctx context.Context, c *collector, clientCPU time.Duration)
 		lastDone = max(lastDone, s.lastDone)
 		res.Interrupted = res.Interrupted || s.interrupted
 	}
-	res.Totals = mergeRecorders(recs)
+	res.Totals = mergeRecorders(recs, r.classes())
 	res.Measured = r.window(res.Interrupted, lastDone)
 	for _, l := range r.loops {
 		res.BusyPct = max(res.BusyPct, busyPct(l.stats.idle, res.Measured))

@@ -40,6 +40,9 @@ func (s *schedule) load() {
 // schedule has no more.
 func (s *schedule) peek() (time.Duration, bool) { return s.due, s.ok }
 
+// index returns the global index of the next request.
+func (s *schedule) index() uint64 { return s.split.Index(s.k) }
+
 // pop moves past the next request.
 func (s *schedule) pop() {
 	s.k++

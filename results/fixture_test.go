@@ -148,7 +148,25 @@ func fakeRun(t testing.TB) *Run {
 	for _, f := range cells {
 		run.Cells = append(run.Cells, f.build(t))
 	}
+	run.Cells[1].Classes = []ClassStats{
+		fakeClass(t, "/bytes/10000", spread{fromNs: 200 * µs, toNs: 900 * µs, count: 8990}, nil),
+		fakeClass(t, "/delay/100ms/bytes/10000", spread{fromNs: 100_200 * µs, toNs: 101_500 * µs, count: 1000, tailNs: []int64{61000 * µs}},
+			map[string]int64{"timeout": 3}),
+	}
 	return run
+}
+
+// fakeClass returns one request class of a mix with latency l.
+func fakeClass(t testing.TB, name string, l spread, errs map[string]int64) ClassStats {
+	t.Helper()
+	c := ClassStats{Name: name, Errors: errs}
+	c.Histograms.Latency, c.Latency = encodeSpread(t, &l)
+	c.Histograms.ServiceTime, c.ServiceTime = encodeSpread(t, &l)
+	c.Requests = c.Latency.Count
+	for _, n := range errs {
+		c.ErrorsTotal += n
+	}
+	return c
 }
 
 // fakeRoundsRun returns a run of two targets over three rounds (one round

@@ -107,6 +107,9 @@ type Cell struct {
 	Round int `json:"round,omitempty"`
 	// Histograms are base64 HdrHistogram V2 compressed encodings, in ns.
 	Histograms Histograms `json:"histograms"`
+	// Classes are the request classes of a mix (--mix), each with its own
+	// figures and histograms; Stats and Histograms hold their total.
+	Classes []ClassStats `json:"classes,omitempty"`
 	// Intervals are the latencies of each second of the measured window,
 	// for latency-over-time charts and .hlog interval logs.
 	Intervals []Interval `json:"intervals,omitempty"`
@@ -186,6 +189,20 @@ type CellStats struct {
 	ServerCPUPct  float64 `json:"server_cpu_pct"`
 	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`
 	ClientCPUPct  float64 `json:"client_cpu_pct"`
+}
+
+// ClassStats are the figures of one request class of a mix.
+type ClassStats struct {
+	// Name is the class's path, e.g. /delay/100ms/bytes/100.
+	Name        string           `json:"name"`
+	Requests    int64            `json:"requests"`
+	Errors      map[string]int64 `json:"errors"`
+	ErrorsTotal int64            `json:"errors_total"`
+	Latency     Summary          `json:"latency"`
+	ServiceTime Summary          `json:"service_time"`
+	// Histograms holds the class's latency and service time (lag is the
+	// cell's only).
+	Histograms Histograms `json:"histograms"`
 }
 
 // Summary describes one latency distribution. All values are in ns.

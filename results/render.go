@@ -77,6 +77,11 @@ func renderText(run *Run, markdown bool) ([]byte, error) {
 		b.WriteString(grid)
 		b.WriteString("\n")
 	}
+	if hasClasses(run.Cells) {
+		if err := writeClasses(&b, run.Cells, markdown); err != nil {
+			return nil, err
+		}
+	}
 	if hasOverhead(run.Cells) {
 		grid, err := renderGrid(overheadCells(run.Cells), overheadColumns(run.Cells), markdown)
 		if err != nil {

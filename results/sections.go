@@ -72,3 +72,44 @@ func writeSearches(b *bytes.Buffer, searches []Search, markdown bool) {
 		fmt.Fprintf(b, "\nKnee: %s (%s).\n\n", knee, oneLine(s.Stopped))
 	}
 }
+
+// hasClasses reports whether any cell has the request classes of a mix.
+func hasClasses(cells []Cell) bool {
+	for i := range cells {
+		if len(cells[i].Classes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// writeClasses writes the table of request classes: per cell of a mix,
+// each class's latency beside the others', so that the fast requests'
+// tail can be read next to the slow ones'.
+func writeClasses(b *bytes.Buffer, cells []Cell, markdown bool) error {
+	header := []string{"target", "scenario", "load", "class", "requests", "errors", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs"}
+	numeric := []bool{false, false, false, false, true, true, true, true, true, true, true}
+	var rows [][]string
+	for i := range cells {
+		c := &cells[i]
+		for _, cl := range c.Classes {
+			l := cl.Latency
+			row := []string{TargetLabel(c), c.Scenario, LoadLabel(c.Load), cl.Name, fmtCount(cl.Requests), fmtCount(cl.ErrorsTotal)}
+			for _, v := range []int64{l.P50, l.P90, l.P99, l.P999, l.Max} {
+				row = append(row, fmtSummaryMicros(l, float64(v)))
+			}
+			for j := range row {
+				row[j] = cellText(row[j], markdown)
+			}
+			rows = append(rows, row)
+		}
+	}
+	grid, err := renderStrings(header, rows, numeric, markdown)
+	if err != nil {
+		return err
+	}
+	writeHeading(b, "Request classes (µs, latency from due time)", markdown)
+	b.WriteString(grid)
+	b.WriteString("\n")
+	return nil
+}

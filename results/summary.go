@@ -48,14 +48,39 @@ type jsonCell struct {
 	ErrorSamples  map[string]string `json:"error_samples,omitempty"`
 	LatencyUs     jsonMicros        `json:"latency_us"`
 	ServiceTimeUs jsonMicros        `json:"service_time_us"`
-	LagUs         jsonMicros        `json:"lag_us"`
-	ServerCPUPct  float64           `json:"server_cpu_pct"`
-	ServerRSSMiB  float64           `json:"server_rss_mib"`
-	ClientCPUPct  float64           `json:"client_cpu_pct"`
-	LoopBusyPct   float64           `json:"loop_busy_pct"`
-	Wait          string            `json:"wait,omitempty"`
-	Loops         int               `json:"loops,omitempty"`
-	Warnings      []string          `json:"warnings,omitempty"`
+	// Classes maps each request class of a mix (its path) to its figures.
+	Classes      map[string]jsonClass `json:"classes,omitempty"`
+	LagUs        jsonMicros           `json:"lag_us"`
+	ServerCPUPct float64              `json:"server_cpu_pct"`
+	ServerRSSMiB float64              `json:"server_rss_mib"`
+	ClientCPUPct float64              `json:"client_cpu_pct"`
+	LoopBusyPct  float64              `json:"loop_busy_pct"`
+	Wait         string               `json:"wait,omitempty"`
+	Loops        int                  `json:"loops,omitempty"`
+	Warnings     []string             `json:"warnings,omitempty"`
+}
+
+// jsonClass is one request class of a mix in the JSON summary, shaped
+// like its cell.
+type jsonClass struct {
+	Requests      int64            `json:"requests"`
+	Errors        int64            `json:"errors"`
+	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+	LatencyUs     jsonMicros       `json:"latency_us"`
+	ServiceTimeUs jsonMicros       `json:"service_time_us"`
+}
+
+// jsonClasses converts a cell's request classes, nil without a mix.
+func jsonClasses(classes []ClassStats) map[string]jsonClass {
+	if len(classes) == 0 {
+		return nil
+	}
+	m := make(map[string]jsonClass, len(classes))
+	for _, c := range classes {
+		m[c.Name] = jsonClass{Requests: c.Requests, Errors: c.ErrorsTotal, ErrorsByClass: nonZero(c.Errors),
+			LatencyUs: toMicros(c.Latency), ServiceTimeUs: toMicros(c.ServiceTime)}
+	}
+	return m
 }
 
 // jsonMicros is a Summary in microseconds.
@@ -107,6 +132,7 @@ func toJSONCell(c *Cell) jsonCell {
 		ErrorSamples:  c.Stats.ErrorSamples,
 		LatencyUs:     toMicros(c.Stats.Latency),
 		ServiceTimeUs: toMicros(c.Stats.ServiceTime),
+		Classes:       jsonClasses(c.Classes),
 		LagUs:         toMicros(c.Stats.Lag),
 		ServerCPUPct:  c.Stats.ServerCPUPct,
 		ServerRSSMiB:  float64(c.Stats.ServerPeakRSS) / bytesPerMiB,

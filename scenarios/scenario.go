@@ -24,6 +24,19 @@ type Scenario interface {
 	NewSession() Session
 }
 
+// Mixer is a scenario whose requests come in several classes, such as the
+// paths of an HTTP request mix. The engine asks it the class of every
+// request, passes the class to Session.Request, and keeps histograms per
+// class beside the total.
+type Mixer interface {
+	// Classes returns the name of each class, in order.
+	Classes() []string
+	// Class returns the class of request i of the run's schedule. It is
+	// a pure function of i, so every loop and every agent that sends
+	// request i sends the same class: the mix is reproducible.
+	Class(i uint64) int
+}
+
 // Session is the protocol state of one connection slot. One event loop
 // uses it; no locking.
 //
@@ -39,8 +52,9 @@ type Session interface {
 	// arriving bytes to Consume (an echo of 1 MiB streams back while it
 	// is still being written; there is no chunked ping-pong any more).
 	// The slice belongs to the session; the engine neither modifies nor
-	// keeps it after the request ends. Must not allocate.
-	Request() []byte
+	// keeps it after the request ends. class is the request's class in a
+	// scenario with a request mix (Mixer), else 0. Must not allocate.
+	Request(class int) []byte
 	// Consume takes the next bytes received for the request in flight and
 	// returns InProgress until the whole response has arrived, then
 	// Success, or Failure(class) as soon as the response is known to be

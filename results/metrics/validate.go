@@ -37,7 +37,10 @@ func parsePushURL(raw string) (*pushTarget, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: push URL %q is not a URL (%v): %s", raw, err, pushURLExample)
 	}
-	shown := u.Redacted()
+	shown := raw
+	if u.User != nil {
+		shown = u.Redacted() // never show a password
+	}
 	bad := func(why string) error {
 		return fmt.Errorf("metrics: push URL %q %s: %s", shown, why, pushURLExample)
 	}

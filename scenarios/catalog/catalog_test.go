@@ -37,7 +37,7 @@ func TestNew(t *testing.T) {
 			if got := ServerMode(tt.spec); got != tt.wantMode {
 				t.Errorf("ServerMode = %q, want %q", got, tt.wantMode)
 			}
-			if req := sc.NewSession().Request(); len(req) == 0 {
+			if req := sc.NewSession().Request(0); len(req) == 0 {
 				t.Error("a session's first request is empty")
 			}
 			desc := sc.Describe()

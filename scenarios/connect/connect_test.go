@@ -184,7 +184,7 @@ func TestKeepOpen(t *testing.T) {
 func TestRequestBytes(t *testing.T) {
 	s := newSession(t, Options{Protocol: "http", Size: 64})
 	want := "GET /bytes/64 HTTP/1.1\r\nHost: latbench\r\nUser-Agent: latbench\r\nConnection: close\r\n\r\n"
-	if got := s.Request(); string(got) != want {
+	if got := s.Request(0); string(got) != want {
 		t.Errorf("Request() = %q, want %q", got, want)
 	}
 }

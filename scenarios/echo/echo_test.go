@@ -43,7 +43,7 @@ func TestPayload(t *testing.T) {
 
 func TestRequestIsThePayload(t *testing.T) {
 	s := newSession(t, 100)
-	if got := s.Request(); string(got) != string(Payload(100)) {
+	if got := s.Request(0); string(got) != string(Payload(100)) {
 		t.Errorf("Request() = %q, want the payload", got)
 	}
 }

@@ -28,7 +28,7 @@ type failure struct {
 }
 
 // Request begins a request and returns the payload.
-func (s *session) Request() []byte {
+func (s *session) Request(class int) []byte {
 	s.got = 0
 	return s.payload
 }

@@ -170,7 +170,7 @@ func BenchmarkConsume(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
-				s.Request()
+				s.Request(0)
 				if st := s.Consume(p); st != scenarios.Success {
 					b.Fatal(st)
 				}

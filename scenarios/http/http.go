@@ -59,6 +59,11 @@ type Options struct {
 	// AnyLength (-1) means no check. An expected length of exactly zero
 	// cannot be asked for.
 	ExpectLength int
+	// Mix, when set, replaces Path and Size: each request's path is drawn
+	// from these classes in proportion to their weights, from a sequence
+	// seeded by the mix itself. A class's body length is checked when its
+	// path is /bytes/N or /delay/D/bytes/N.
+	Mix []MixClass
 }
 
 // New returns the http scenario, or an error if the options are invalid.
@@ -94,8 +99,47 @@ func New(opts Options) (scenarios.Scenario, error) {
 	if host == "" {
 		host = DefaultHost
 	}
-	s.req = buildRequest(s.path, host, s.keepAlive)
+	s.classes = []class{{name: s.path, req: buildRequest(s.path, host, s.keepAlive), expectLength: s.expectLength, upTo: 1}}
+	if len(opts.Mix) > 0 {
+		s.setMix(opts.Mix, host)
+	}
 	return s, nil
+}
+
+// setMix makes the scenario draw its requests from mix.
+func (s *scenario) setMix(mix []MixClass, host string) {
+	s.mix, s.pick, s.classes = FormatMix(mix), newPicker(mix), nil
+	s.size, s.path = 0, ""
+	var upTo uint64
+	for _, m := range mix {
+		upTo += uint64(m.Weight)
+		s.classes = append(s.classes, class{name: m.Path, req: buildRequest(m.Path, host, s.keepAlive),
+			expectLength: expectedLength(m.Path), upTo: upTo})
+	}
+}
+
+// Classes returns the paths of the mix, or the one path.
+func (s *scenario) Classes() []string {
+	names := make([]string, len(s.classes))
+	for i, c := range s.classes {
+		names[i] = c.name
+	}
+	return names
+}
+
+// Class returns the class of request i: a draw from the mix's seeded
+// sequence, so the same request index always gets the same path.
+func (s *scenario) Class(i uint64) int {
+	if len(s.classes) == 1 {
+		return 0
+	}
+	d := s.pick.draw(i)
+	for c := range s.classes {
+		if d < s.classes[c].upTo {
+			return c
+		}
+	}
+	return len(s.classes) - 1
 }
 
 // validate checks the options and says which one is wrong.
@@ -115,6 +159,11 @@ func (o *Options) validate() error {
 		return fmt.Errorf("http: expected status %d is not a three-digit code", o.ExpectStatus)
 	case o.ExpectLength < AnyLength:
 		return errors.New("http: expected length must be -1 (any), 0 (the default) or positive")
+	case len(o.Mix) > 0 && (o.Path != "" || o.ExpectLength != 0):
+		return errors.New("http: a request mix sets its own paths and lengths: drop the path and the expected length")
+	}
+	if err := validateMix(o.Mix); err != nil {
+		return fmt.Errorf("http: %w", err)
 	}
 	return nil
 }
@@ -134,8 +183,10 @@ func isVisibleASCII(s string) bool {
 type scenario struct {
 	size           int // 0 when a custom path is used
 	path           string
-	host           string // empty: DefaultHost, and not described
-	req            []byte // the request, shared by every session on any event loop: read only
+	host           string  // empty: DefaultHost, and not described
+	classes        []class // one without a mix
+	mix            string  // the mix as given, "" without one
+	pick           picker
 	keepAlive      bool
 	reconnectEvery int
 	expectStatus   int
@@ -163,6 +214,11 @@ func (s *scenario) Describe() map[string]string {
 	}
 	if s.expectLength >= 0 {
 		d["expect_length"] = strconv.FormatInt(s.expectLength, 10)
+	}
+	if s.mix != "" {
+		d["mix"] = s.mix
+		delete(d, "path")
+		delete(d, "expect_length")
 	}
 	return d
 }

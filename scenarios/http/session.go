@@ -20,6 +20,7 @@ var (
 // line that straddled two reads, it does not allocate.
 type session struct {
 	sc    *scenario
+	class *class // the class of the request in flight
 	ps    parser
 	used  int  // requests begun on the current connection
 	extra bool // bytes beyond the response arrived with its end
@@ -36,11 +37,12 @@ type failure struct {
 
 // Request begins a request and returns the request bytes, which every
 // session of the scenario shares.
-func (s *session) Request() []byte {
+func (s *session) Request(class int) []byte {
+	s.class = &s.sc.classes[class]
 	s.used++
 	s.extra = false
 	s.ps.reset()
-	return s.sc.req
+	return s.class.req
 }
 
 // Consume parses p one line or body piece at a time and checks the
@@ -102,7 +104,7 @@ func (s *session) Err() error {
 			atLeast = "at least "
 		}
 		return requestError(scenarios.ErrPayload, "http: body of %s%d bytes, expected %d",
-			atLeast, f.bodyLen, s.sc.expectLength)
+			atLeast, f.bodyLen, s.class.expectLength)
 	}
 	return f.err
 }
@@ -116,8 +118,8 @@ func (s *session) check() scenarios.Status {
 		return scenarios.InProgress // the final head has not ended yet
 	case r.status != sc.expectStatus:
 		return s.fail(errStatus)
-	case sc.expectLength != AnyLength &&
-		(r.bodyLen > sc.expectLength || (s.ps.lengthFinal() && r.bodyLen != sc.expectLength)):
+	case s.class.expectLength != AnyLength &&
+		(r.bodyLen > s.class.expectLength || (s.ps.lengthFinal() && r.bodyLen != s.class.expectLength)):
 		return s.fail(errBodyLength)
 	case s.ps.state == done:
 		s.last = failure{}

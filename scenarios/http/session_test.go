@@ -77,7 +77,7 @@ func TestRequestBytes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSession(t, tt.opts)
 			for i := 0; i < 2; i++ {
-				if got := s.Request(); string(got) != tt.want {
+				if got := s.Request(0); string(got) != tt.want {
 					t.Errorf("request %d = %q, want %q", i, got, tt.want)
 				}
 			}
@@ -261,7 +261,7 @@ func BenchmarkConsume(b *testing.B) {
 			b.SetBytes(int64(len(resp)))
 			b.ReportAllocs()
 			for b.Loop() {
-				s.Request()
+				s.Request(0)
 				if st := s.Consume(resp); st != scenarios.Success {
 					b.Fatal(st, s.Err())
 				}

@@ -82,7 +82,7 @@ func Pieces(b, sizes []byte) [][]byte {
 // closed the connection after the last read. Reads after the end of the
 // response are not consumed.
 func Feed(s scenarios.Session, reads [][]byte) scenarios.Status {
-	s.Request()
+	s.Request(0)
 	for _, p := range reads {
 		if st := s.Consume(p); st.Done {
 			return st
@@ -100,7 +100,7 @@ func FeedCopies(s scenarios.Session, reads [][]byte) scenarios.Status {
 		copies[i] = make([]byte, len(p))
 		copy(copies[i], p)
 	}
-	s.Request()
+	s.Request(0)
 	for _, p := range copies {
 		st := s.Consume(p)
 		for i := range p {

@@ -25,7 +25,7 @@ func Exchange(conn net.Conn, s scenarios.Session, deadline time.Time) (scenarios
 	if err := conn.SetDeadline(deadline); err != nil {
 		return scenarios.InProgress, err
 	}
-	req := s.Request()
+	req := s.Request(0)
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
