@@ -63,22 +63,80 @@ func shutdownHTTP(srv *http.Server) {
 // newHTTPServer returns the configured, not yet serving, http.Server.
 func newHTTPServer() *http.Server {
 	return &http.Server{
-		Handler:           newHTTPHandler(),
+		Handler:           newHTTPHandler(waitTimer),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 }
 
-// newHTTPHandler returns the routes of the HTTP mode: GET /bytes/{n}
-// and GET /health. Anything else is answered by http.ServeMux (404, or
+// newHTTPHandler returns the routes of the HTTP mode: GET /bytes/{n},
+// GET /delay/{d}/bytes/{n} (which waits with wait) and GET /health. Anything else is answered by http.ServeMux (404, or
 // 405 for a known path with another method).
-func newHTTPHandler() http.Handler {
+func newHTTPHandler(wait func(*http.Request, time.Duration)) http.Handler {
 	b := &bytesHandler{pattern: newPattern(patternSize)}
 	mux := http.NewServeMux()
 	mux.Handle("GET /bytes/{n}", b)
+	mux.Handle("GET /delay/{d}/bytes/{n}", &delayHandler{bytes: b, wait: wait})
 	mux.HandleFunc("GET /health", serveHealth)
 	return mux
+}
+
+// maxDelay is the longest delay /delay/D/bytes/N waits.
+const maxDelay = 60 * time.Second
+
+// delayHandler serves GET /delay/{d}/bytes/{n}: /bytes/{n} after waiting
+// d, the way the server's I/O form waits (wait).
+type delayHandler struct {
+	bytes *bytesHandler
+	wait  func(r *http.Request, d time.Duration)
+}
+
+// ServeHTTP answers 400 at once for a bad d or n, else waits d and
+// answers as /bytes/{n}.
+func (h *delayHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d, ok := parseDelay(r.PathValue("d"))
+	if !ok {
+		http.Error(w, "delay must be a whole number of us, ms or s, at most 60s", http.StatusBadRequest)
+		return
+	}
+	if _, ok := parseSize(r.PathValue("n")); !ok {
+		h.bytes.ServeHTTP(w, r) // the 400 of a bad size, without the wait
+		return
+	}
+	h.wait(r, d)
+	h.bytes.ServeHTTP(w, r)
+}
+
+// waitTimer waits d on a runtime timer, the non-blocking way: the
+// goroutine parks and no OS thread is held. A client that goes away ends
+// the wait.
+func waitTimer(r *http.Request, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
+// waitThread waits d by blocking the calling thread, the way a blocking
+// server waits on a slow dependency.
+func waitThread(_ *http.Request, d time.Duration) { time.Sleep(d) }
+
+// parseDelay parses a whole number followed by us, ms or s, up to
+// maxDelay.
+func parseDelay(s string) (time.Duration, bool) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[s[i:]]
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if i == 0 || unit == 0 || err != nil || n > int64(maxDelay/unit) {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
 }
 
 // newPattern returns n bytes where byte i is 'a' + i%26.

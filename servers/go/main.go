@@ -9,6 +9,13 @@
 // Usage:
 //
 //	latbench-server-go --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]
+//	                   [--io async|blocking] [--workers N]
+//
+// --io async (the default) is Go as it is usually written: a goroutine
+// per connection on the runtime's network poller, and GET
+// /delay/D/bytes/N waits on a runtime timer. --io blocking serves each
+// connection on one of --workers goroutines locked to OS threads of their
+// own (see blocking.go), and a delay holds its thread.
 //
 // It logs one line to stderr when it is ready and otherwise only fatal
 // errors. SIGTERM or SIGINT closes the listener and all connections and
@@ -46,6 +53,8 @@ type config struct {
 	backend    string
 	threads    int
 	threadsSet bool
+	io         string
+	workers    int
 }
 
 func main() {
@@ -62,7 +71,7 @@ func realMain(args []string, stderr io.Writer) int {
 	if err != nil {
 		return exitUsage
 	}
-	if cfg.threadsSet {
+	if cfg.threadsSet && cfg.io == "async" {
 		runtime.GOMAXPROCS(cfg.threads)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -83,13 +92,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]\n", progName)
+		fmt.Fprintf(stderr, "Usage: %s --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N] [--io async|blocking] [--workers N]\n", progName)
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.mode, "mode", "", "server mode: echo, http or proxy")
 	fs.StringVar(&cfg.listen, "listen", "", "address to listen on, HOST:PORT")
 	fs.StringVar(&cfg.backend, "backend", "", "backend address for proxy mode, HOST:PORT")
-	fs.IntVar(&cfg.threads, "threads", runtime.GOMAXPROCS(0), "number of OS threads running Go code (GOMAXPROCS)")
+	fs.IntVar(&cfg.threads, "threads", runtime.GOMAXPROCS(0), "number of OS threads running Go code (GOMAXPROCS); the blocking form ignores it")
+	fs.StringVar(&cfg.io, "io", "async", "I/O form: async (goroutines on the network poller) or blocking (--workers goroutines locked to OS threads)")
+	fs.IntVar(&cfg.workers, "workers", 8, "--io blocking: the threads that serve connections, one at a time each")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -116,6 +127,10 @@ func (c config) validate(rest []string) error {
 		return errors.New("--backend HOST:PORT is required in proxy mode")
 	case c.threads < 1:
 		return fmt.Errorf("--threads must be at least 1, got %d", c.threads)
+	case c.io != "async" && c.io != "blocking":
+		return fmt.Errorf("--io must be async or blocking, got %q", c.io)
+	case c.workers < 1:
+		return fmt.Errorf("--workers must be at least 1, got %d", c.workers)
 	}
 	return nil
 }
@@ -128,7 +143,11 @@ func run(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%s: mode=%s listen=%s threads=%d\n",
+	if cfg.io == "blocking" {
+		fmt.Fprintf(stderr, "%s: mode=%s io=blocking workers=%d listen=%s\n", progName, cfg.mode, cfg.workers, ln.Addr())
+		return serveBlocking(ctx, cfg, ln)
+	}
+	fmt.Fprintf(stderr, "%s: mode=%s io=async listen=%s threads=%d\n",
 		progName, cfg.mode, ln.Addr(), runtime.GOMAXPROCS(0))
 	return serve(ctx, cfg, ln)
 }
