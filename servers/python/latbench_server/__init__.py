@@ -1,11 +1,22 @@
 """latbench-server-python: the Python reference server of latbench.
 
-It serves one of three modes on a TCP listener, with asyncio protocols on
-uvloop when it is installed:
+It serves one of three modes on a TCP listener:
 
     echo   every byte received is written back in order
-    http   HTTP/1.1 keep-alive server with /bytes/N and /health (httptools)
+    http   HTTP/1.1 keep-alive server with /bytes/N, /delay/D/bytes/N
+           (the same after waiting D, a slow dependency) and /health
+           (httptools parses)
     proxy  TCP relay of every connection to --backend
+
+in one of two I/O forms (--io):
+
+    async     (default) asyncio protocols on uvloop when it is installed;
+              --threads N runs N processes on one SO_REUSEPORT port; a
+              delay is a timer of the event loop
+    blocking  one process: an acceptor thread queues connections for
+              --workers N threads (default 8), each serving one
+              connection at a time with blocking socket calls; a delay
+              sleeps on the worker (package latbench_server.blocking)
 
 Run it with ``python -m latbench_server --mode MODE --listen HOST:PORT``
 (scripts/build-python.sh writes bin/latbench-server-python, which does

@@ -7,9 +7,11 @@ as a port in use), 2 for usage errors.
 import gc
 import resource
 import signal
+import socket
 import sys
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
+from .blocking import server as blocking_server
 from .cli import (Config, HelpRequested, UsageError, help_text, join_host_port,
                   parse_args)
 from .conns import Connections
@@ -41,6 +43,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def run(cfg: Config) -> int:
     """Listen, log the start line and serve until a stop signal."""
+    if cfg.io == "blocking":
+        return run_blocking(cfg)
+    return run_async(cfg)
+
+
+def run_async(cfg: Config) -> int:
+    """Serve cfg in the async form: --threads processes, each with an
+    event loop."""
     runner, loop_name = pick_runner()
     conns = Connections()
     try:
@@ -48,19 +58,48 @@ def run(cfg: Config) -> int:
     except (OSError, ValueError) as e:
         log(f"backend {cfg.backend}: {e}")
         return EXIT_RUNTIME
-    try:
-        socks = listen_sockets(cfg.listen, cfg.threads)
-    except (OSError, ValueError) as e:
-        log(f"listen tcp {cfg.listen}: {e}")
+    socks = _listen(cfg, cfg.threads)
+    if not socks:
         return EXIT_RUNTIME
-    host, port = socks[0].getsockname()[:2]
-    log(f"mode={cfg.mode} listen={join_host_port(host, port)} "
+    log(f"mode={cfg.mode} io=async listen={_address(socks[0])} "
         f"threads={cfg.threads} loop={loop_name}")
     # Startup objects live forever: keep them out of the cyclic GC's scans.
     gc.freeze()
     if len(socks) == 1:
         return serve(socks[0], factory, conns, runner)
     return run_workers(socks, lambda s: serve(s, factory, conns, runner))
+
+
+def run_blocking(cfg: Config) -> int:
+    """Serve cfg in the blocking form: one process, --workers threads."""
+    try:
+        handler = blocking_server.connection_handler(cfg)
+    except (OSError, ValueError) as e:
+        log(f"backend {cfg.backend}: {e}")
+        return EXIT_RUNTIME
+    socks = _listen(cfg, 1)
+    if not socks:
+        return EXIT_RUNTIME
+    log(f"mode={cfg.mode} io=blocking workers={cfg.workers} "
+        f"listen={_address(socks[0])}")
+    gc.freeze()
+    return blocking_server.serve(socks[0], handler, cfg.workers)
+
+
+def _listen(cfg: Config, count: int) -> List[socket.socket]:
+    """Return count sockets listening on cfg.listen, or none after
+    logging why."""
+    try:
+        return listen_sockets(cfg.listen, count)
+    except (OSError, ValueError) as e:
+        log(f"listen tcp {cfg.listen}: {e}")
+        return []
+
+
+def _address(sock: socket.socket) -> str:
+    """Return the HOST:PORT sock listens on."""
+    host, port = sock.getsockname()[:2]
+    return join_host_port(host, port)
 
 
 def _raise_fd_limit() -> None:

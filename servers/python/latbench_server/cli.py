@@ -3,7 +3,7 @@
 The flags follow the latbench server contract:
 
     --mode echo|http|proxy --listen HOST:PORT
-    [--backend HOST:PORT] [--threads N]
+    [--backend HOST:PORT] [--threads N] [--io async|blocking] [--workers N]
 """
 
 import argparse
@@ -16,9 +16,12 @@ from . import PROG
 
 USAGE = (
     f"{PROG} --mode echo|http|proxy --listen HOST:PORT "
-    "[--backend HOST:PORT] [--threads N]"
+    "[--backend HOST:PORT] [--threads N] [--io async|blocking] "
+    "[--workers N]"
 )
 MODES = ("echo", "http", "proxy")
+IO_FORMS = ("async", "blocking")
+DEFAULT_WORKERS = 8
 
 
 class UsageError(Exception):
@@ -37,6 +40,8 @@ class Config:
     listen: str
     backend: str
     threads: int
+    io: str = "async"
+    workers: int = DEFAULT_WORKERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +73,17 @@ def _new_parser() -> _Parser:
                    help="backend address for proxy mode")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="worker processes sharing the port (default: CPUs in "
-                        "the affinity mask)")
+                        "the affinity mask); async form only, ignored with "
+                        "--io blocking")
+    p.add_argument("--io", default="async", metavar="FORM",
+                   help="I/O form: async (asyncio event loop, the default) "
+                        "or blocking (one process, --workers threads, each "
+                        "serving one connection at a time)")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                   metavar="N",
+                   help="threads serving connections with --io blocking "
+                        f"(default {DEFAULT_WORKERS}); ignored with --io "
+                        "async")
     return p
 
 
@@ -87,7 +102,7 @@ def parse_args(argv: Sequence[str],
         raise HelpRequested()
     threads = ns.threads if ns.threads is not None else cpus()
     cfg = Config(mode=ns.mode, listen=ns.listen, backend=ns.backend,
-                 threads=threads)
+                 threads=threads, io=ns.io, workers=ns.workers)
     validate(cfg)
     return cfg
 
@@ -103,6 +118,10 @@ def validate(cfg: Config) -> None:
         raise UsageError("--backend HOST:PORT is required in proxy mode")
     if cfg.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {cfg.threads}")
+    if cfg.io not in IO_FORMS:
+        raise UsageError(f"--io must be async or blocking, got {cfg.io!r}")
+    if cfg.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {cfg.workers}")
 
 
 def split_host_port(addr: str) -> Tuple[str, int]:

@@ -1,4 +1,4 @@
-"""Connection bookkeeping shared by the three modes."""
+"""Connection bookkeeping shared by the three modes of the async form."""
 
 import asyncio
 import socket
@@ -36,9 +36,13 @@ class Connections:
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
     """Disable Nagle's algorithm on the socket of transport."""
     sock = transport.get_extra_info("socket")
-    if sock is None:
-        return
+    if sock is not None:
+        set_socket_nodelay(sock)
+
+
+def set_socket_nodelay(sock: socket.socket) -> None:
+    """Disable Nagle's algorithm on sock."""
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError:
-        pass  # already reset by the peer; the transport will report it
+        pass  # already reset by the peer; its next read or write says so

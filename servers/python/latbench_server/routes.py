@@ -1,11 +1,13 @@
 """Routes and prebuilt responses of the http mode (pure, no I/O).
 
-GET /bytes/N answers N bytes where byte i is 'a' + i % 26, GET /health
-answers "ok"; the status lines, headers and bodies mirror the Go reference
-server (net/http), without its Date header.
+GET /bytes/N answers N bytes where byte i is 'a' + i % 26, GET
+/delay/D/bytes/N answers the same after waiting D (a slow dependency; a
+bad D or N gets 400 at once), GET /health answers "ok"; the status lines, headers and bodies mirror the
+Go reference server (net/http), without its Date header. Both I/O forms
+(asyncio and blocking threads) answer with what this module builds.
 """
 
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
 MAX_BODY_BYTES = 16 << 20
@@ -25,7 +27,14 @@ keep-alive bytes; larger bodies are written in chunks of the pattern."""
 CACHE_ENTRIES = 256
 """CACHE_ENTRIES bounds how many distinct URLs Router remembers."""
 
+MAX_DELAY_US = 60_000_000
+"""MAX_DELAY_US is the longest D that GET /delay/D/bytes/N waits (60 s)."""
+
 _SIZE_DIGITS = len(str(MAX_BODY_BYTES))
+_DELAY_DIGITS = len(str(MAX_DELAY_US))
+# Units of D and their length in microseconds; "s" must come last, as
+# "us" and "ms" end with it too.
+_DELAY_UNITS = ((b"us", 1), (b"ms", 1_000), (b"s", 1_000_000))
 
 # Connection headers of a response, by what the request asked for.
 CONN_KEEP = b""
@@ -49,6 +58,24 @@ def parse_size(text: bytes) -> Optional[int]:
     return n if n <= MAX_BODY_BYTES else None
 
 
+def parse_delay(text: bytes) -> Optional[int]:
+    """Parse text, a whole number followed by us, ms or s, as microseconds
+    from 0 to MAX_DELAY_US, or None."""
+    for unit, us in _DELAY_UNITS:
+        if text.endswith(unit):
+            digits = text[:-len(unit)]
+            break
+    else:
+        return None
+    if not digits.isdigit():
+        return None
+    digits = digits.lstrip(b"0")
+    if len(digits) > _DELAY_DIGITS:
+        return None
+    delay = int(digits or b"0") * us
+    return delay if delay <= MAX_DELAY_US else None
+
+
 class Response(NamedTuple):
     """Response is one prebuilt answer.
 
@@ -56,7 +83,8 @@ class Response(NamedTuple):
     lines, without the blank line; body is a fixed body and pattern_bytes
     the number of pattern bytes written after it. known says the path
     exists, so a method other than GET or HEAD gets 405. whole is the
-    complete HTTP/1.1 keep-alive answer to GET, when it is small.
+    complete HTTP/1.1 keep-alive answer to GET, when it is small. delay
+    is how long (in seconds) to wait before answering GET or HEAD.
     """
 
     head: bytes
@@ -64,6 +92,7 @@ class Response(NamedTuple):
     pattern_bytes: int
     known: bool
     whole: Optional[bytes]
+    delay: float = 0.0
 
     def encode_head(self, http11: bool, connection: bytes) -> bytes:
         """Return the status line and headers for the request's version."""
@@ -98,10 +127,43 @@ BAD_SIZE = _text(b"400 Bad Request",
                  known=True)
 METHOD_NOT_ALLOWED = _text(b"405 Method Not Allowed", b"Method Not Allowed\n",
                            extra=b"Allow: GET, HEAD\r\n")
+BAD_DELAY = _text(b"400 Bad Request",
+                  b"delay must be a whole number of us, ms or s, "
+                  b"at most 60s\n",
+                  known=True)
 MALFORMED = Response(
     b"400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Content-Length: 15\r\n", b"400 Bad Request", 0, False, None)
 """MALFORMED answers a request that does not parse; the connection closes."""
+
+
+Answer = Tuple[bytes, int, bool, float]
+"""Answer is how a connection answers one request: the bytes to write
+first, the number of pattern bytes that follow them, whether to close the
+connection after them and how long to wait (seconds) before writing."""
+
+
+def answer(response: Response, method: bytes, keep_alive: bool,
+           http11: bool) -> Answer:
+    """Return the answer of response to a request with method, the
+    parser's keep-alive verdict and HTTP version."""
+    if (keep_alive and http11 and method == b"GET"
+            and response.whole is not None):
+        return response.whole, 0, False, response.delay
+    if response.known and method != b"GET" and method != b"HEAD":
+        response = METHOD_NOT_ALLOWED
+    head = response.encode_head(http11, connection_header(keep_alive, http11))
+    if method == b"HEAD":
+        return head, 0, not keep_alive, response.delay
+    return (head + response.body, response.pattern_bytes, not keep_alive,
+            response.delay)
+
+
+def connection_header(keep_alive: bool, http11: bool) -> bytes:
+    """Return the Connection header line of an answer, like net/http."""
+    if not keep_alive:
+        return CONN_CLOSE if http11 else b""
+    return CONN_KEEP if http11 else CONN_KEEP_ALIVE
 
 
 class Router:
@@ -141,6 +203,11 @@ class Router:
             arg = path[len(b"/bytes/"):]
             if arg and b"/" not in arg:
                 return self._bytes_response(arg)
+        elif path.startswith(b"/delay/"):
+            delay, sep, arg = path[len(b"/delay/"):].partition(b"/bytes/")
+            if (sep and delay and arg and b"/" not in delay
+                    and b"/" not in arg):
+                return self._delay_response(delay, arg)
         return NOT_FOUND
 
     def _bytes_response(self, arg: bytes) -> Response:
@@ -151,3 +218,13 @@ class Router:
         head = (b"200 OK\r\nContent-Type: application/octet-stream\r\n"
                 b"Content-Length: %d\r\n" % n)
         return Response(head, b"", n, True, None)
+
+    def _delay_response(self, delay: bytes, arg: bytes) -> Response:
+        """Return the answer to /delay/delay/bytes/arg: that of
+        /bytes/arg after waiting delay; a bad delay or size gets 400 at
+        once."""
+        us = parse_delay(delay)
+        if us is None:
+            return BAD_DELAY
+        r = self._bytes_response(arg)
+        return r if r is BAD_SIZE else r._replace(delay=us / 1e6)

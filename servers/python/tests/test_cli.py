@@ -2,6 +2,7 @@
 
 import pytest
 
+from latbench_server.__main__ import main
 from latbench_server.cli import (Config, HelpRequested, UsageError,
                                  join_host_port, parse_args, split_host_port)
 
@@ -20,6 +21,24 @@ def two_cpus() -> int:
                  Config("proxy", "h:1", "b:2", 1), id="proxy"),
     pytest.param(["--mode", "echo", "--listen", "h:1", "--backend", "b:2"],
                  Config("echo", "h:1", "b:2", 2), id="backend ignored"),
+    pytest.param(["--mode", "echo", "--listen", "h:1"],
+                 Config("echo", "h:1", "", 2, "async", 8),
+                 id="default io and workers"),
+    pytest.param(["--mode", "http", "--listen", "h:1", "--io", "blocking"],
+                 Config("http", "h:1", "", 2, "blocking", 8),
+                 id="blocking"),
+    pytest.param(["--mode", "http", "--listen", "h:1", "--io=blocking",
+                  "--workers=2"],
+                 Config("http", "h:1", "", 2, "blocking", 2),
+                 id="blocking with workers"),
+    pytest.param(["--mode", "http", "--listen", "h:1", "--io", "async",
+                  "--workers", "1"],
+                 Config("http", "h:1", "", 2, "async", 1),
+                 id="workers ignored when async"),
+    pytest.param(["--mode", "proxy", "--listen", "h:1", "--backend", "b:2",
+                  "--io", "blocking", "--workers", "1000", "--threads", "4"],
+                 Config("proxy", "h:1", "b:2", 4, "blocking", 1000),
+                 id="threads ignored when blocking"),
 ])
 def test_parse_args_valid(argv, want):
     assert parse_args(argv, cpus=two_cpus) == want
@@ -49,12 +68,52 @@ def test_parse_args_usage_errors(argv):
         parse_args(argv, cpus=two_cpus)
 
 
+@pytest.mark.parametrize("flags, message", [
+    pytest.param(["--io", "threads"],
+                 "--io must be async or blocking, got 'threads'",
+                 id="unknown io"),
+    pytest.param(["--io", "virtual"],
+                 "--io must be async or blocking, got 'virtual'",
+                 id="virtual is Java's"),
+    pytest.param(["--io", ""], "--io must be async or blocking, got ''",
+                 id="empty io"),
+    pytest.param(["--workers", "0"], "--workers must be at least 1, got 0",
+                 id="zero workers"),
+    pytest.param(["--io", "blocking", "--workers", "-3"],
+                 "--workers must be at least 1, got -3",
+                 id="negative workers"),
+    pytest.param(["--workers", "many"], "--workers: invalid int value",
+                 id="workers not a number"),
+    pytest.param(["--workers"], "--workers: expected one argument",
+                 id="workers without value"),
+    pytest.param(["--io"], "--io: expected one argument",
+                 id="io without value"),
+])
+def test_parse_args_io_errors(flags, message):
+    with pytest.raises(UsageError, match=message):
+        parse_args(["--mode", "http", "--listen", "h:1", *flags],
+                   cpus=two_cpus)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--workers", "0"], "--workers must be at least 1, got 0"),
+    (["--io", "sync"], "--io must be async or blocking, got 'sync'"),
+])
+def test_main_exits_2_on_io_usage_errors(capsys, flags, message):
+    assert main(["--mode", "http", "--listen", "h:1", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"latbench-server-python: {message}\n")
+    assert "usage:" in err
+
+
 def test_help_prints_usage_on_stderr(capsys):
     with pytest.raises(HelpRequested):
         parse_args(["--help"])
     out, err = capsys.readouterr()
     assert out == ""
     assert "--mode echo|http|proxy --listen HOST:PORT" in err
+    assert "[--io async|blocking] [--workers N]" in err
+    assert "ignored with --io blocking" in " ".join(err.split())
 
 
 @pytest.mark.parametrize("addr, want", [

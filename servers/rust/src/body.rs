@@ -52,8 +52,13 @@ impl RepeatBody {
         }
     }
 
+    /// The number of bytes not yet returned by next_chunk.
+    pub fn remaining(&self) -> usize {
+        self.remaining
+    }
+
     /// Returns the next frame's bytes, or None at the end.
-    fn next_chunk(&mut self) -> Option<&'static [u8]> {
+    pub fn next_chunk(&mut self) -> Option<&'static [u8]> {
         if self.remaining == 0 {
             return None;
         }

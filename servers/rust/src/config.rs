@@ -1,5 +1,6 @@
 //! Command-line parsing for the server contract:
-//! `--mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]`.
+//! `--mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]
+//! [--io async|blocking] [--workers N]`.
 //!
 //! Like Go's `flag` package, which the Go reference server uses, a flag may
 //! start with one or two dashes and take its value either as the next
@@ -9,12 +10,20 @@ use std::fmt;
 
 /// The usage line printed with every usage error and for `--help`.
 pub const USAGE: &str = "Usage: latbench-server-rust --mode echo|http|proxy --listen HOST:PORT \
-[--backend HOST:PORT] [--threads N]
+[--backend HOST:PORT] [--threads N] [--io async|blocking] [--workers N]
   --mode MODE        server mode: echo, http or proxy
   --listen HOST:PORT address to listen on
   --backend HOST:PORT
                      backend address for proxy mode
-  --threads N        worker threads (default: the CPUs this process may run on)";
+  --threads N        async form: tokio worker threads (default: the CPUs this
+                     process may run on); ignored with --io blocking
+  --io FORM          I/O form: async (tokio and hyper, the default) or blocking
+                     (std::net, one connection at a time per worker thread)
+  --workers N        blocking form: worker threads, each serving one connection
+                     at a time; more connections wait for a free one (default 8)";
+
+/// The `--workers` default: the size of the blocking form's pool.
+pub const DEFAULT_WORKERS: usize = 8;
 
 /// What the server serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +55,35 @@ impl fmt::Display for Mode {
     }
 }
 
+/// How the server does its I/O.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Io {
+    /// Non-blocking: tokio tasks on `--threads` runtime threads.
+    Async,
+    /// Blocking: a fixed pool of `--workers` threads, one connection each.
+    Blocking,
+}
+
+impl Io {
+    /// Parses an `--io` value.
+    fn parse(s: &str) -> Option<Io> {
+        match s {
+            "async" => Some(Io::Async),
+            "blocking" => Some(Io::Blocking),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Io {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Io::Async => "async",
+            Io::Blocking => "blocking",
+        })
+    }
+}
+
 /// The parsed, validated command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -53,6 +91,8 @@ pub struct Config {
     pub listen: String,
     pub backend: String,
     pub threads: usize,
+    pub io: Io,
+    pub workers: usize,
 }
 
 /// The outcome of parsing: run with a config, or print the usage and exit 0.
@@ -62,14 +102,40 @@ pub enum Command {
     Help,
 }
 
+/// The flag values as given, before validation.
+#[derive(Default)]
+struct Flags {
+    mode: String,
+    listen: String,
+    backend: String,
+    threads: Option<usize>,
+    io: Option<String>,
+    workers: Option<usize>,
+}
+
+impl Flags {
+    /// Stores the value of flag name, which must be one of FLAGS.
+    fn set(&mut self, name: &str, value: String) -> Result<(), String> {
+        match name {
+            "mode" => self.mode = value,
+            "listen" => self.listen = value,
+            "backend" => self.backend = value,
+            "threads" => self.threads = Some(parse_count(name, &value)?),
+            "io" => self.io = Some(value),
+            _ => self.workers = Some(parse_count(name, &value)?),
+        }
+        Ok(())
+    }
+}
+
+/// The flags that take a value.
+const FLAGS: [&str; 6] = ["mode", "listen", "backend", "threads", "io", "workers"];
+
 /// Parses `args` (without the program name). `default_threads` is the
 /// value of `--threads` when it is not given. The error is a one-line
 /// message for a usage error.
 pub fn parse(args: &[String], default_threads: usize) -> Result<Command, String> {
-    let mut mode = None;
-    let mut listen = String::new();
-    let mut backend = String::new();
-    let mut threads = None;
+    let mut flags = Flags::default();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let Some((name, inline)) = split_flag(arg) else {
@@ -78,7 +144,7 @@ pub fn parse(args: &[String], default_threads: usize) -> Result<Command, String>
         if matches!(name, "h" | "help") {
             return Ok(Command::Help);
         }
-        if !matches!(name, "mode" | "listen" | "backend" | "threads") {
+        if !FLAGS.contains(&name) {
             return Err(format!("flag provided but not defined: {arg}"));
         }
         let value = match inline {
@@ -88,15 +154,9 @@ pub fn parse(args: &[String], default_threads: usize) -> Result<Command, String>
                 .cloned()
                 .ok_or_else(|| format!("flag needs an argument: --{name}"))?,
         };
-        match name {
-            "mode" => mode = Some(value),
-            "listen" => listen = value,
-            "backend" => backend = value,
-            _ => threads = Some(parse_threads(&value)?),
-        }
+        flags.set(name, value)?;
     }
-    let threads = threads.unwrap_or(default_threads);
-    validate(mode.as_deref().unwrap_or(""), listen, backend, threads).map(Command::Run)
+    validate(flags, default_threads).map(Command::Run)
 }
 
 /// Splits `-name`, `--name` or `--name=value` into the flag name and its
@@ -114,35 +174,45 @@ fn split_flag(arg: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-/// Parses a `--threads` value.
-fn parse_threads(s: &str) -> Result<usize, String> {
+/// Parses the value of a `--threads` or `--workers` flag: an integer of
+/// at least 1.
+fn parse_count(flag: &str, s: &str) -> Result<usize, String> {
     let n: i64 = s
         .parse()
-        .map_err(|_| format!("invalid value {s:?} for flag --threads: not an integer"))?;
+        .map_err(|_| format!("invalid value {s:?} for flag --{flag}: not an integer"))?;
     usize::try_from(n)
         .ok()
         .filter(|&n| n >= 1)
-        .ok_or_else(|| format!("--threads must be at least 1, got {n}"))
+        .ok_or_else(|| format!("--{flag} must be at least 1, got {n}"))
 }
 
 /// Checks the flag combination, in the order the Go server does.
-fn validate(mode: &str, listen: String, backend: String, threads: usize) -> Result<Config, String> {
-    let mode = Mode::parse(mode)
-        .ok_or_else(|| format!("--mode must be echo, http or proxy, got {mode:?}"))?;
-    if listen.is_empty() {
+fn validate(flags: Flags, default_threads: usize) -> Result<Config, String> {
+    let mode = Mode::parse(&flags.mode)
+        .ok_or_else(|| format!("--mode must be echo, http or proxy, got {:?}", flags.mode))?;
+    if flags.listen.is_empty() {
         return Err("--listen HOST:PORT is required".to_string());
     }
-    if mode == Mode::Proxy && backend.is_empty() {
+    if mode == Mode::Proxy && flags.backend.is_empty() {
         return Err("--backend HOST:PORT is required in proxy mode".to_string());
     }
+    let io = match flags.io.as_deref() {
+        None => Io::Async,
+        Some(s) => {
+            Io::parse(s).ok_or_else(|| format!("--io must be async or blocking, got {s:?}"))?
+        }
+    };
+    let threads = flags.threads.unwrap_or(default_threads);
     if threads < 1 {
         return Err(format!("--threads must be at least 1, got {threads}"));
     }
     Ok(Config {
         mode,
-        listen,
-        backend,
+        listen: flags.listen,
+        backend: flags.backend,
         threads,
+        io,
+        workers: flags.workers.unwrap_or(DEFAULT_WORKERS),
     })
 }
 
@@ -171,8 +241,23 @@ mod tests {
                 listen: "127.0.0.1:1".into(),
                 backend: "127.0.0.1:2".into(),
                 threads: 3,
+                io: Io::Async,
+                workers: DEFAULT_WORKERS,
             }
         );
+    }
+
+    #[test]
+    fn io_and_workers() {
+        let c = run("--mode http --listen :0").unwrap();
+        assert_eq!((c.io, c.workers), (Io::Async, 8));
+        let c = run("--mode http --listen :0 --io blocking --workers 2").unwrap();
+        assert_eq!((c.io, c.workers), (Io::Blocking, 2));
+        let c = run("--mode echo --listen :0 -io=async -workers=1000").unwrap();
+        assert_eq!((c.io, c.workers), (Io::Async, 1000));
+        // --threads is accepted, and ignored, in the blocking form.
+        let c = run("--mode echo --listen :0 --io blocking --threads 3").unwrap();
+        assert_eq!((c.io, c.threads, c.workers), (Io::Blocking, 3, 8));
     }
 
     #[test]
@@ -205,6 +290,29 @@ mod tests {
             ("--mode echo --listen :0 stray", "unexpected argument"),
             ("--mode echo --listen :0 -- x", "unexpected argument"),
             ("--mode echo --listen", "needs an argument"),
+            ("--mode echo --listen :0 --io", "needs an argument"),
+            (
+                "--mode echo --listen :0 --io nio",
+                "--io must be async or blocking",
+            ),
+            (
+                "--mode echo --listen :0 --io=",
+                "--io must be async or blocking",
+            ),
+            ("--mode echo --listen :0 --io Blocking", "--io must be"),
+            (
+                "--mode echo --listen :0 --workers 0",
+                "--workers must be at least 1",
+            ),
+            (
+                "--mode echo --listen :0 --workers -1",
+                "--workers must be at least 1",
+            ),
+            (
+                "--mode echo --listen :0 --workers many",
+                "invalid value \"many\" for flag --workers: not an integer",
+            ),
+            ("--mode echo --listen :0 --workers", "needs an argument"),
         ];
         for (line, want) in cases {
             let err = run(line).unwrap_err();

@@ -1,34 +1,44 @@
 //! latbench-server-rust is the Rust reference server for latbench.
 //!
-//! It runs one of three modes on a TCP listener, on a tokio multi-thread
-//! runtime with `--threads` workers:
+//! It runs one of three modes on a TCP listener:
 //!
 //! - echo: every byte received is written back in order;
-//! - http: an HTTP/1.1 keep-alive server (hyper) with `/bytes/N` and `/health`;
+//! - http: an HTTP/1.1 keep-alive server with `/bytes/N`,
+//!   `/delay/D/bytes/N` (the same after waiting D) and `/health`;
 //! - proxy: a TCP relay of every connection to `--backend`.
+//!
+//! in one of two I/O forms (`--io`):
+//!
+//! - async (the default): a tokio multi-thread runtime with `--threads`
+//!   workers, hyper for http; `/delay` waits on a tokio timer;
+//! - blocking: std::net on a fixed pool of `--workers` threads, each
+//!   serving one connection at a time (see [`blocking`]); `/delay` sleeps
+//!   the worker thread.
 //!
 //! It logs one line to stderr when it is listening and otherwise only fatal
 //! errors. SIGTERM or SIGINT stops it: the listener and every connection are
 //! closed and it exits 0. Usage errors exit 2, runtime errors exit 1.
 
+mod blocking;
 mod body;
 mod config;
 mod echo;
 mod http;
 mod net;
 mod proxy;
+mod route;
 
 use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::{Command, Config, Mode};
+use config::{Command, Config, Io, Mode};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
 /// Prefixes every line the server writes to stderr.
-const PROG: &str = "latbench-server-rust";
+pub(crate) const PROG: &str = "latbench-server-rust";
 
 /// How long shutdown waits for the runtime's threads to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(100);
@@ -45,7 +55,7 @@ fn main() -> ExitCode {
             eprintln!("{}", config::USAGE);
             ExitCode::SUCCESS
         }
-        Ok(Command::Run(cfg)) => match run(cfg) {
+        Ok(Command::Run(cfg)) => match run_form(cfg) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("{PROG}: {e}");
@@ -63,6 +73,14 @@ fn main() -> ExitCode {
 /// (and cgroup quota), so that `taskset -c 1` makes it 1.
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Serves cfg in its I/O form until SIGTERM or SIGINT.
+fn run_form(cfg: Config) -> io::Result<()> {
+    match cfg.io {
+        Io::Async => run(cfg),
+        Io::Blocking => blocking::run(cfg),
+    }
 }
 
 /// Starts the runtime, serves until SIGTERM or SIGINT and shuts down. It
@@ -85,10 +103,11 @@ async fn serve_until_signal(cfg: Config) -> io::Result<()> {
     let mut int = signal(SignalKind::interrupt())?;
     let listener = net::listen(&cfg.listen).await?;
     eprintln!(
-        "{PROG}: mode={} listen={} threads={}",
+        "{PROG}: mode={} io={} threads={} listen={}",
         cfg.mode,
-        listener.local_addr()?,
-        cfg.threads
+        cfg.io,
+        cfg.threads,
+        listener.local_addr()?
     );
     tokio::spawn(serve(cfg, listener));
     tokio::select! {

@@ -4,14 +4,12 @@
 //! closed.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-/// Bounds how long a client waits for the backend connection.
-const DIAL_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::net::DIAL_TIMEOUT;
 
 /// Relays client to backend and back; returning drops (closes) both.
 pub async fn handle(backend: Arc<str>, mut client: TcpStream) {

@@ -5,23 +5,51 @@ package com.github.latbench.server;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The parsed command line:
- * {@code --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]}.
+ * The parsed command line: {@code --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT]
+ * [--threads N] [--io async|blocking|virtual] [--workers N]}.
  *
  * <p>Flags may be written {@code --flag value}, {@code --flag=value}, or with a single dash, like
  * Go's flag package accepts them. {@code backend} is null unless given.
  */
-record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, int threads) {
+record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, int threads, Io io,
+        int workers) {
+
+    /** The default of --workers. */
+    static final int DEFAULT_WORKERS = 8;
 
     /** The usage text printed on errors and for {@code --help}. */
     static final String USAGE = "Usage: " + Main.PROG
             + " --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]\n"
+            + "       [--io async|blocking|virtual] [--workers N]\n"
             + "  --mode     server mode: echo, http or proxy\n"
             + "  --listen   address to listen on, HOST:PORT\n"
             + "  --backend  backend address for proxy mode, HOST:PORT\n"
-            + "  --threads  number of worker event-loop threads (default: CPUs this process may run on)\n";
+            + "  --threads  number of worker event-loop threads (default: CPUs this process may run on);\n"
+            + "             ignored by --io blocking and virtual\n"
+            + "  --io       I/O form: async (Netty event loops, the default); blocking (ServerSocket, one\n"
+            + "             acceptor thread and a fixed pool of --workers threads, each serving one\n"
+            + "             connection at a time with blocking reads and writes); virtual (the blocking\n"
+            + "             code on one virtual thread per connection; needs Java 21 or newer)\n"
+            + "  --workers  threads of --io blocking (default " + DEFAULT_WORKERS + "); ignored by async and virtual\n";
+
+    /** The I/O form of the server. */
+    enum Io {
+        /** Netty event loops that never block. */
+        ASYNC,
+        /** A fixed pool of platform threads with blocking sockets. */
+        BLOCKING,
+        /** The blocking code on one virtual thread per connection. */
+        VIRTUAL;
+
+        /** Returns the name as written on the command line. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** Thrown for a bad command line; the caller prints it with the usage and exits 2. */
     static final class UsageException extends Exception {
@@ -38,11 +66,11 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
     }
 
     /**
-     * Parses args; threads defaults to defaultThreads. It throws HelpException for a help flag and
-     * UsageException for anything invalid.
+     * Parses args; threads defaults to defaultThreads, io to async and workers to DEFAULT_WORKERS.
+     * It throws HelpException for a help flag and UsageException for anything invalid.
      */
     static Config parse(List<String> args, int defaultThreads) throws UsageException, HelpException {
-        String mode = null, listen = null, backend = null, threads = null;
+        String mode = null, listen = null, backend = null, threads = null, io = null, workers = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = flagName(arg);
@@ -64,10 +92,12 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
                 case "listen" -> listen = value;
                 case "backend" -> backend = value;
                 case "threads" -> threads = value;
+                case "io" -> io = value;
+                case "workers" -> workers = value;
                 default -> throw new UsageException("flag provided but not defined: " + arg);
             }
         }
-        return validate(mode, listen, backend, threads, defaultThreads);
+        return validate(mode, listen, backend, threads, defaultThreads, io, workers);
     }
 
     /** Returns arg without its leading one or two dashes; a positional argument is an error. */
@@ -80,7 +110,7 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
 
     /** Checks the flag combination and converts the values. */
     private static Config validate(String mode, String listen, String backend, String threads,
-            int defaultThreads) throws UsageException {
+            int defaultThreads, String io, String workers) throws UsageException {
         if (!"echo".equals(mode) && !"http".equals(mode) && !"proxy".equals(mode)) {
             throw new UsageException("--mode must be echo, http or proxy, got \""
                     + (mode == null ? "" : mode) + "\"");
@@ -91,21 +121,35 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
         if (mode.equals("proxy") && (backend == null || backend.isEmpty())) {
             throw new UsageException("--backend HOST:PORT is required in proxy mode");
         }
-        int n = threads == null ? defaultThreads : parseThreads(threads);
+        int n = threads == null ? defaultThreads : parsePositive("--threads", threads);
         InetSocketAddress back = backend == null || backend.isEmpty() ? null : address("--backend", backend);
-        return new Config(mode, address("--listen", listen), back, n);
+        int w = workers == null ? DEFAULT_WORKERS : parsePositive("--workers", workers);
+        return new Config(mode, address("--listen", listen), back, n, parseIo(io), w);
     }
 
-    /** Parses the value of --threads, which must be an integer of at least 1. */
-    private static int parseThreads(String s) throws UsageException {
+    /** Parses the value of --io; null (not given) is async. */
+    private static Io parseIo(String s) throws UsageException {
+        if (s == null) {
+            return Io.ASYNC;
+        }
+        for (Io io : Io.values()) {
+            if (io.toString().equals(s)) {
+                return io;
+            }
+        }
+        throw new UsageException("--io must be async, blocking or virtual, got \"" + s + "\"");
+    }
+
+    /** Parses the value of flag, which must be an integer of at least 1. */
+    private static int parsePositive(String flag, String s) throws UsageException {
         int n;
         try {
             n = Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw new UsageException("invalid value \"" + s + "\" for flag --threads");
+            throw new UsageException("invalid value \"" + s + "\" for flag " + flag);
         }
         if (n < 1) {
-            throw new UsageException("--threads must be at least 1, got " + n);
+            throw new UsageException(flag + " must be at least 1, got " + n);
         }
         return n;
     }

@@ -1,12 +1,12 @@
 /*
- * The HTTP mode: GET /bytes/N and GET /health behind Netty's HttpServerCodec.
+ * The HTTP mode of the async form: GET /bytes/N, GET /delay/D/bytes/N and GET /health behind
+ * Netty's HttpServerCodec.
  */
 package com.github.latbench.server;
 
 import static io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST;
 import static io.netty.handler.codec.http.HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
 import static io.netty.handler.codec.http.HttpResponseStatus.METHOD_NOT_ALLOWED;
-import static io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND;
 import static io.netty.handler.codec.http.HttpResponseStatus.OK;
 import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
 
@@ -34,16 +34,24 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Answers each decoded request as soon as its head arrives (request bodies are read and dropped),
  * in order, flushing once per read batch so pipelined requests share a flush. Bodies of /bytes/N
  * are slices of one shared pattern buffer: nothing is copied or allocated per byte. A request the
  * decoder could not parse gets 400 and the connection is closed. One instance per connection.
+ *
+ * <p>GET /delay/D/bytes/N waits on a timer of the connection's event loop, which goes on serving
+ * other connections meanwhile. While the timer runs the connection stops reading, and requests
+ * already decoded wait in a queue, so that answers stay in request order.
  */
 final class HttpHandler extends ChannelInboundHandlerAdapter {
 
-    private static final String BYTES_PREFIX = "/bytes/";
+    /** Stands in the queue for a broken request body, which ends the connection in its turn. */
+    private static final Object BROKEN_BODY = new Object();
     private static final AsciiString OCTET_STREAM = AsciiString.cached("application/octet-stream");
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private static final AsciiString ALLOW_GET_HEAD = AsciiString.cached("GET, HEAD");
@@ -54,6 +62,10 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private final ByteBuf pattern;
     /** Set once a response that closes the connection is written; later requests are ignored. */
     private boolean closing;
+    /** The timer of the /delay answer being waited for, or null. */
+    private ScheduledFuture<?> timer;
+    /** Requests (or BROKEN_BODY) decoded while the timer runs, answered after it in order. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
 
     HttpHandler(ByteBuf pattern) {
         this.pattern = pattern;
@@ -62,14 +74,32 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof HttpRequest req) {
-                onRequest(ctx, req);
-            } else if (msg instanceof HttpContent c && c.decoderResult().isFailure()) {
-                closing = true; // A broken request body: its response is written, nothing else.
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            Object item = isBrokenBody(msg) ? BROKEN_BODY : msg;
+            if (timer != null && (item instanceof HttpRequest || item == BROKEN_BODY)) {
+                waiting.add(item); // The request head needs no release: only contents are counted.
+            } else {
+                dispatch(ctx, item);
             }
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * Reports whether msg is request content the decoder failed on. A request line or header it
+     * failed on comes as a failed full request instead (an HttpContent too), which gets a 400.
+     */
+    private static boolean isBrokenBody(Object msg) {
+        return !(msg instanceof HttpRequest) && msg instanceof HttpContent c && c.decoderResult().isFailure();
+    }
+
+    /** Answers a request, or ends the connection for BROKEN_BODY; other content is dropped. */
+    private void dispatch(ChannelHandlerContext ctx, Object item) {
+        if (item instanceof HttpRequest req) {
+            onRequest(ctx, req);
+        } else if (item == BROKEN_BODY) {
+            closing = true; // A broken request body: its response is written, nothing else.
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -80,8 +110,23 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        updateAutoRead(ctx);
         ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        waiting.clear();
+        ctx.fireChannelInactive();
+    }
+
+    /** Reads only while the connection is writable and no /delay answer is being waited for. */
+    private void updateAutoRead(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable() && timer == null);
     }
 
     @Override
@@ -95,26 +140,23 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (req.decoderResult().isFailure()) {
-            writeText(ctx, BAD_REQUEST, "400 Bad Request\n", new Reply(false, false));
+            writeText(ctx, BAD_REQUEST, Route.MALFORMED_TEXT, new Reply(false, false));
             return;
         }
         if (req.protocolVersion().majorVersion() != 1) {
-            writeText(ctx, HTTP_VERSION_NOT_SUPPORTED, "505 HTTP Version Not Supported\n",
-                    new Reply(false, false));
+            writeText(ctx, HTTP_VERSION_NOT_SUPPORTED, Route.BAD_VERSION_TEXT, new Reply(false, false));
             return;
         }
         Reply reply = new Reply(HttpUtil.isKeepAlive(req), req.protocolVersion() == HttpVersion.HTTP_1_0);
-        String path = Bodies.path(req.uri());
         HttpMethod method = req.method();
-        boolean health = path.equals("/health");
-        if (!health && !isBytesPath(path)) {
-            writeText(ctx, NOT_FOUND, "404 page not found\n", reply);
-        } else if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
-            writeText(ctx, METHOD_NOT_ALLOWED, "Method Not Allowed\n", reply);
-        } else if (health) {
-            writeText(ctx, OK, "ok", reply);
+        boolean head = method == HttpMethod.HEAD;
+        Route route = Route.of(method == HttpMethod.GET || head, Bodies.path(req.uri()));
+        if (!route.isBytes()) {
+            writeText(ctx, HttpResponseStatus.valueOf(route.status()), route.text(), reply);
+        } else if (!route.delayed()) {
+            writeBytes(ctx, route.size(), head, reply);
         } else {
-            writeBytes(ctx, path, method == HttpMethod.HEAD, reply);
+            delay(ctx, route, head, reply);
         }
     }
 
@@ -122,19 +164,25 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private record Reply(boolean keepAlive, boolean http10) {
     }
 
-    /** Reports whether path is /bytes/{n}: one more non-empty segment after /bytes/. */
-    private static boolean isBytesPath(String path) {
-        return path.length() > BYTES_PREFIX.length() && path.startsWith(BYTES_PREFIX)
-                && path.indexOf('/', BYTES_PREFIX.length()) < 0;
+    /**
+     * Answers a /delay request when the timer fires, on this connection's event loop, then the
+     * requests that arrived meanwhile; reading stops until then.
+     */
+    private void delay(ChannelHandlerContext ctx, Route route, boolean head, Reply reply) {
+        timer = ctx.executor().schedule(() -> {
+            timer = null;
+            writeBytes(ctx, route.size(), head, reply);
+            while (timer == null && !waiting.isEmpty()) {
+                dispatch(ctx, waiting.poll());
+            }
+            ctx.flush();
+            updateAutoRead(ctx);
+        }, route.delayNanos(), TimeUnit.NANOSECONDS);
+        updateAutoRead(ctx);
     }
 
-    /** Answers GET /bytes/N with N pattern bytes, or 400 if N is not a valid size. */
-    private void writeBytes(ChannelHandlerContext ctx, String path, boolean head, Reply reply) {
-        int n = Bodies.parseSize(path, BYTES_PREFIX.length());
-        if (n < 0) {
-            writeText(ctx, BAD_REQUEST, "size must be a decimal integer from 0 to 16777216\n", reply);
-            return;
-        }
+    /** Answers GET /bytes/N with N pattern bytes. */
+    private void writeBytes(ChannelHandlerContext ctx, int n, boolean head, Reply reply) {
         if (head || n <= pattern.capacity()) {
             ByteBuf body = head ? Unpooled.EMPTY_BUFFER : pattern.retainedSlice(0, n);
             HttpResponse res = new DefaultFullHttpResponse(HTTP_1_1, OK, body, HEADERS, HEADERS);

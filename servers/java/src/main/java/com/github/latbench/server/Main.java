@@ -2,14 +2,21 @@
  * latbench-server-java: the Java (Netty) reference server for latbench.
  *
  * Usage: latbench-server-java --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]
+ *        [--io async|blocking|virtual] [--workers N]
  *
  *   echo   every byte received is written back in order
- *   http   HTTP/1.1 keep-alive server with GET /bytes/N and GET /health
+ *   http   HTTP/1.1 keep-alive server with GET /bytes/N, GET /delay/D/bytes/N and GET /health
  *   proxy  TCP relay of every connection to --backend
  *
+ * The I/O forms: async (the default) is Netty on --threads event loops; blocking is a ServerSocket
+ * with one acceptor thread and a fixed pool of --workers threads, each serving one connection at a
+ * time with blocking reads and writes; virtual is the blocking code on one virtual thread per
+ * connection (Java 21 or newer, found at run time: the build targets Java 17).
+ *
  * It logs one line to stderr when it is listening and otherwise only fatal errors. SIGTERM or SIGINT
- * closes the listener and every connection and exits 0. Usage errors exit 2, runtime errors (such as
- * a port in use) exit 1.
+ * closes the listener (in the async form every connection too) and exits 0 at once, without waiting
+ * for threads blocked in reads or delays. Usage errors exit 2, runtime errors (such as a port in
+ * use) exit 1.
  */
 package com.github.latbench.server;
 
@@ -29,28 +36,35 @@ public final class Main {
     }
 
     /**
-     * Starts the server and returns; the event-loop threads keep the JVM running until a signal
-     * runs the shutdown hook.
+     * Starts the server and returns; the event-loop threads (or the acceptor thread) keep the JVM
+     * running until a signal runs the shutdown hook.
      */
     public static void main(String[] args) {
         Config cfg = parseOrExit(args);
-        Server server;
+        Running server;
         try {
-            server = Server.start(cfg);
+            server = cfg.io() == Config.Io.ASYNC ? Server.start(cfg) : BlockingServer.start(cfg);
         } catch (Exception e) {
             System.err.println(PROG + ": " + describe(e));
             System.exit(EXIT_RUNTIME);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "shutdown"));
-        System.err.println(PROG + ": mode=" + cfg.mode() + " listen=" + server.localAddress()
-                + " threads=" + cfg.threads() + " transport=" + server.transportName());
+        System.err.println(PROG + ": mode=" + cfg.mode() + " " + server.describe());
     }
 
-    /** Parses args, or prints the problem and the usage and exits (0 for --help, 2 otherwise). */
+    /**
+     * Parses args, or prints the problem and the usage and exits (0 for --help, 2 otherwise). --io
+     * virtual on a JVM older than Java 21 exits 2 as well, with just the problem.
+     */
     private static Config parseOrExit(String[] args) {
         try {
-            return Config.parse(Arrays.asList(args), Runtime.getRuntime().availableProcessors());
+            Config cfg = Config.parse(Arrays.asList(args), Runtime.getRuntime().availableProcessors());
+            if (cfg.io() == Config.Io.VIRTUAL && !VirtualThreads.available()) {
+                System.err.println(PROG + ": " + VirtualThreads.unavailableMessage());
+                System.exit(EXIT_USAGE);
+            }
+            return cfg;
         } catch (Config.HelpException e) {
             System.err.print(Config.USAGE);
             System.exit(EXIT_OK);
@@ -66,7 +80,7 @@ public final class Main {
      * Runs in the shutdown hook on SIGTERM or SIGINT: stops the server, then halts with status 0.
      * Without the halt the JVM would exit with 128 + the signal number, and the contract asks for 0.
      */
-    private static void stop(Server server) {
+    private static void stop(Running server) {
         server.stop();
         System.err.flush();
         Runtime.getRuntime().halt(EXIT_OK);

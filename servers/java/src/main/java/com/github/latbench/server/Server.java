@@ -1,5 +1,5 @@
 /*
- * The server: binds the listener of the chosen mode and stops it again.
+ * The async form of the server: binds the listener of the chosen mode and stops it again.
  */
 package com.github.latbench.server;
 
@@ -16,7 +16,7 @@ import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 
 /** A listening server of one mode, on the event loops of its {@link Transport}. */
-final class Server {
+final class Server implements Running {
 
     /** How long stop waits for the event loops to end; the contract allows 2 s for the whole exit. */
     private static final long STOP_TIMEOUT_MILLIS = 1500;
@@ -25,10 +25,12 @@ final class Server {
 
     private final Transport transport;
     private final Channel listener;
+    private final int threads;
 
-    private Server(Transport transport, Channel listener) {
+    private Server(Transport transport, Channel listener, int threads) {
         this.transport = transport;
         this.listener = listener;
+        this.threads = threads;
     }
 
     /** Binds cfg.listen() and serves cfg.mode() on it; it throws if the address cannot be bound. */
@@ -44,7 +46,7 @@ final class Server {
                     .childHandler(initializer(cfg, t));
             configureMode(b, cfg.mode());
             Channel ch = b.bind(listen).syncUninterruptibly().channel();
-            return new Server(t, ch);
+            return new Server(t, ch, cfg.threads());
         } catch (Exception e) {
             shutdown(t);
             throw new Exception("listen tcp " + Config.format(cfg.listen()) + ": " + e.getMessage(), e);
@@ -83,7 +85,7 @@ final class Server {
     }
 
     /** Resolves a possibly unresolved address once, at start. */
-    private static InetSocketAddress resolve(InetSocketAddress a) throws UnknownHostException {
+    static InetSocketAddress resolve(InetSocketAddress a) throws UnknownHostException {
         if (!a.isUnresolved()) {
             return a;
         }
@@ -94,18 +96,19 @@ final class Server {
         return r;
     }
 
-    /** Returns the bound address as HOST:PORT. */
-    String localAddress() {
+    @Override
+    public String localAddress() {
         return Config.format((InetSocketAddress) listener.localAddress());
     }
 
-    /** Returns the name of the transport: epoll or nio. */
-    String transportName() {
-        return transport.name();
+    @Override
+    public String describe() {
+        return "io=async listen=" + localAddress() + " threads=" + threads + " transport=" + transport.name();
     }
 
     /** Closes the listener and every connection and waits, boundedly, for the event loops to end. */
-    void stop() {
+    @Override
+    public void stop() {
         listener.close().awaitUninterruptibly(STOP_TIMEOUT_MILLIS);
         shutdown(transport);
     }

@@ -1,5 +1,6 @@
 /*
- * Tests of the HTTP mode's pure helpers: the size of /bytes/N, the pattern and the request path.
+ * Tests of the HTTP mode's pure helpers: the size of /bytes/N, the delay of /delay/D/bytes/N, the
+ * pattern and the request path.
  */
 package com.github.latbench.server;
 
@@ -9,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BodiesTest {
 
@@ -25,6 +27,33 @@ class BodiesTest {
     @Test
     void parseSizeOfNothing() {
         assertEquals(-1, Bodies.parseSize("/bytes/", "/bytes/".length()));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "0ms, 0", "250us, 250000", "100ms, 100000000", "2s, 2000000000", "60s, 60000000000",
+        "60000ms, 60000000000", "60000000us, 60000000000", "007ms, 7000000", "0us, 0", "0s, 0",
+    })
+    void parseDelayAcceptsWholeNumbersOfAUnitUpTo60s(String s, long wantNanos) {
+        assertEquals(wantNanos, Bodies.parseDelay(s));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "61s", "60001ms", "60000001us", "99999999999999999999s", "1m", "-1ms", "+1ms", "1.5ms", "ms",
+        "10", "10xs", "10ns", "10MS", "1 ms", " 1ms", "1ms ", "1e3ms", "", "s", "0x10ms", "1mss", "1h",
+    })
+    void parseDelayRejectsTheRest(String s) {
+        assertEquals(-1, Bodies.parseDelay(s), s);
+    }
+
+    @Test
+    void patternArrayIsTheAlphabetOverAndOver() {
+        byte[] p = Bodies.newPatternArray();
+        assertEquals(Bodies.PATTERN_SIZE, p.length);
+        for (int i = 0; i < p.length; i++) {
+            assertEquals('a' + i % 26, p[i], "byte " + i);
+        }
     }
 
     @Test

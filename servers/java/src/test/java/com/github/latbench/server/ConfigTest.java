@@ -6,10 +6,13 @@ package com.github.latbench.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigTest {
@@ -39,6 +42,57 @@ class ConfigTest {
     @Test
     void threadsDefault() throws Exception {
         assertEquals(3, parse("--mode", "echo", "--listen", "127.0.0.1:1").threads());
+    }
+
+    @Test
+    void ioAndWorkersDefault() throws Exception {
+        Config c = parse("--mode", "echo", "--listen", "127.0.0.1:1");
+        assertEquals(Config.Io.ASYNC, c.io());
+        assertEquals(8, c.workers());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "async, ASYNC", "blocking, BLOCKING", "virtual, VIRTUAL",
+    })
+    void parsesIo(String flag, Config.Io want) throws Exception {
+        assertEquals(want, parse("--mode", "http", "--listen", "127.0.0.1:1", "--io", flag).io());
+        assertEquals(want, parse("--mode", "http", "--listen", "127.0.0.1:1", "-io=" + flag).io());
+        assertEquals(flag, want.toString());
+    }
+
+    @Test
+    void parsesWorkers() throws Exception {
+        Config c = parse("--mode", "http", "--listen", "127.0.0.1:1", "--io", "blocking", "--workers", "2");
+        assertEquals(Config.Io.BLOCKING, c.io());
+        assertEquals(2, c.workers());
+        assertEquals(1000, parse("--mode", "echo", "--listen", "127.0.0.1:1", "--workers=1000").workers());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--io threads               | --io must be async, blocking or virtual, got \"threads\"",
+        "--io Blocking              | --io must be async, blocking or virtual, got \"Blocking\"",
+        "--io=                      | --io must be async, blocking or virtual, got \"\"",
+        "--io                       | flag needs an argument: --io",
+        "--workers 0                | --workers must be at least 1, got 0",
+        "--workers -3               | --workers must be at least 1, got -3",
+        "--workers x                | invalid value \"x\" for flag --workers",
+        "--workers 99999999999      | invalid value \"99999999999\" for flag --workers",
+        "--workers                  | flag needs an argument: --workers",
+    })
+    void rejectsBadIoAndWorkers(String flags, String message) {
+        List<String> args = new ArrayList<>(List.of("--mode", "echo", "--listen", "127.0.0.1:1"));
+        args.addAll(List.of(flags.split(" ")));
+        Config.UsageException e = assertThrows(Config.UsageException.class, () -> Config.parse(args, 3));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void usageDocumentsTheIoForms() {
+        assertTrue(Config.USAGE.contains("--io async|blocking|virtual"), Config.USAGE);
+        assertTrue(Config.USAGE.contains("ignored by --io blocking and virtual"), Config.USAGE);
+        assertTrue(Config.USAGE.contains("--workers  threads of --io blocking (default 8)"), Config.USAGE);
     }
 
     @Test
