@@ -110,6 +110,8 @@ type Cell struct {
 	// Classes are the request classes of a mix (--mix), each with its own
 	// figures and histograms; Stats and Histograms hold their total.
 	Classes []ClassStats `json:"classes,omitempty"`
+	// Faults are the faults of the cell's timeline and what each did.
+	Faults []FaultResult `json:"faults,omitempty"`
 	// Intervals are the latencies of each second of the measured window,
 	// for latency-over-time charts and .hlog interval logs.
 	Intervals []Interval `json:"intervals,omitempty"`
@@ -139,10 +141,15 @@ type LoadConfig struct {
 	MaxRequests int64             `json:"max_requests,omitempty"`
 	Timeout     time.Duration     `json:"timeout_ns"`
 	Scenario    map[string]string `json:"scenario"`
-	ClientCPUs  string            `json:"client_cpus"`
-	TargetCPUs  string            `json:"target_cpus"`
-	BackendCPUs string            `json:"backend_cpus,omitempty"`
-	TargetAddr  string            `json:"target_addr"`
+	// DependencyDelay is the slow dependency's delay of the cell's mix, in
+	// a suite that steps through delays; HasDependencyDelay tells a 0 ms
+	// step from none.
+	DependencyDelay    time.Duration `json:"dependency_delay_ns,omitempty"`
+	HasDependencyDelay bool          `json:"has_dependency_delay,omitempty"`
+	ClientCPUs         string        `json:"client_cpus"`
+	TargetCPUs         string        `json:"target_cpus"`
+	BackendCPUs        string        `json:"backend_cpus,omitempty"`
+	TargetAddr         string        `json:"target_addr"`
 }
 
 // CellStats are the numbers computed for one cell.
@@ -177,6 +184,9 @@ type CellStats struct {
 	IdleConnections int `json:"idle_connections"`
 	// WarmupErrors counts the failed requests of the warm-up.
 	WarmupErrors int64 `json:"warmup_errors"`
+	// Availability is the share of the measured requests (FellDue) that
+	// succeeded; 1 when none fell due.
+	Availability float64 `json:"availability"`
 	// LoopBusyPct is the share of the window the busiest event loop spent
 	// working rather than waiting, in percent: near 100 the client may be
 	// the bottleneck.
@@ -189,6 +199,30 @@ type CellStats struct {
 	ServerCPUPct  float64 `json:"server_cpu_pct"`
 	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`
 	ClientCPUPct  float64 `json:"client_cpu_pct"`
+}
+
+// FaultResult is one fault of a cell's timeline and what it did.
+type FaultResult struct {
+	// Fault is the fault as written, e.g. "at 10s: slow-backend 200ms for 5s".
+	Fault string `json:"fault"`
+	Kind  string `json:"kind"`
+	// At and For place the fault in the measured window: its offset and
+	// its length (for kill-backend, how long the backend stayed dead).
+	At  time.Duration `json:"at_ns"`
+	For time.Duration `json:"for_ns"`
+	// FellDue counts the measured requests due during the fault, and
+	// Succeeded those of them that succeeded; Availability is their ratio
+	// (1 when none fell due).
+	FellDue      int64   `json:"fell_due"`
+	Succeeded    int64   `json:"succeeded"`
+	Availability float64 `json:"availability"`
+	// BaselineP99 is the latency p99 of the window before the fault.
+	BaselineP99 int64 `json:"baseline_p99_ns"`
+	// Recovered says whether, after the fault, an interval's p99 came back
+	// within twice BaselineP99 before the window ended; Recovery is the
+	// time from the fault's end to the start of that interval.
+	Recovered bool          `json:"recovered"`
+	Recovery  time.Duration `json:"recovery_ns"`
 }
 
 // ClassStats are the figures of one request class of a mix.
