@@ -94,7 +94,7 @@ func writeClasses(b *bytes.Buffer, cells []Cell, markdown bool) error {
 		c := &cells[i]
 		for _, cl := range c.Classes {
 			l := cl.Latency
-			row := []string{TargetLabel(c), c.Scenario, LoadLabel(c.Load), cl.Name, fmtCount(cl.Requests), fmtCount(cl.ErrorsTotal)}
+			row := []string{TargetLabel(c), c.Scenario, loadWithDelay(c.Load), cl.Name, fmtCount(cl.Requests), fmtCount(cl.ErrorsTotal)}
 			for _, v := range []int64{l.P50, l.P90, l.P99, l.P999, l.Max} {
 				row = append(row, fmtSummaryMicros(l, float64(v)))
 			}

@@ -134,13 +134,23 @@ func TargetLabel(c *Cell) string {
 // LoadLabel names a cell's load as the charts and reports show it: its
 // name, or its offered rate when it has none.
 func LoadLabel(l LoadConfig) string {
+	label := fmtRate(l.TargetRPS) + " rps"
 	switch {
 	case l.Name != "":
-		return l.Name
+		label = l.Name
 	case l.TargetRPS <= 0:
-		return "max"
+		label = "max"
 	}
-	return fmtRate(l.TargetRPS) + " rps"
+	return label
+}
+
+// loadWithDelay is LoadLabel, with the slow dependency's delay of a suite
+// that steps through delays.
+func loadWithDelay(l LoadConfig) string {
+	if l.HasDependencyDelay {
+		return LoadLabel(l) + ", dependency " + l.DependencyDelay.String()
+	}
+	return LoadLabel(l)
 }
 
 // serverCPU formats the server's CPU use, or noValue when the server was

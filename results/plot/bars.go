@@ -38,7 +38,8 @@ type barKey struct{ scenario, load string }
 
 // barCharts returns one grouped bar chart per scenario and load name.
 func barCharts(run *results.Run, pal styles) []chartSpec {
-	all := okCells(run.Cells, func(c *results.Cell) bool { return c.Stats.Latency.Count > 0 })
+	base := atSmallestDelay(run.Cells)
+	all := okCells(run.Cells, func(c *results.Cell) bool { return c.Stats.Latency.Count > 0 && base(c) })
 	var keys []barKey
 	for _, c := range all {
 		k := barKey{c.Scenario, results.LoadLabel(c.Load)}
@@ -60,6 +61,7 @@ func barCharts(run *results.Run, pal styles) []chartSpec {
 		series := barSeriesOf(mine)
 		title := fmt.Sprintf("Latency percentiles: %s, load %s", k.scenario, k.load)
 		out = append(out, chartSpec{
+			kind:    KindBars,
 			name:    fileName("bars", k.scenario, k.load),
 			title:   title,
 			caption: barCaption(k, series),
@@ -209,5 +211,10 @@ func barCaption(k barKey, series []barSeries) string {
 		b.WriteString(")")
 	}
 	b.WriteString(".")
+	var shown []*results.Cell
+	for _, s := range series {
+		shown = append(shown, s.cells...)
+	}
+	b.WriteString(delayNote(shown))
 	return b.String()
 }

@@ -50,7 +50,7 @@ func costCharts(run *results.Run, pal styles) []chartSpec {
 		func(v float64) string { return fmtNumber(roundSig(v, 3)) + " MiB" })
 	f := newFigure(title)
 	f.panels = append(f.panels, cpu, rss)
-	return []chartSpec{{name: "cost", title: title, caption: costCaption(rows), fig: f}}
+	return []chartSpec{{name: "cost", kind: KindCost, title: title, caption: costCaption(rows), fig: f}}
 }
 
 // costPanel draws one horizontal bar per row, first row on top.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
@@ -94,4 +95,38 @@ func micros(ns float64) float64 {
 // positive reports whether v can go on a log axis.
 func positive(v float64) bool {
 	return v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v)
+}
+
+// atSmallestDelay returns a filter that keeps every cell except the
+// delay steps of a slow dependency above their scenario's smallest: the
+// charts that compare targets show such a suite at its smallest delay,
+// and the dependency charts show all of them.
+func atSmallestDelay(cells []results.Cell) func(c *results.Cell) bool {
+	least := map[string]time.Duration{}
+	for i := range cells {
+		c := &cells[i]
+		if d, ok := least[c.Scenario]; c.Load.HasDependencyDelay && (!ok || c.Load.DependencyDelay < d) {
+			least[c.Scenario] = c.Load.DependencyDelay
+		}
+	}
+	return func(c *results.Cell) bool {
+		return !c.Load.HasDependencyDelay || c.Load.DependencyDelay == least[c.Scenario]
+	}
+}
+
+// delayNote is a caption's sentence saying that the chart shows a slow
+// dependency's delay steps at the smallest delay, or "" when no cell is
+// such a step.
+func delayNote(cells []*results.Cell) string {
+	least, found := time.Duration(0), false
+	for _, c := range cells {
+		if c.Load.HasDependencyDelay && (!found || c.Load.DependencyDelay < least) {
+			least, found = c.Load.DependencyDelay, true
+		}
+	}
+	if !found {
+		return ""
+	}
+	return fmt.Sprintf(" Cells that step through a slow dependency's delays are shown at the smallest, %s; "+
+		"the dependency charts show every delay.", fmtDelay(delayMs(least)))
 }

@@ -42,12 +42,17 @@ const (
 	svgFontFamilyOut = "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"
 )
 
-// figure is one chart: a title, one or more side-by-side panels and an
-// optional legend in a column on the right, outside the data.
+// figure is one chart: a title, one or more panels side by side (or
+// stacked, when heights is set) and an optional legend in a column on
+// the right, outside the data.
 type figure struct {
 	title  string
 	panels []*plot.Plot
-	legend plot.Legend
+	// heights, when set, stacks the panels top to bottom, each as high as
+	// its share of the sum, with their data areas' left and right edges
+	// aligned so that they can share an x axis.
+	heights []float64
+	legend  plot.Legend
 	// entries counts the legend's entries.
 	entries int
 }
@@ -128,12 +133,62 @@ func (f *figure) draw(c draw.Canvas) {
 	if n == 0 {
 		return
 	}
+	if len(f.heights) == len(f.panels) {
+		f.drawStacked(c)
+		return
+	}
 	width := (c.Size().X - figGap*(n-1)) / n
 	for i, p := range f.panels {
 		pc := c
 		pc.Min.X = c.Min.X + vg.Length(i)*(width+figGap)
 		pc.Max.X = pc.Min.X + width
-		p.Draw(pc)
+		drawPanel(p, pc)
+	}
+}
+
+// drawStacked draws the panels top to bottom on c.
+func (f *figure) drawStacked(c draw.Canvas) {
+	for i, pc := range f.stackedCanvases(c) {
+		drawPanel(f.panels[i], pc)
+	}
+}
+
+// stackedCanvases returns the canvas of each stacked panel on c: the
+// i-th as high as its share of the heights, narrowed so that the data
+// areas line up.
+func (f *figure) stackedCanvases(c draw.Canvas) []draw.Canvas {
+	total := 0.0
+	for _, h := range f.heights {
+		total += h
+	}
+	avail := c.Size().Y - figGap*vg.Length(len(f.panels)-1)
+	canvases := make([]draw.Canvas, len(f.panels))
+	top := c.Max.Y
+	for i, h := range f.heights {
+		pc := c
+		pc.Max.Y = top
+		pc.Min.Y = top - avail*vg.Length(h/total)
+		top = pc.Min.Y - figGap
+		canvases[i] = pc
+	}
+	alignDataAreas(f.panels, canvases)
+	return canvases
+}
+
+// alignDataAreas narrows the canvases of stacked panels so that their
+// data areas start and end at the same x: the panel with the widest
+// y-axis labels sets the left edge.
+func alignDataAreas(panels []*plot.Plot, canvases []draw.Canvas) {
+	left, right := make([]vg.Length, len(panels)), make([]vg.Length, len(panels))
+	var maxLeft, maxRight vg.Length
+	for i, p := range panels {
+		dc := dataCanvas(p, canvases[i])
+		left[i], right[i] = dc.Min.X-canvases[i].Min.X, canvases[i].Max.X-dc.Max.X
+		maxLeft, maxRight = max(maxLeft, left[i]), max(maxRight, right[i])
+	}
+	for i := range canvases {
+		canvases[i].Min.X += maxLeft - left[i]
+		canvases[i].Max.X -= maxRight - right[i]
 	}
 }
 

@@ -1,8 +1,10 @@
 // Package plot draws the charts of a latbench run with gonum/plot: the
 // percentile spectrum of each scenario, latency against throughput across
-// rate steps, per-target percentile bars, latency over time per cell and
-// the cost of each target. Every chart is written as a PNG and an SVG.
-// The package only reads the run.
+// rate steps, per-target percentile bars, the cost of each target, the
+// fast requests' p99 and the availability against a slow dependency's
+// delay, and latency over time per cell with its faults and success
+// rate. Every chart is written as a PNG and an SVG. The package only
+// reads the run.
 package plot
 
 import (
@@ -16,26 +18,49 @@ import (
 	"github.com/latbench/latbench/results"
 )
 
+// Chart kinds, one per kind of chart, so that a report can place each.
+const (
+	KindSpectrum               = "spectrum"
+	KindLatencyVsRate          = "latency-vs-rate"
+	KindBars                   = "bars"
+	KindCost                   = "cost"
+	KindDependencyP99          = "dependency-p99"
+	KindDependencyAvailability = "dependency-availability"
+	KindOverTime               = "over-time"
+)
+
 // Chart is one rendered chart: a file base name and what it shows.
 type Chart struct {
 	// Name is the files' base name, without extension: "spectrum-http".
 	Name string
+	// Kind is one of the Kind constants.
+	Kind string
 	// Title is the chart's title; Caption says what it shows, in a few
 	// sentences.
 	Title, Caption string
+	// Finding is one sentence that reads the chart's data against the
+	// rule its caption states, e.g. which servers kept the fast requests
+	// fast; "" for a chart without one.
+	Finding string
+	// Group names the data a set of charts shares, e.g. "http, load
+	// moderate" for the two dependency charts of that load; "" for a
+	// chart of its own.
+	Group string
 	// PNG and SVG are the paths of the files written.
 	PNG, SVG string
 }
 
 // chartSpec is a chart before it is rendered.
 type chartSpec struct {
-	name, title, caption string
-	fig                  *figure
+	name, kind, title, caption string
+	finding, group             string
+	fig                        *figure
 }
 
 // WriteAll renders every chart that the run has data for into dir and
 // returns them in a stable order: percentile spectra, latency against
-// throughput, per-target bars, cost, then latency over time. A chart
+// throughput, per-target bars, cost, the dependency charts, then latency
+// over time. A chart
 // without data is left out, not drawn empty. WriteAll returns an error,
 // never panics, on a nil run, an unwritable dir or a failed rendering.
 func WriteAll(run *results.Run, dir string) (charts []Chart, err error) {
@@ -58,7 +83,10 @@ func WriteAll(run *results.Run, dir string) (charts []Chart, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("plot %s: %w", s.name, err)
 		}
-		charts = append(charts, Chart{Name: s.name, Title: s.title, Caption: s.caption, PNG: png, SVG: svg})
+		charts = append(charts, Chart{
+			Name: s.name, Kind: s.kind, Title: s.title, Caption: s.caption,
+			Finding: s.finding, Group: s.group, PNG: png, SVG: svg,
+		})
 	}
 	return charts, nil
 }
@@ -72,6 +100,7 @@ func chartSpecs(run *results.Run) []chartSpec {
 	specs = append(specs, throughputCharts(run, pal)...)
 	specs = append(specs, barCharts(run, pal)...)
 	specs = append(specs, costCharts(run, pal)...)
+	specs = append(specs, dependencyCharts(run, pal)...)
 	specs = append(specs, overTimeCharts(run, pal)...)
 	used := map[string]bool{}
 	for i := range specs {

@@ -32,14 +32,55 @@ func fixtureCharts() []string {
 	}
 }
 
+// slowDependencyCharts are the charts of the plottest slow-dependency
+// fixture, in order.
+func slowDependencyCharts() []string {
+	return []string{
+		"spectrum-http", "spectrum-http-proxy",
+		"bars-http-moderate", "bars-http-proxy-faults",
+		"cost",
+		"dependency-p99-http-moderate", "dependency-availability-http-moderate",
+		"over-time-go-blocking-http-dep200ms-moderate-1000rps-c50", "over-time-go-http-proxy-faults-1000rps-c300",
+	}
+}
+
+// chartDir returns where a test writes the charts of a fixture: a
+// temporary folder, or $LATBENCH_KEEP_CHARTS/fixture when it is set, to
+// look at them.
+func chartDir(t *testing.T, fixture string) string {
+	if keep := os.Getenv("LATBENCH_KEEP_CHARTS"); keep != "" {
+		return filepath.Join(keep, fixture)
+	}
+	return t.TempDir()
+}
+
 func TestWriteAll(t *testing.T) {
-	dir := t.TempDir()
-	charts, err := WriteAll(plottest.Run(t), dir)
+	tests := []struct {
+		name string
+		run  func(testing.TB) *results.Run
+		want []string
+		// golden is the golden files' prefix.
+		golden string
+	}{
+		{name: "fixture", run: plottest.Run, want: fixtureCharts()},
+		{name: "slow dependency", run: plottest.SlowDependencyRun, want: slowDependencyCharts(), golden: "slow-dependency-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkCharts(t, chartDir(t, fileName(tt.name)), tt.run(t), tt.want, tt.golden)
+		})
+	}
+}
+
+// checkCharts writes the charts of run into dir and checks their names,
+// texts, golden SVGs and PNGs.
+func checkCharts(t *testing.T, dir string, run *results.Run, want []string, golden string) {
+	charts, err := WriteAll(run, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := chartNames(charts); !slices.Equal(got, fixtureCharts()) {
-		t.Fatalf("charts %q, want %q", got, fixtureCharts())
+	if got := chartNames(charts); !slices.Equal(got, want) {
+		t.Fatalf("charts %q, want %q", got, want)
 	}
 	for _, c := range charts {
 		t.Run(c.Name, func(t *testing.T) {
@@ -53,7 +94,7 @@ func TestWriteAll(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertGolden(t, filepath.Join("testdata", c.Name+".golden.svg"), svg)
+			assertGolden(t, filepath.Join("testdata", golden+c.Name+".golden.svg"), svg)
 			assertPNG(t, c.PNG)
 		})
 	}
@@ -76,7 +117,8 @@ func chartNames(charts []Chart) []string {
 }
 
 func TestSVGDeterministic(t *testing.T) {
-	for _, spec := range chartSpecs(plottest.Run(t)) {
+	specs := append(chartSpecs(plottest.Run(t)), chartSpecs(plottest.SlowDependencyRun(t))...)
+	for _, spec := range specs {
 		a, errA := spec.fig.svg()
 		b, errB := spec.fig.svg()
 		if errA != nil || errB != nil {

@@ -43,6 +43,7 @@ func spectrumCharts(run *results.Run, pal styles) []chartSpec {
 		}
 		title := "Latency by percentile: " + scenario
 		out = append(out, chartSpec{
+			kind:    KindSpectrum,
 			name:    fileName("spectrum", scenario),
 			title:   title,
 			caption: spectrumCaption(scenario, lines, skipped),
@@ -78,8 +79,9 @@ func firstDecodable(candidates []*results.Cell) (*spectrumLine, []string) {
 // scenario it adds the baseline of the first target's best cell that has
 // one.
 func spectrumCandidates(cells []results.Cell, scenario string) [][]*results.Cell {
+	base := atSmallestDelay(cells)
 	all := okCells(cells, func(c *results.Cell) bool {
-		return c.Scenario == scenario && c.Histograms.Latency != ""
+		return c.Scenario == scenario && c.Histograms.Latency != "" && base(c)
 	})
 	var out [][]*results.Cell
 	for _, label := range labels(all) {
@@ -195,6 +197,11 @@ func spectrumCaption(scenario string, lines []spectrumLine, skipped []string) st
 		b.WriteString(")")
 	}
 	b.WriteString(".")
+	shown := make([]*results.Cell, len(lines))
+	for i, l := range lines {
+		shown[i] = l.cell
+	}
+	b.WriteString(delayNote(shown))
 	if len(skipped) > 0 {
 		fmt.Fprintf(&b, " Left out, without latency data: %s.", strings.Join(skipped, "; "))
 	}

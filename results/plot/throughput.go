@@ -64,11 +64,13 @@ func throughputCharts(run *results.Run, pal styles) []chartSpec {
 			continue
 		}
 		knees := kneesOf(run.Searches, scenario, series)
+		inScenario := okCells(run.Cells, func(c *results.Cell) bool { return c.Scenario == scenario })
 		title := "Latency against throughput: " + scenario
 		out = append(out, chartSpec{
+			kind:    KindLatencyVsRate,
 			name:    fileName("latency-vs-rate", scenario),
 			title:   title,
-			caption: throughputCaption(scenario, series, knees),
+			caption: throughputCaption(scenario, series, knees) + delayNote(inScenario),
 			fig:     throughputFigure(title, series, knees, pal),
 		})
 	}
@@ -79,8 +81,9 @@ func throughputCharts(run *results.Run, pal styles) []chartSpec {
 // of a scenario sorted by offered rate; rounds of one step are reduced to
 // their medians.
 func rateSteps(cells []results.Cell, scenario string) []rateSeries {
+	base := atSmallestDelay(cells)
 	open := okCells(cells, func(c *results.Cell) bool {
-		return c.Scenario == scenario && c.Load.Loop == loopOpen && c.Stats.Latency.Count > 0
+		return c.Scenario == scenario && c.Load.Loop == loopOpen && c.Stats.Latency.Count > 0 && base(c)
 	})
 	var out []rateSeries
 	for _, label := range labels(open) {

@@ -105,6 +105,27 @@ func TestChromiumDumpDOM(t *testing.T) {
 	}
 }
 
+func TestChromiumDumpDOMSlowDependency(t *testing.T) {
+	bin := chromiumPath(t)
+	dir, _, _ := writeRun(t, slowDependencyRun(t))
+	dom := string(runChromium(t, bin, filepath.Join(dir, HTMLFile), "--dump-dom"))
+	svgs, err := filepath.Glob(filepath.Join(dir, ChartsDir, "*.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(dom, "<svg "); got != len(svgs) {
+		t.Errorf("DOM has %d <svg> elements, want %d (one per chart)", got, len(svgs))
+	}
+	for _, want := range []string{
+		`<section id="slow-dependency">`, `<section id="faults">`, `<p class="finding">At 200 ms, go and rust kept`,
+		"<h3>Request classes (µs, latency from due time)</h3>", "<td>not within the window</td>",
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("DOM lacks %q", want)
+		}
+	}
+}
+
 func TestChromiumScreenshot(t *testing.T) {
 	bin := chromiumPath(t)
 	dir, _, _ := writeFixture(t)

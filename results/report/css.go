@@ -20,6 +20,7 @@ code { font: 12.5px "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 figure { margin: 1rem 0 2rem; break-inside: avoid; page-break-inside: avoid; }
 svg.chart { display: block; width: 100%; max-width: 800px; height: auto; }
 figcaption { max-width: 800px; font-size: 12.5px; color: #444; }
+.finding { max-width: 800px; margin: 0.3rem 0; padding-left: 0.6rem; border-left: 3px solid #0b5394; font-weight: bold; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
   nav { display: none; }

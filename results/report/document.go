@@ -54,7 +54,7 @@ type codeLine struct{ text string }
 type resultTables struct{ markdown string }
 
 // chartBlock is one chart: its PNG path relative to the report and its
-// SVG text.
+// SVG text. A chart with a finding is followed by it.
 type chartBlock struct {
 	chart  plot.Chart
 	pngRel string
@@ -75,12 +75,42 @@ func build(run *results.Run, dir string, charts []plot.Chart) (*document, error)
 	if err := results.RenderTable(&tables, run, results.FormatMarkdown); err != nil {
 		return nil, err
 	}
+	blocks, err := chartBlocks(dir, charts)
+	if err != nil {
+		return nil, err
+	}
 	doc := &document{title: "latbench report: " + run.Suite}
 	doc.sections = append(doc.sections,
 		section{id: "results", title: "Results", blocks: []block{&resultTables{markdown: tables.String()}}},
 		section{id: "warnings", title: "Warnings", blocks: warningBlocks(run)},
 	)
+	if dep := dependencyBlocks(blocks); len(dep) > 0 {
+		doc.sections = append(doc.sections, section{id: "slow-dependency", title: "Slow dependency", blocks: dep})
+	}
+	if faults := faultBlocks(run); len(faults) > 0 {
+		doc.sections = append(doc.sections, section{id: "faults", title: "Faults", blocks: faults})
+	}
 	chartSec := section{id: "charts", title: "Charts"}
+	for _, b := range blocks {
+		if !isDependencyChart(b.chart) {
+			chartSec.blocks = append(chartSec.blocks, b)
+		}
+	}
+	if len(chartSec.blocks) == 0 {
+		chartSec.blocks = append(chartSec.blocks, &paragraph{text: "The run has no data to chart."})
+	}
+	doc.sections = append(doc.sections,
+		chartSec,
+		section{id: "environment", title: "Environment", blocks: environmentBlocks(run)},
+		section{id: "configuration", title: "Configuration", blocks: configurationBlocks(run)},
+	)
+	return doc, nil
+}
+
+// chartBlocks reads each chart's SVG and finds its PNG's path relative
+// to dir.
+func chartBlocks(dir string, charts []plot.Chart) ([]*chartBlock, error) {
+	var out []*chartBlock
 	for _, c := range charts {
 		svg, err := os.ReadFile(c.SVG)
 		if err != nil {
@@ -90,17 +120,9 @@ func build(run *results.Run, dir string, charts []plot.Chart) (*document, error)
 		if err != nil {
 			return nil, err
 		}
-		chartSec.blocks = append(chartSec.blocks, &chartBlock{chart: c, pngRel: filepath.ToSlash(rel), svg: svg})
+		out = append(out, &chartBlock{chart: c, pngRel: filepath.ToSlash(rel), svg: svg})
 	}
-	if len(charts) == 0 {
-		chartSec.blocks = append(chartSec.blocks, &paragraph{text: "The run has no data to chart."})
-	}
-	doc.sections = append(doc.sections,
-		chartSec,
-		section{id: "environment", title: "Environment", blocks: environmentBlocks(run)},
-		section{id: "configuration", title: "Configuration", blocks: configurationBlocks(run)},
-	)
-	return doc, nil
+	return out, nil
 }
 
 // plural returns "1 cell" or "2 cells".

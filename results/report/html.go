@@ -67,8 +67,12 @@ func writeHTMLBlock(b *bytes.Buffer, blk block) error {
 		if err != nil {
 			return fmt.Errorf("chart %s: %w", v.chart.Name, err)
 		}
-		fmt.Fprintf(b, "<figure id=\"chart-%s\">\n%s\n<figcaption><strong>%s.</strong> %s</figcaption>\n</figure>\n",
-			v.chart.Name, svg, esc(v.chart.Title), esc(v.chart.Caption))
+		finding := ""
+		if v.chart.Finding != "" {
+			finding = fmt.Sprintf("<p class=\"finding\">%s</p>\n", esc(v.chart.Finding))
+		}
+		fmt.Fprintf(b, "<figure id=\"chart-%s\">\n%s\n%s<figcaption><strong>%s.</strong> %s</figcaption>\n</figure>\n",
+			v.chart.Name, svg, finding, esc(v.chart.Title), esc(v.chart.Caption))
 	default:
 		return fmt.Errorf("unknown block %T", blk)
 	}

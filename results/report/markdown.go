@@ -9,7 +9,8 @@ import (
 
 // renderMarkdown renders the document as Markdown: the result tables as
 // results.RenderTable prints them, the other tables aligned, and each
-// chart as a link to its PNG with its caption.
+// chart as a link to its PNG with its finding, if it has one, and its
+// caption.
 func renderMarkdown(doc *document) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n", mdText(doc.title))
@@ -45,7 +46,11 @@ func writeMarkdownBlock(b *bytes.Buffer, blk block) {
 	case *resultTables:
 		b.WriteString(strings.TrimRight(v.markdown, "\n") + "\n")
 	case *chartBlock:
-		fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n%s\n", mdText(v.chart.Title), mdText(v.chart.Title), v.pngRel, mdText(v.chart.Caption))
+		fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n", mdText(v.chart.Title), mdText(v.chart.Title), v.pngRel)
+		if v.chart.Finding != "" {
+			fmt.Fprintf(b, "**Finding:** %s\n\n", mdText(v.chart.Finding))
+		}
+		fmt.Fprintf(b, "%s\n", mdText(v.chart.Caption))
 	}
 }
 

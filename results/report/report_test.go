@@ -32,11 +32,25 @@ func fixtureRun(t *testing.T) *results.Run {
 	return run
 }
 
+// slowDependencyRun is the plottest slow-dependency fixture.
+func slowDependencyRun(t *testing.T) *results.Run {
+	t.Helper()
+	twwidth.SetEastAsian(false)
+	return plottest.SlowDependencyRun(t)
+}
+
 // writeFixture writes the fixture report into a temporary folder.
 func writeFixture(t *testing.T) (dir string, md, page string) {
 	t.Helper()
+	return writeRun(t, fixtureRun(t))
+}
+
+// writeRun writes the report of run into a temporary folder and returns
+// the folder, report.md and report.html.
+func writeRun(t *testing.T, run *results.Run) (dir string, md, page string) {
+	t.Helper()
 	dir = t.TempDir()
-	if err := Write(dir, fixtureRun(t)); err != nil {
+	if err := Write(dir, run); err != nil {
 		t.Fatal(err)
 	}
 	mdb, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
@@ -53,15 +67,57 @@ func writeFixture(t *testing.T) (dir string, md, page string) {
 // TestWrite writes the fixture report once and checks it.
 func TestWrite(t *testing.T) {
 	dir, md, page := writeFixture(t)
-	t.Run("markdown golden", func(t *testing.T) { checkMarkdownGolden(t, md) })
+	t.Run("markdown golden", func(t *testing.T) { checkMarkdownGolden(t, "report.md.golden", md) })
 	t.Run("markdown links charts", func(t *testing.T) { checkMarkdownLinks(t, dir, md) })
 	t.Run("html self-contained", func(t *testing.T) { checkHTMLSelfContained(t, dir, page) })
 	t.Run("html content", func(t *testing.T) { checkHTMLContent(t, page) })
+	t.Run("no slow dependency or faults", func(t *testing.T) {
+		for _, absent := range []string{"Slow dependency", "## Faults", "Finding:", "Request classes"} {
+			if strings.Contains(md, absent) {
+				t.Errorf("report.md of a run without delay steps, faults or classes has %q", absent)
+			}
+		}
+	})
 }
 
-// checkMarkdownGolden compares report.md with its golden file.
-func checkMarkdownGolden(t *testing.T, md string) {
-	assertGolden(t, filepath.Join("testdata", "report.md.golden"), []byte(md))
+// TestWriteSlowDependency writes the slow-dependency fixture's report
+// and checks it.
+func TestWriteSlowDependency(t *testing.T) {
+	dir, md, page := writeRun(t, slowDependencyRun(t))
+	t.Run("markdown golden", func(t *testing.T) { checkMarkdownGolden(t, "report-slow-dependency.md.golden", md) })
+	t.Run("markdown links charts", func(t *testing.T) { checkMarkdownLinks(t, dir, md) })
+	t.Run("html self-contained", func(t *testing.T) { checkHTMLSelfContained(t, dir, page) })
+	t.Run("html content", func(t *testing.T) { checkSlowDependencyHTML(t, page) })
+}
+
+// checkSlowDependencyHTML checks the Slow dependency and Faults sections
+// of report.html and the request classes table.
+func checkSlowDependencyHTML(t *testing.T, page string) {
+	for _, want := range []string{
+		`<a href="#slow-dependency">Slow dependency</a>`, `<a href="#faults">Faults</a>`,
+		"<h3>Request classes (µs, latency from due time)</h3>", "<td>/delay/200ms/bytes/100</td>",
+		`<p class="finding">At 200 ms, go and rust kept the fast class&#39;s p99 within 2× of its value at 0 ms; ` +
+			`go-blocking and rust-blocking did not (p99 ×600 to ×820).</p>`,
+		`<p class="finding">go-blocking (97.5% at 200 ms) and rust-blocking (98.2% at 200 ms) answered fewer than 99.9% of requests at some delay; ` +
+			`go and rust answered ≥ 99.9% at every delay.</p>`,
+		"<td>go-http-proxy-faults-1000rps-c300</td><td>at 8s: slow-backend 200ms for 4s</td>" +
+			`<td class="num">4,000</td><td class="num">100%</td><td>1 s</td><td class="num">86.9%</td>`,
+		"<td>at 16s: kill-backend restart after 3s</td>" +
+			`<td class="num">3,000</td><td class="num">1.66%</td><td>not within the window</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	slow, charts := strings.Index(page, `<section id="slow-dependency">`), strings.Index(page, `<section id="charts">`)
+	if p99 := strings.Index(page, `<figure id="chart-dependency-p99-http-moderate">`); p99 < slow || p99 > charts {
+		t.Error("the dependency charts are not in the Slow dependency section")
+	}
+}
+
+// checkMarkdownGolden compares report.md with the golden file name.
+func checkMarkdownGolden(t *testing.T, name, md string) {
+	assertGolden(t, filepath.Join("testdata", name), []byte(md))
 }
 
 // assertGolden compares got with a golden file, or rewrites the file when

@@ -1,7 +1,8 @@
 // Package plottest builds deterministic fixture runs for the tests of the
-// chart and report packages: several targets, rate steps, rounds, a
-// max-throughput search, per-second intervals, a proxy with its baseline,
-// warnings and a failed cell.
+// chart and report packages. Run has several targets, rate steps, rounds,
+// a max-throughput search, per-second intervals, a proxy with its
+// baseline, warnings and a failed cell; SlowDependencyRun has a slow
+// dependency's delay steps with request classes, and a cell with faults.
 package plottest
 
 import (
@@ -9,6 +10,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/latbench/latbench/results"
 )
@@ -27,6 +30,12 @@ type shape struct {
 // encode records the distribution and returns its encoding and Summary.
 func (s shape) encode(tb testing.TB) (string, results.Summary) {
 	tb.Helper()
+	return encodeHist(tb, s.record(tb))
+}
+
+// record returns a histogram of the distribution.
+func (s shape) record(tb testing.TB) *hdrhistogram.Histogram {
+	tb.Helper()
 	h := results.NewHistogram()
 	record := func(n int, from, to, power float64) {
 		for i := 0; i < n; i++ {
@@ -38,11 +47,12 @@ func (s shape) encode(tb testing.TB) (string, results.Summary) {
 	}
 	record(s.count, s.fromUs, s.toUs, 2)
 	record(s.tailCount, s.toUs, s.tailToUs, 3)
-	enc, err := results.EncodeHistogram(h)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return enc, results.Summarize(h)
+	return h
+}
+
+// shifted returns s with us added to every value.
+func (s shape) shifted(us float64) shape {
+	return shape{fromUs: s.fromUs + us, toUs: s.toUs + us, tailToUs: s.tailToUs + us, count: s.count, tailCount: s.tailCount}
 }
 
 // scaled returns s with every value multiplied by f.
@@ -116,6 +126,7 @@ func (s cellSpec) build(tb testing.TB) results.Cell {
 		iv := results.Interval{StartNs: int64(i) * int64(time.Second), EndNs: int64(i+1) * int64(time.Second)}
 		if i != 2 { // the third second recorded nothing
 			iv.Latency, _ = s.latency.scaled(1 + 0.15*float64(i%4)).encode(tb)
+			iv.Completed = int64(math.Round(s.achieved))
 		}
 		c.Intervals = append(c.Intervals, iv)
 	}
