@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 RACE        := $(shell scripts/race-flag.sh)
 FUZZTIME    ?= 10s
 
-.PHONY: all build servers server-go bench perf test test-deps bench-go fuzz lint toolchain clean
+.PHONY: all build servers server-go study-targets bench perf test test-deps bench-go fuzz lint toolchain clean
 
 all: build servers
 
@@ -24,6 +24,12 @@ build: toolchain
 # from Debian's packages; it lists what it skipped and why.
 servers: toolchain
 	@scripts/build-servers.sh
+
+# The six proxies of the reference study (servers/study.yaml), pinned, into
+# bin/study/; sources no registry serves here come from
+# $LATBENCH_THIRDPARTY or ../shared/thirdparty when it exists.
+study-targets:
+	@scripts/study/install-all.sh
 
 # The quick suite needs only the Go reference server.
 server-go: toolchain

@@ -24,10 +24,60 @@ type Manifest struct {
 	Targets []*Target `yaml:"targets"`
 }
 
-// DefaultManifestPath returns the path of the default manifest inside the
-// repository rooted at root.
+// DefaultManifestPath returns the path of the main default manifest
+// inside the repository rooted at root: the reference servers and the C
+// baselines. Its presence marks the repository root.
 func DefaultManifestPath(root string) string {
 	return filepath.Join(root, "servers", "targets.yaml")
+}
+
+// StudyManifestPath returns the path of the manifest of the reference
+// study's proxies inside the repository rooted at root.
+func StudyManifestPath(root string) string {
+	return filepath.Join(root, "servers", "study.yaml")
+}
+
+// DefaultManifestPaths returns the manifests latbench loads by default, in
+// order: targets.yaml, then study.yaml.
+func DefaultManifestPaths(root string) []string {
+	return []string{DefaultManifestPath(root), StudyManifestPath(root)}
+}
+
+// defaultMakeGoals maps the base name of each default manifest to the make
+// goal that builds its targets.
+var defaultMakeGoals = map[string]string{"targets.yaml": "servers", "study.yaml": "study-targets"}
+
+// LoadDefault reads the default manifests of the repository at root
+// (DefaultManifestPaths) into one manifest. targets.yaml must exist; a
+// missing study.yaml is skipped. A name defined in two default files is an
+// error: they list different targets, and one must not hide another.
+func LoadDefault(root string) (*Manifest, error) {
+	m := &Manifest{}
+	defined := map[string]*Target{}
+	var errs []error
+	for i, path := range DefaultManifestPaths(root) {
+		part, err := LoadManifest(path)
+		if i > 0 && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range part.Targets {
+			t.makeGoal = defaultMakeGoals[filepath.Base(path)]
+			if first, dup := defined[t.Name]; dup {
+				errs = append(errs, fmt.Errorf("%s:%d: target %q is already defined in %s:%d; the default manifests must not overlap, remove one of them",
+					t.Source, t.Line, t.Name, first.Source, first.Line))
+				continue
+			}
+			defined[t.Name] = t
+			m.Targets = append(m.Targets, t)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return m, nil
 }
 
 // LoadManifest reads and parses the manifest file at path.
@@ -164,7 +214,8 @@ func explainTypeError(msg string) string {
 
 // targetKeys returns the keys a target entry may use, in manifest order.
 func targetKeys() []string {
-	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "probe", "address", "config", "warmup"}
+	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "dir", "instances",
+		"probe", "address", "config", "warmup", "version", "version_file"}
 }
 
 // entryPos records where a target entry and its keys are in the file.
@@ -255,6 +306,10 @@ func (m *Manifest) validate(source string, positions []entryPos) error {
 		t.Source, t.Line = source, pos.line
 		for _, p := range t.problems() {
 			errs = append(errs, fmt.Errorf("%s:%d: %s", source, pos.at(p.key), p.msg))
+		}
+		// Instances 0 means one copy only when the key is absent.
+		if _, given := pos.keys["instances"]; given && t.Instances == 0 {
+			errs = append(errs, fmt.Errorf("%s:%d: target %q: instances 0 is outside 1..%d; remove the key for one copy", source, pos.at("instances"), t.Name, MaxInstances))
 		}
 		if first, dup := firstLine[t.Name]; dup && t.Name != "" {
 			errs = append(errs, fmt.Errorf("%s:%d: duplicate target name %q (first defined at line %d); rename one of them", source, pos.at("name"), t.Name, first))

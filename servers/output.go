@@ -15,75 +15,118 @@ const (
 )
 
 // lineRing is an io.Writer that keeps the last lines written to it. It is
-// safe for concurrent use: Write and Lines hold mu.
+// safe for concurrent use: Write, Lines and the writers of its sources
+// hold mu. Several writers (the copies of a target) can share one ring
+// through source, each with its own unfinished line and a label.
 type lineRing struct {
-	mu        sync.Mutex
-	max       int
-	lines     []string // complete lines, oldest first, at most max
-	partial   []byte   // the current line, not yet ended by '\n'
-	truncated bool     // partial reached maxLineBytes; drop bytes until '\n'
+	mu      sync.Mutex
+	max     int
+	lines   []string      // complete lines, oldest first, at most max
+	own     *lineSource   // the source Write writes to
+	sources []*lineSource // every source, own first
+}
+
+// lineSource is one writer into a lineRing: its lines get prefix. Its
+// fields are guarded by the ring's mu.
+type lineSource struct {
+	ring      *lineRing
+	prefix    string
+	partial   []byte // the current line, not yet ended by '\n'
+	truncated bool   // partial reached maxLineBytes; drop bytes until '\n'
 }
 
 // newLineRing returns a ring keeping the last max lines.
 func newLineRing(max int) *lineRing {
-	return &lineRing{max: max}
+	r := &lineRing{max: max}
+	r.own = r.source("")
+	return r
+}
+
+// source returns a new writer into the ring whose lines start with prefix.
+func (r *lineRing) source(prefix string) *lineSource {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := &lineSource{ring: r, prefix: prefix}
+	r.sources = append(r.sources, s)
+	return s
 }
 
 // Write stores p, split into lines. It never fails.
 func (r *lineRing) Write(p []byte) (int, error) {
+	return r.own.Write(p)
+}
+
+// Write stores p, split into lines, in the source's ring. It never fails.
+func (s *lineSource) Write(p []byte) (int, error) {
+	r := s.ring
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := len(p)
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			r.appendPartial(p)
+			s.appendPartial(p)
 			break
 		}
-		r.appendPartial(p[:i])
-		r.endLine()
+		s.appendPartial(p[:i])
+		r.addLine(s.endLine())
 		p = p[i+1:]
 	}
 	return n, nil
 }
 
 // appendPartial adds b to the current line, up to maxLineBytes.
-func (r *lineRing) appendPartial(b []byte) {
-	if r.truncated {
+func (s *lineSource) appendPartial(b []byte) {
+	if s.truncated {
 		return
 	}
-	if room := maxLineBytes - len(r.partial); len(b) > room {
+	if room := maxLineBytes - len(s.partial); len(b) > room {
 		b = b[:room]
-		r.truncated = true
+		s.truncated = true
 	}
-	r.partial = append(r.partial, b...)
+	s.partial = append(s.partial, b...)
 }
 
-// endLine moves the current line into the ring.
-func (r *lineRing) endLine() {
-	line := strings.TrimSuffix(string(r.partial), "\r")
-	if r.truncated {
+// endLine returns the current line, labelled, and starts a new one.
+func (s *lineSource) endLine() string {
+	line := s.prefix + strings.TrimSuffix(string(s.partial), "\r")
+	if s.truncated {
 		line += truncatedMark
 	}
+	s.partial, s.truncated = s.partial[:0], false
+	return line
+}
+
+// unfinished returns the current line, labelled, or "" if it is empty.
+func (s *lineSource) unfinished() string {
+	if len(s.partial) == 0 {
+		return ""
+	}
+	line := s.prefix + string(s.partial)
+	if s.truncated {
+		line += truncatedMark
+	}
+	return line
+}
+
+// addLine appends a complete line, dropping the oldest beyond max.
+func (r *lineRing) addLine(line string) {
 	r.lines = append(r.lines, line)
 	if len(r.lines) > r.max {
 		r.lines = r.lines[len(r.lines)-r.max:]
 	}
-	r.partial, r.truncated = r.partial[:0], false
 }
 
-// Lines returns a copy of the kept lines, including an unfinished last
-// line.
+// Lines returns a copy of the kept lines, including the unfinished last
+// line of each source.
 func (r *lineRing) Lines() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := append([]string(nil), r.lines...)
-	if len(r.partial) > 0 {
-		line := string(r.partial)
-		if r.truncated {
-			line += truncatedMark
+	for _, s := range r.sources {
+		if line := s.unfinished(); line != "" {
+			out = append(out, line)
 		}
-		out = append(out, line)
 	}
 	if len(out) > r.max {
 		out = out[len(out)-r.max:]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -66,38 +67,48 @@ type LaunchSpec struct {
 	// BodySizes are the N of GET /bytes/N the run will ask for; a target
 	// whose config latbench writes (nginx) gets a file for each.
 	BodySizes []int
+
+	// listens is the listen address of every copy, listens[0] being
+	// Listen; withDefaults fills it in.
+	listens []string
 }
 
 // Process is a target latbench launched, or a handle to an external one
 // (then it has no process: Pid is 0, Exited never closes, Stop does
-// nothing).
+// nothing). A target with Instances N > 1 runs as N copies of its
+// command, each on its own port; the Process represents them as one.
 type Process struct {
 	name   string
-	addr   string
-	argv   []string
-	cmd    *exec.Cmd // nil for an external target
-	output *lineRing
+	addrs  []string    // one listen address per copy; addrs[0] is Addr
+	copies []*instance // nil for an external target
+	output *lineRing   // the lines of every copy, labelled when N > 1
 	// workdir holds the config latbench wrote for the target, if any; it
 	// is removed once the target has stopped.
 	workdir string
 
-	// exited is closed by wait after it has set state; state is read only
-	// after exited is closed, so it needs no lock.
-	exited chan struct{}
-	state  *os.ProcessState
+	// exited is closed by the reaper of the first copy to exit, after it
+	// has set firstExit; firstExit is read only after exited is closed,
+	// so it needs no lock.
+	exited    chan struct{}
+	exitOnce  sync.Once
+	firstExit *instance
 
-	// stopping is set when Stop begins while the target still runs: an exit
-	// after that is expected. An exit before Stop stays unexpected.
+	// stopping is set when Stop begins while every copy still runs: an
+	// exit after that is expected. An exit before Stop stays unexpected.
 	stopping atomic.Bool
 	stopOnce sync.Once
 	stopErr  error // written inside stopOnce, read after it
+
+	controlMu sync.Mutex // serialises WriteControl
 }
 
 // Launch starts the target of spec, waits until it accepts TCP connections
-// on its listen address, and runs spec.Probe. On any failure it stops what
-// it started and returns an error that quotes the target's last output
-// lines. ctx bounds only the launch; the process runs until Stop.
-// For an external target Launch only waits until its address is reachable.
+// on its listen address, and runs spec.Probe. A target with Instances N
+// gets N copies, each on its own port; Launch waits until every copy is
+// ready and probes each. On any failure it stops what it started and
+// returns an error that quotes the target's last output lines. ctx bounds
+// only the launch; the processes run until Stop. For an external target
+// Launch only waits until its address is reachable.
 func Launch(ctx context.Context, spec LaunchSpec) (*Process, error) {
 	spec, err := spec.withDefaults()
 	if err != nil {
@@ -121,7 +132,7 @@ func Launch(ctx context.Context, spec LaunchSpec) (*Process, error) {
 }
 
 // withDefaults validates spec and fills in its defaults, including a free
-// listen address.
+// listen address for every copy.
 func (spec LaunchSpec) withDefaults() (LaunchSpec, error) {
 	t := spec.Target
 	switch {
@@ -134,6 +145,7 @@ func (spec LaunchSpec) withDefaults() (LaunchSpec, error) {
 	}
 	if t.External() {
 		spec.Listen = t.Address
+		spec.listens = []string{t.Address}
 		if spec.ReadyTimeout <= 0 {
 			spec.ReadyTimeout = DefaultExternalReadyTimeout
 		}
@@ -152,9 +164,12 @@ func (spec LaunchSpec) withDefaults() (LaunchSpec, error) {
 	if st := t.Check(spec.Root); !st.Runnable {
 		return spec, fmt.Errorf("target %s cannot run: missing %s; %s", t.Name, strings.Join(st.Missing, ", "), st.Fix)
 	}
-	listen, err := listenAddr(spec.Listen)
-	spec.Listen = listen
-	return spec, err
+	listens, err := listenAddrs(spec.Listen, t.Copies())
+	if err != nil {
+		return spec, err
+	}
+	spec.Listen, spec.listens = listens[0], listens
+	return spec, nil
 }
 
 // listenAddr returns listen if nothing listens there yet, or a free port
@@ -194,13 +209,17 @@ func FreePort(host string) (string, error) {
 
 // attach returns the handle of an external target.
 func attach(spec LaunchSpec) *Process {
-	return &Process{name: spec.Target.Name, addr: spec.Listen, exited: make(chan struct{})}
+	return &Process{name: spec.Target.Name, addrs: []string{spec.Listen}, exited: make(chan struct{})}
 }
 
-// start runs the target's command in its own process group and starts
-// the goroutine that reaps it.
+// start runs the target's copies, each in its own process group, and
+// starts the goroutines that reap them. If a copy fails to start, the
+// ones started before it are stopped.
 func start(spec LaunchSpec) (*Process, error) {
-	vars := Vars{Root: spec.Root, Mode: spec.Mode, Listen: spec.Listen, Backend: spec.Backend, Threads: spec.Threads}
+	if len(spec.listens) == 0 {
+		spec.listens = []string{spec.Listen}
+	}
+	vars := Vars{Root: spec.Root, Mode: spec.Mode, Backend: spec.Backend, Threads: spec.Threads}
 	if spec.Target.Config != "" {
 		var err error
 		vars.Config, vars.Workdir, err = writeConfig(spec.Target.Config, spec.configSpec())
@@ -208,11 +227,24 @@ func start(spec LaunchSpec) (*Process, error) {
 			return nil, fmt.Errorf("launch %s: %w", spec.Target.Name, err)
 		}
 	}
-	p, err := startCommand(spec, vars)
-	if err != nil && vars.Workdir != "" {
-		os.RemoveAll(vars.Workdir)
+	p := &Process{name: spec.Target.Name, addrs: spec.listens, output: newLineRing(outputLines),
+		exited: make(chan struct{}), workdir: vars.Workdir}
+	for i, listen := range spec.listens {
+		vars.Listen = listen
+		c, err := p.startCopy(spec, vars, i+1)
+		if err != nil {
+			if len(p.copies) > 0 {
+				p.stopping.Store(true)
+				_ = p.Stop(time.Second)
+			} else if vars.Workdir != "" {
+				os.RemoveAll(vars.Workdir)
+			}
+			return nil, err
+		}
+		p.copies = append(p.copies, c)
+		go p.wait(c)
 	}
-	return p, err
+	return p, nil
 }
 
 // configSpec returns what the target's written config needs: one worker
@@ -225,68 +257,85 @@ func (spec LaunchSpec) configSpec() configSpec {
 	return configSpec{Listen: spec.Listen, Backend: spec.Backend, Workers: workers, Sizes: spec.BodySizes}
 }
 
-// startCommand starts the target's command with vars substituted.
-func startCommand(spec LaunchSpec, vars Vars) (*Process, error) {
-	argv, err := PinnedCommand(spec.CPUs, spec.Target.Expand(vars))
+// startCopy starts copy number index of the target's command with vars
+// substituted.
+func (p *Process) startCopy(spec LaunchSpec, vars Vars, index int) (*instance, error) {
+	t := spec.Target
+	argv, err := PinnedCommand(spec.CPUs, t.Expand(vars))
 	if err != nil {
-		return nil, fmt.Errorf("launch %s: %w", spec.Target.Name, err)
+		return nil, fmt.Errorf("launch %s: %w", t.Name, err)
 	}
 	if len(argv) == 0 {
-		return nil, fmt.Errorf("launch %s: the command is empty once its empty placeholders are dropped; check the target's `command`", spec.Target.Name)
+		return nil, fmt.Errorf("launch %s: the command is empty once its empty placeholders are dropped; check the target's `command`", t.Name)
 	}
-	out := newLineRing(outputLines)
+	dir, err := workingDir(t, vars)
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = spec.Root
+	cmd.Dir = dir
 	cmd.Env = append(withoutEnv(os.Environ(), EnvPinned, EnvAllowedCPUs), spec.Env...)
 	// One writer for both streams: exec then uses one pipe and one copying
-	// goroutine, so lines keep their order and Write is never concurrent.
+	// goroutine, so lines keep their order and Write is never concurrent
+	// for one copy. Copies of a group label their lines.
+	var out io.Writer = p.output
+	if len(p.addrs) > 1 {
+		out = p.output.source(fmt.Sprintf("[copy %d] ", index))
+	}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = pipeDrainDelay
-	// Setpgid puts the target and its children in a group that Stop can
-	// signal at once. Pdeathsig kills the target if latbench dies; it fires
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("launch %s: %w", t.Name, err)
+	}
+	// Setpgid puts the copy and its children in a group that Stop can
+	// signal at once. Pdeathsig kills the copy if latbench dies; it fires
 	// when the OS thread that forked exits, which the Go runtime does only
 	// for a goroutine that exits while locked to its thread.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start target %s (%s): %w", spec.Target.Name, strings.Join(argv, " "), err)
+		stdin.Close()
+		return nil, fmt.Errorf("start target %s (%s): %w", t.Name, strings.Join(argv, " "), err)
 	}
-	p := &Process{name: spec.Target.Name, addr: spec.Listen, argv: argv, cmd: cmd, output: out, exited: make(chan struct{}), workdir: vars.Workdir}
-	go p.wait()
-	return p, nil
+	return &instance{index: index, argv: argv, cmd: cmd, stdin: stdin, exited: make(chan struct{})}, nil
 }
 
-// wait reaps the process; it is the only writer of state and closes
-// exited after writing it.
-func (p *Process) wait() {
-	_ = p.cmd.Wait() // the exit is described from ProcessState
-	p.state = p.cmd.ProcessState
-	close(p.exited)
+// wait reaps copy c; it is the only writer of c.state and closes c.exited
+// after writing it. The first copy to exit also closes p.exited.
+func (p *Process) wait(c *instance) {
+	_ = c.cmd.Wait() // the exit is described from ProcessState
+	c.state = c.cmd.ProcessState
+	close(c.exited)
+	p.exitOnce.Do(func() {
+		p.firstExit = c
+		close(p.exited)
+	})
 }
 
-// waitReady polls a TCP connect to the listen address every
-// readyPollInterval until it succeeds, the process exits, ctx is done or
+// waitReady polls a TCP connect to each listen address every
+// readyPollInterval until all have succeeded, a copy exits, ctx is done or
 // the deadline passes.
 func (p *Process) waitReady(ctx context.Context, deadline time.Time, timeout time.Duration) error {
 	readyCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	tick := time.NewTicker(readyPollInterval)
 	defer tick.Stop()
-	for {
-		if dialOnce(readyCtx, p.addr) == nil {
-			return nil
-		}
-		select {
-		case <-p.exited:
-			return p.exitedEarly()
-		case <-readyCtx.Done():
-			if ctx.Err() != nil {
-				return fmt.Errorf("launch of target %s interrupted: %w", p.name, ctx.Err())
+	for _, addr := range p.addrs {
+		for dialOnce(readyCtx, addr) != nil {
+			select {
+			case <-p.exited:
+				return p.exitedEarly()
+			case <-readyCtx.Done():
+				if ctx.Err() != nil {
+					return fmt.Errorf("launch of target %s interrupted: %w", p.name, ctx.Err())
+				}
+				return fmt.Errorf("target %s not ready on %s after %v (check that it listens on the {listen} address, or raise the ready timeout)%s",
+					p.name, addr, timeout, outputTail(p.Stderr()))
+			case <-tick.C:
 			}
-			return fmt.Errorf("target %s not ready on %s after %v (check that it listens on the {listen} address, or raise the ready timeout)%s",
-				p.name, p.addr, timeout, outputTail(p.Stderr()))
-		case <-tick.C:
 		}
 	}
+	return nil
 }
 
 // dialOnce opens and closes one TCP connection to addr.
@@ -299,23 +348,27 @@ func dialOnce(ctx context.Context, addr string) error {
 	return c.Close()
 }
 
-// verify runs the protocol probe, bounded by the readiness deadline.
+// verify runs the protocol probe on every listen address, bounded by the
+// readiness deadline.
 func (p *Process) verify(ctx context.Context, deadline time.Time, probe func(context.Context, string) error) error {
 	if probe == nil {
 		return nil
 	}
 	probeCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	err := probe(probeCtx, p.addr)
-	if err == nil {
-		return nil
+	for _, addr := range p.addrs {
+		err := probe(probeCtx, addr)
+		if err == nil {
+			continue
+		}
+		select {
+		case <-p.exited:
+			return p.exitedEarly()
+		default:
+		}
+		return fmt.Errorf("target %s on %s failed its readiness probe: %w%s", p.name, addr, err, outputTail(p.Stderr()))
 	}
-	select {
-	case <-p.exited:
-		return p.exitedEarly()
-	default:
-	}
-	return fmt.Errorf("target %s on %s failed its readiness probe: %w%s", p.name, p.addr, err, outputTail(p.Stderr()))
+	return nil
 }
 
 // exitedEarly describes an exit during the launch. Call only after exited
@@ -324,36 +377,55 @@ func (p *Process) exitedEarly() error {
 	return fmt.Errorf("target %s exited before it was ready (%s)%s", p.name, p.exitStatus(), outputTail(p.Stderr()))
 }
 
-// exitStatus describes how the process ended. Call only after exited is
-// closed.
+// exitStatus describes how the first copy to exit ended, naming the copy
+// when there are several. Call only after exited is closed.
 func (p *Process) exitStatus() string {
-	if p.state == nil {
-		return "exit status unknown"
+	c := p.firstExit
+	status := "exit status unknown"
+	if c.state != nil {
+		status = fmt.Sprintf("exit status %d", c.state.ExitCode())
+		if ws, ok := c.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			status = fmt.Sprintf("killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
+		}
 	}
-	if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return fmt.Sprintf("killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
+	if len(p.copies) > 1 {
+		status = fmt.Sprintf("copy %d of %d: %s", c.index, len(p.copies), status)
 	}
-	return fmt.Sprintf("exit status %d", p.state.ExitCode())
+	return status
 }
 
-// Addr returns the host:port the target listens on.
-func (p *Process) Addr() string { return p.addr }
+// Addr returns the host:port the target listens on; for a target with
+// several copies, that of the first.
+func (p *Process) Addr() string { return p.addrs[0] }
 
-// Pid returns the process id of the target (also its process group id),
-// or 0 for an external target.
+// Pid returns the process id of the target's (first) copy, also its
+// process group id, or 0 for an external target.
 func (p *Process) Pid() int {
-	if p.cmd == nil {
+	if len(p.copies) == 0 {
 		return 0
 	}
-	return p.cmd.Process.Pid
+	return p.copies[0].cmd.Process.Pid
 }
 
 // Argv returns the command line the target was started with (nil for an
-// external target).
-func (p *Process) Argv() []string { return append([]string(nil), p.argv...) }
+// external target). For N > 1 copies it is the first copy's, followed by
+// one element "×N"; the other copies differ only in their listen address
+// (see Addrs).
+func (p *Process) Argv() []string {
+	if len(p.copies) == 0 {
+		return nil
+	}
+	argv := append([]string(nil), p.copies[0].argv...)
+	if n := len(p.copies); n > 1 {
+		argv = append(argv, fmt.Sprintf("×%d", n))
+	}
+	return argv
+}
 
 // Stderr returns the last lines the target wrote. Stdout is captured into
 // the same lines: by the server contract servers write only to stderr.
+// With several copies the lines interleave as they were written, each
+// prefixed with "[copy N] ".
 func (p *Process) Stderr() []string {
 	if p.output == nil {
 		return nil
@@ -362,27 +434,27 @@ func (p *Process) Stderr() []string {
 }
 
 // Exited returns a channel that is closed when the target's main process
-// has exited, whether by itself or through Stop.
+// (of any copy) has exited, whether by itself or through Stop.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
-// ExitCode returns the exit code of the target's main process once it has
-// exited, -1 when a signal killed it, and -2 while it still runs (or for
-// an external target).
+// ExitCode returns the exit code of the target's main process (of the
+// first copy to exit) once it has exited, -1 when a signal killed it, and
+// -2 while it still runs (or for an external target).
 func (p *Process) ExitCode() int {
 	select {
 	case <-p.exited:
 	default:
 		return -2
 	}
-	if p.state == nil {
+	if p.firstExit.state == nil {
 		return -1
 	}
-	return p.state.ExitCode()
+	return p.firstExit.state.ExitCode()
 }
 
 // ExitError describes an unexpected exit: nil while the target runs, or
-// when it exited because of Stop. An exit before Stop was called stays
-// unexpected, also after Stop.
+// when it exited because of Stop. An exit of any copy before Stop was
+// called stays unexpected, also after Stop.
 func (p *Process) ExitError() error {
 	select {
 	case <-p.exited:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -19,8 +20,8 @@ const clockTicksPerSecond = 100
 // given 0.
 const DefaultSampleInterval = 250 * time.Millisecond
 
-// Usage is the resource use of a target's process group over a sampling
-// window.
+// Usage is the resource use of a target's process group (summed over the
+// groups of all its copies) over a sampling window.
 type Usage struct {
 	CPUSeconds   float64       // user+system CPU time used in the window
 	Wall         time.Duration // from the first to the last sample
@@ -41,7 +42,8 @@ type Sampler struct {
 }
 
 // StartSampling starts sampling every process whose process group is the
-// target's (the target and children such as worker processes) every
+// target's (the target and children such as worker processes; for a target
+// with several copies, the groups of all copies, summed) every
 // interval (DefaultSampleInterval when interval <= 0), taking the first
 // sample at once. Call Stop before stopping the target.
 //
@@ -54,31 +56,31 @@ func (p *Process) StartSampling(interval time.Duration) *Sampler {
 		interval = DefaultSampleInterval
 	}
 	s := &Sampler{stop: make(chan struct{}), done: make(chan struct{})}
-	if p.cmd == nil {
+	if len(p.copies) == 0 {
 		close(s.done)
 		return s
 	}
-	pgid := p.cmd.Process.Pid
+	pgids := p.Pids() // each copy's pid is its process group id
 	tally := newCPUTally(int64(os.Getpagesize()))
-	tally.add(time.Now(), readGroup(pgid))
-	go s.run(pgid, interval, tally)
+	tally.add(time.Now(), readGroups(pgids))
+	go s.run(pgids, interval, tally)
 	return s
 }
 
 // run takes a sample every interval and a last one when stop is closed.
 // It owns tally.
-func (s *Sampler) run(pgid int, interval time.Duration, tally *cpuTally) {
+func (s *Sampler) run(pgids []int, interval time.Duration, tally *cpuTally) {
 	defer close(s.done)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-s.stop:
-			tally.add(time.Now(), readGroup(pgid))
+			tally.add(time.Now(), readGroups(pgids))
 			s.usage = tally.usage()
 			return
 		case <-tick.C:
-			tally.add(time.Now(), readGroup(pgid))
+			tally.add(time.Now(), readGroups(pgids))
 		}
 	}
 }
@@ -209,6 +211,12 @@ func parseProcStat(data []byte) (procStat, error) {
 // readGroup returns the processes of process group pgid, read from
 // /proc/*/stat. Processes that vanish while it reads are skipped.
 func readGroup(pgid int) []procStat {
+	return readGroups([]int{pgid})
+}
+
+// readGroups returns the processes of the process groups pgids in one pass
+// over /proc; see readGroup.
+func readGroups(pgids []int) []procStat {
 	dir, err := os.Open("/proc")
 	if err != nil {
 		return nil
@@ -224,7 +232,7 @@ func readGroup(pgid int) []procStat {
 		if err != nil {
 			continue
 		}
-		if ps, err := parseProcStat(data); err == nil && ps.PGRP == pgid {
+		if ps, err := parseProcStat(data); err == nil && slices.Contains(pgids, ps.PGRP) {
 			group = append(group, ps)
 		}
 	}

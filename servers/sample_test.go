@@ -141,7 +141,7 @@ func TestStartSamplingDefaultsAndExternal(t *testing.T) {
 	if u := s.Stop(); u.Samples < 2 || u.PeakRSSBytes <= 0 {
 		t.Errorf("usage of a sleeping process = %+v; want two samples and its RSS", u)
 	}
-	ext := &Process{name: "ext", addr: "127.0.0.1:1", exited: make(chan struct{})}
+	ext := &Process{name: "ext", addrs: []string{"127.0.0.1:1"}, exited: make(chan struct{})}
 	if u := ext.StartSampling(time.Millisecond).Stop(); u != (Usage{}) {
 		t.Errorf("usage of an external target = %+v, want zero", u)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -12,14 +13,19 @@ import (
 // target's process group.
 const groupPollInterval = 10 * time.Millisecond
 
-// Stop ends the target: SIGTERM to its process group, then up to grace
-// (DefaultGrace when grace <= 0) for the main process and every other
-// member of the group to exit, then SIGKILL to the group. It returns an
-// error wrapping ErrForceKilled when SIGKILL was needed. Stop is
-// idempotent and safe for concurrent use; later calls return the first
+// Stop ends the target: SIGTERM to the process group of every copy, then
+// up to grace (DefaultGrace when grace <= 0) for each copy's main process
+// and every other member of its group to exit, then SIGKILL to the groups
+// left. The stdin of a copy that still runs halfway through grace is
+// closed then: a second request to stop, for programs that ignore SIGTERM
+// but quit when their input ends. (Not both at once: a program that
+// handles both can race with itself; NetCrusher's shutdown hook and its
+// main then both close the crusher and, one time in five, hang.) It
+// returns an error wrapping ErrForceKilled when SIGKILL was needed. Stop
+// is idempotent and safe for concurrent use; later calls return the first
 // call's result. For an external target it does nothing.
 func (p *Process) Stop(grace time.Duration) error {
-	if p.cmd == nil {
+	if len(p.copies) == 0 {
 		return nil
 	}
 	p.stopOnce.Do(func() {
@@ -38,41 +44,67 @@ func (p *Process) stop(grace time.Duration) error {
 	}
 	select {
 	case <-p.exited:
-		// It exited on its own before Stop: ExitError keeps reporting it.
+		// A copy exited on its own before Stop: ExitError keeps reporting it.
 	default:
 		p.stopping.Store(true)
 	}
-	pgid := p.cmd.Process.Pid
-	deadline := time.Now().Add(grace)
-	if err := signalGroup(pgid, syscall.SIGTERM); err != nil {
-		return err
+	now := time.Now()
+	deadline, endInput := now.Add(grace), now.Add(grace/2)
+	var errs []error
+	for _, c := range p.copies {
+		if err := signalGroup(c.pgid(), syscall.SIGTERM); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	var why string
-	if !waitClosed(p.exited, time.Until(deadline)) {
-		why = fmt.Sprintf("ignored SIGTERM for %v", grace)
-	} else if left := waitGroupGone(pgid, deadline); len(left) > 0 {
-		why = fmt.Sprintf("left processes %v running %v after SIGTERM", left, grace)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
-	if why == "" {
+	for _, c := range p.copies {
+		waitClosed(c.exited, time.Until(endInput))
+		// An error only means that the pipe is closed already (exec closes
+		// it once the copy has exited).
+		_ = c.stdin.Close()
+	}
+	var whys []string
+	var stubborn []*instance
+	for _, c := range p.copies {
+		why := ""
+		if !waitClosed(c.exited, time.Until(deadline)) {
+			why = fmt.Sprintf("ignored SIGTERM for %v", grace)
+		} else if left := waitGroupGone(c.pgid(), deadline); len(left) > 0 {
+			why = fmt.Sprintf("left processes %v running %v after SIGTERM", left, grace)
+		}
+		if why != "" {
+			whys = append(whys, p.copyLabel(c)+why)
+			stubborn = append(stubborn, c)
+		}
+	}
+	if len(stubborn) == 0 {
 		return nil
 	}
-	if err := p.kill(pgid); err != nil {
-		return err
+	for _, c := range stubborn {
+		if err := p.kill(c); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return fmt.Errorf("target %s %s; %w", p.name, why, ErrForceKilled)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("target %s %s; %w", p.name, strings.Join(whys, "; "), ErrForceKilled)
 }
 
-// kill sends SIGKILL to the group and waits until it is gone.
-func (p *Process) kill(pgid int) error {
+// kill sends SIGKILL to the copy's group and waits until it is gone.
+func (p *Process) kill(c *instance) error {
+	pgid := c.pgid()
 	if err := signalGroup(pgid, syscall.SIGKILL); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(killWait)
-	if !waitClosed(p.exited, killWait) {
-		return fmt.Errorf("target %s (pid %d) did not exit %v after SIGKILL", p.name, pgid, killWait)
+	if !waitClosed(c.exited, killWait) {
+		return fmt.Errorf("target %s %s(pid %d) did not exit %v after SIGKILL", p.name, p.copyLabel(c), pgid, killWait)
 	}
 	if left := waitGroupGone(pgid, deadline); len(left) > 0 {
-		return fmt.Errorf("target %s: processes %v did not exit %v after SIGKILL", p.name, left, killWait)
+		return fmt.Errorf("target %s %sprocesses %v did not exit %v after SIGKILL", p.name, p.copyLabel(c), left, killWait)
 	}
 	return nil
 }

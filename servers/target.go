@@ -61,9 +61,29 @@ type Target struct {
 	// runtimes whose JIT needs load before they reach steady state; "" for
 	// none. It is a Go duration such as "10s".
 	Warmup string `yaml:"warmup"`
+	// Dir is the working directory of the command, with the placeholders
+	// of Command; a relative path is relative to the repository root. ""
+	// means the repository root. It must exist when the target launches.
+	Dir string `yaml:"dir"`
+	// Instances is how many copies of the command latbench launches, each
+	// on a port of its own with the same backend; 0 means 1, at most
+	// MaxInstances. The Process of the launch represents them all.
+	Instances int `yaml:"instances"`
+	// VersionCommand is an argv whose first line of output (stdout, then
+	// stderr) is the target's version, e.g. ["/usr/sbin/nginx", "-v"];
+	// {root} is replaced. See Version.
+	VersionCommand []string `yaml:"version"`
+	// VersionFile is a file whose first line is the target's version
+	// (instead of VersionCommand); {root} is replaced, and a relative path
+	// is relative to the repository root.
+	VersionFile string `yaml:"version_file"`
 
 	Source string `yaml:"-"` // file the target was read from
 	Line   int    `yaml:"-"` // line of the target's entry in Source
+	// makeGoal is the make goal that builds the targets of a default
+	// manifest ("servers" for targets.yaml); "" for a user's target, which
+	// no make goal of latbench builds.
+	makeGoal string
 }
 
 // MinWarmup returns the target's least warm-up (0 when it has none).
@@ -234,7 +254,8 @@ func (t *Target) problems() []problem {
 	if t.Probe != "" && t.Probe != ProbeTCP {
 		add("probe", "%s: unknown probe %q; valid probes: %s (the default)", who, t.Probe, ProbeTCP)
 	}
-	return ps
+	ps = append(ps, t.launchProblems(who)...)
+	return append(ps, t.versionProblems(who)...)
 }
 
 // modeProblems checks the modes list.
@@ -277,10 +298,8 @@ func (t *Target) commandProblems(who string) []problem {
 		add("command", ": the first element of command (the executable) is empty")
 	}
 	for _, arg := range t.Command {
-		for _, ph := range placeholderPattern.FindAllString(arg, -1) {
-			if _, ok := (Vars{}).placeholders()[ph]; !ok {
-				add("command", ": unknown placeholder %s in command; valid: %s", ph, strings.Join(placeholderNames, " "))
-			}
+		for _, ph := range unknownPlaceholders(arg, placeholderNames) {
+			add("command", ": unknown placeholder %s in command; valid: %s", ph, strings.Join(placeholderNames, " "))
 		}
 	}
 	if t.Config != "" {
@@ -348,17 +367,32 @@ func (t *Target) Check(root string) Status {
 			fixes = append(fixes, commandFix(exe))
 		}
 	}
+	// A dir inside the installation appears with it: only a built target's
+	// dir is checked, and only one that needs nothing but {root}.
+	if dir := strings.ReplaceAll(t.Dir, "{root}", root); st.Built && dir != "" && !placeholderPattern.MatchString(dir) {
+		if err := checkDir(resolvePath(dir, root)); err != nil {
+			st.Missing = append(st.Missing, "dir "+resolvePath(dir, root))
+			fixes = append(fixes, t.dirFix())
+		}
+	}
 	st.Runnable = len(st.Missing) == 0
 	st.Fix = strings.Join(fixes, "; then ")
 	return st
 }
 
-// buildFix says how to build the target.
+// buildFix says how to build the target: its own build command, and the
+// make goal that builds it when it comes from a default manifest. A user's
+// target is never sent to a make goal, which knows nothing of it.
 func (t *Target) buildFix() string {
-	if t.Build != "" {
-		return fmt.Sprintf("build it with `%s` from the repository root (or run `make servers`)", t.Build)
+	switch {
+	case t.Build != "" && t.makeGoal != "":
+		return fmt.Sprintf("build it with `%s` from the repository root (or run `make %s`)", t.Build, t.makeGoal)
+	case t.Build != "":
+		return fmt.Sprintf("build it with `%s` from the repository root", t.Build)
+	case t.makeGoal != "":
+		return fmt.Sprintf("build it with `make %s`", t.makeGoal)
 	}
-	return "build it with `make servers`"
+	return fmt.Sprintf("build it yourself (the target%s has no `build` command that makes %s)", t.where(), t.Binary)
 }
 
 // commandFix says how to make a missing executable available.

@@ -123,7 +123,7 @@ func TestCheck(t *testing.T) {
 		{name: "not built", target: Target{Binary: "bin/missing", Build: "make it", Command: []string{"{root}/bin/missing"}},
 			wantMissing: []string{"binary bin/missing"}, wantFix: []string{"build it with `make it` from the repository root"}},
 		{name: "not built, no build command", target: Target{Binary: "bin/missing", Command: []string{"{root}/bin/missing"}},
-			wantMissing: []string{"binary bin/missing"}, wantFix: []string{"build it with `make servers`"}},
+			wantMissing: []string{"binary bin/missing"}, wantFix: []string{"build it yourself (the target has no `build` command that makes bin/missing)"}},
 		{name: "not built, toolchain missing", target: Target{Binary: "bin/missing", Requires: []string{"sh", noTool}, Command: []string{"{root}/bin/missing"}},
 			wantMissing: []string{"toolchain " + noTool, "binary bin/missing"}, wantFix: []string{"install " + noTool + " and put it on PATH; then build it"}},
 		{name: "no binary, toolchain missing", target: Target{Requires: []string{noTool}, Command: []string{"sh"}},

@@ -56,10 +56,10 @@ func searchUp(dir string) (string, bool) {
 	}
 }
 
-// loadManifest reads the repository's manifest and merges the user's
-// --targets file over it.
+// loadManifest reads the repository's default manifests (targets.yaml,
+// then study.yaml) and merges the user's --targets file over them.
 func loadManifest(root, userFile string) (*servers.Manifest, error) {
-	m, err := servers.LoadManifest(servers.DefaultManifestPath(root))
+	m, err := servers.LoadDefault(root)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,9 @@ func targetsCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// renderTargets prints one row per target.
+// renderTargets prints one row per target: whether it is built and
+// runnable, its version when it is built, the command that builds or
+// installs it, and what is missing with how to fix it.
 func renderTargets(w io.Writer, m *servers.Manifest, root string) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -46,7 +48,7 @@ func renderTargets(w io.Writer, m *servers.Manifest, root string) error {
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 	)
-	t.Header([]string{"target", "language", "modes", "built", "runnable", "missing / fix"})
+	t.Header([]string{"target", "language", "modes", "built", "runnable", "version", "build / install", "missing / fix"})
 	for _, target := range m.Targets {
 		st := target.Check(root)
 		fix := "-"
@@ -57,12 +59,24 @@ func renderTargets(w io.Writer, m *servers.Manifest, root string) error {
 		if st.External {
 			built, fix = "external", "at "+target.Address
 		}
+		version := "-"
+		if st.Built {
+			version = orDash(target.Version(root))
+		}
 		if err := t.Append([]string{target.Name, target.Language, strings.Join(target.Modes, ","),
-			built, yesNo(st.Runnable), fix}); err != nil {
+			built, yesNo(st.Runnable), version, orDash(target.Build), fix}); err != nil {
 			return err
 		}
 	}
 	return t.Render()
+}
+
+// orDash returns s, or "-" for an empty cell.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // yesNo formats a bool for a table.
