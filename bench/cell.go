@@ -19,27 +19,6 @@ const sampleEvery = 250 * time.Millisecond
 // ErrInterrupted marks a cell or run cut short by SIGINT or SIGTERM.
 var ErrInterrupted = errors.New("interrupted")
 
-// cellTargets are the processes one cell runs against.
-type cellTargets struct {
-	target  *servers.Process
-	backend *servers.Process // nil unless the cell is a proxy cell
-}
-
-// stop stops the target, then its backend. It returns a warning when a
-// process had to be killed.
-func (t *cellTargets) stop(grace time.Duration) []string {
-	var warnings []string
-	for _, p := range []*servers.Process{t.target, t.backend} {
-		if p == nil {
-			continue
-		}
-		if err := p.Stop(grace); err != nil {
-			warnings = append(warnings, fmt.Sprintf("stopping %s: %v", p.Argv(), err))
-		}
-	}
-	return warnings
-}
-
 // measureCell runs one cell through every stage: start target → wait
 // ready → verify protocol → warm up → measure → sample target → stop
 // target. A failure at any stage gives a failed cell with the reason; what
@@ -91,36 +70,6 @@ func (e *Executor) warmupFor(spec CellSpec) time.Duration {
 		}
 	}
 	return warmup
-}
-
-// startTargets launches the cell's backend (for a proxy cell) and target,
-// waits until each is ready and verifies that the target speaks the
-// scenario's protocol.
-func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios.Scenario) (*cellTargets, error) {
-	probe := verifyProbe(sc)
-	if e.TargetAddr != "" {
-		p, err := servers.Launch(ctx, servers.LaunchSpec{
-			Target: &servers.Target{Name: spec.Target, Modes: []string{spec.ServerMode()}, Address: e.TargetAddr},
-			Mode:   spec.ServerMode(), Probe: probe, ReadyTimeout: e.ReadyTimeout,
-		})
-		return &cellTargets{target: p}, err
-	}
-	t := &cellTargets{}
-	backendAddr := ""
-	if spec.Proxy {
-		b, err := e.launch(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, "", "", probe)
-		if err != nil {
-			return nil, fmt.Errorf("backend: %w", err)
-		}
-		t.backend, backendAddr = b, b.Addr()
-	}
-	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, probe)
-	if err != nil {
-		t.stop(e.StopGrace)
-		return nil, err
-	}
-	t.target = p
-	return t, nil
 }
 
 // launch starts one manifest target of the cell spec in mode on cpus,
@@ -194,12 +143,15 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	defer cancel(nil)
 	stopWatching := watchExit(runCtx, cancel, t)
 	sampler := startSamplingAfter(t.target, spec.Load.Warmup)
-	res, err := Run(runCtx, Options{
-		Scenario: sc, Addrs: []string{t.target.Addr()}, Connections: spec.Load.Connections,
+	opts := Options{
+		Scenario: sc, Addrs: t.target.Addrs(), Connections: spec.Load.Connections,
 		Pacer: pacer, Wait: wait, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
 		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Progress: progress,
 		SpinWindow: window, CPUs: cpus,
-	})
+	}
+	stopFaults := e.startFaults(runCtx, spec, sc, t, &opts)
+	res, err := Run(runCtx, opts)
+	stopFaults()
 	usage := sampler.stop()
 	stopWatching()
 	if err != nil {
@@ -214,29 +166,44 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	return res, usage, nil
 }
 
-// watchExit cancels the run with the target's exit error if the target or
-// its backend exits before the run ends.
-func watchExit(ctx context.Context, cancel context.CancelCauseFunc, t *cellTargets) (stop func()) {
+// faultLead is how far ahead of now a run with faults starts, so that
+// the fault driver and the loops share one start time.
+const faultLead = 50 * time.Millisecond
+
+// startFaults lines the run up with the cell's faults, if it has any:
+// opts gets a start time, the fault windows and finer intervals, and the
+// fault driver starts. The returned function stops the driver and waits
+// for it; nothing it froze stays frozen.
+func (e *Executor) startFaults(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, opts *Options) (stop func()) {
+	if len(spec.Faults) == 0 {
+		return func() {}
+	}
+	opts.Start = time.Now().Add(faultLead)
+	opts.ProgressEvery = faultInterval
+	for _, f := range spec.Faults {
+		end := f.End()
+		if f.Kind == FaultKillBackend && f.For == 0 {
+			end = opts.Duration // killed for good: the fault lasts to the end
+		}
+		opts.Faults = append(opts.Faults, FaultWindow{From: f.At, To: end})
+	}
+	backendAddr := ""
+	if b := t.currentBackend(); b != nil {
+		backendAddr = b.Addr()
+	}
+	d := &faultDriver{faults: spec.Faults, window: opts.Start.Add(opts.Warmup), targets: t, log: e.Log,
+		restart: func(ctx context.Context) (*servers.Process, error) {
+			return e.launchBackend(ctx, spec, backendAddr, verifyProbe(sc))
+		}}
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	finished := make(chan struct{})
 	go func() {
-		defer close(finished)
-		var backendExited <-chan struct{}
-		if t.backend != nil {
-			backendExited = t.backend.Exited()
-		}
-		select {
-		case <-t.target.Exited():
-			cancel(t.target.ExitError())
-		case <-backendExited:
-			cancel(fmt.Errorf("backend: %w", t.backend.ExitError()))
-		case <-done:
-		case <-ctx.Done():
-		}
+		defer close(done)
+		d.run(ctx)
 	}()
 	return func() {
-		close(done)
-		<-finished
+		cancel()
+		<-done
 	}
 }
 

@@ -26,11 +26,11 @@ type cpuWindow struct {
 	close      *time.Timer
 }
 
-// startCPUWindow starts measuring over the window from warmup to end
+// startCPUWindow starts measuring over the window from open to end
 // (never: until stop), both counted from now.
-func startCPUWindow(warmup, end time.Duration) *cpuWindow {
+func startCPUWindow(open, end time.Duration) *cpuWindow {
 	w := &cpuWindow{}
-	w.open = time.AfterFunc(warmup, func() { w.mark(&w.start, &w.started) })
+	w.open = time.AfterFunc(open, func() { w.mark(&w.start, &w.started) })
 	if end != never {
 		w.close = time.AfterFunc(end, func() { w.mark(&w.end, &w.ended) })
 	}

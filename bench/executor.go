@@ -53,6 +53,9 @@ type Executor struct {
 	// StopGrace is how long a target has to exit after SIGTERM (0: the
 	// servers default).
 	StopGrace time.Duration
+	// RelayBinary is the latbench binary that runs the fault relay
+	// (`latbench relay`) for slow-backend faults; "" means this program.
+	RelayBinary string
 	// Progress, when set, receives each cell's running figures about once
 	// a second.
 	Progress func(cell CellSpec, index, total int, p Progress)
@@ -192,6 +195,9 @@ func (e *Executor) newCell(spec CellSpec) results.Cell {
 			Timeout:     spec.Load.Timeout,
 			ClientCPUs:  e.CPUs.Client,
 			TargetCPUs:  e.CPUs.Target,
+
+			DependencyDelay:    spec.Delay,
+			HasDependencyDelay: spec.HasDelay,
 		},
 	}
 	if spec.Proxy {

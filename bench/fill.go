@@ -31,6 +31,7 @@ func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usag
 	st.IdleConnections = res.IdleConnections
 	st.WarmupErrors = res.WarmupErrors
 	st.LoopBusyPct = res.BusyPct
+	st.Availability = availability(st)
 	st.Latency = results.Summarize(res.Latency)
 	st.ServiceTime = results.Summarize(res.Service)
 	st.Lag = results.Summarize(res.Lag)
@@ -42,6 +43,7 @@ func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usag
 	cell.Histograms = encodeAll(res, &cell.Warnings)
 	cell.Classes = classStats(res.Classes, &cell.Warnings)
 	cell.Intervals = res.Intervals
+	cell.Faults = faultResults(spec.Faults, res.Faults, res.Intervals)
 	if w := nagleWarning(res.Service); w != "" {
 		cell.Warnings = append(cell.Warnings, w)
 	}

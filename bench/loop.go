@@ -42,6 +42,20 @@ type loopConfig struct {
 	end        time.Duration   // end of the measured window; never if unbounded
 	every      time.Duration   // length of an interval record
 	mixer      scenarios.Mixer // draws each request's class; nil without a mix
+	faults     []FaultWindow   // fault windows, on the loop's clock
+}
+
+// countFault counts a measured request due at due in every fault window
+// that holds it.
+func (l *loop) countFault(due time.Duration, ok bool) {
+	for f, w := range l.cfg.faults {
+		if due >= w.From && due < w.To {
+			l.stats.faults[f].FellDue++
+			if ok {
+				l.stats.faults[f].Succeeded++
+			}
+		}
+	}
 }
 
 // loopStats are a loop's counts besides its histograms.
@@ -56,6 +70,7 @@ type loopStats struct {
 	idle            time.Duration // time inside the window with nothing to do
 	lastDone        time.Duration // completion of the last measured request
 	interrupted     bool
+	faults          []FaultCount // per fault window of the config
 }
 
 // loop is one event loop: it owns a set of connection slots and their
@@ -283,6 +298,7 @@ func (l *loop) expire(now time.Duration) bool {
 		if due >= l.cfg.warmup {
 			l.stats.fellDue++
 			l.stats.unsent++
+			l.countFault(due, false)
 		}
 		l.sched.pop()
 		worked = true
@@ -536,6 +552,7 @@ func (l *loop) end(i int32, done time.Duration, class scenarios.ErrorClass, reus
 		l.measuredInFlight--
 		l.rec.recordClass(int(c.class), c.due, c.sent, done, class)
 		l.stats.lastDone = done
+		l.countFault(c.due, class == scenarios.ErrNone)
 	} else if class != scenarios.ErrNone {
 		l.stats.warmupErrors++
 	}

@@ -267,3 +267,30 @@ func TestLoopShipsIntervals(t *testing.T) {
 		t.Errorf("current record %d, want 2 (after the window)", l.rec.interval.index)
 	}
 }
+
+// Requests due during a fault are counted for it, whether they succeed,
+// fail or are dropped unsent.
+func TestLoopCountsFaults(t *testing.T) {
+	l, clk, dial := testLoop(t, loopConfig{end: 100 * ms, timeout: 20 * ms}, 1, UniformPacer{PerSecond: 100})
+	l.cfg.faults = []FaultWindow{{From: 25 * ms, To: 55 * ms}}
+	l.stats.faults = make([]FaultCount, 1)
+	answer := func() {
+		if fd := dial.peers[len(dial.peers)-1]; peerRead(t, fd) != "" {
+			peerWrite(t, fd, "ping")
+		}
+	}
+	for at := time.Duration(0); at <= 200*ms; at += ms {
+		turnAt(l, clk, at)
+		if at < 25*ms || at >= 55*ms {
+			answer() // the server answers outside the fault, and not during it
+		}
+	}
+	// Due at 30, 40 and 50 ms: inside the fault. The one sent at 30 ms times
+	// out; the others wait for it and are answered or dropped.
+	if got := l.stats.faults[0]; got.FellDue != 3 || got.Succeeded >= 3 {
+		t.Errorf("fault counts %+v, want 3 due and not all answered", got)
+	}
+	if l.rec.latency.TotalCount()+l.stats.unsent+l.rec.errors[scenarios.ErrTimeout] != 10 {
+		t.Errorf("answered %d, unsent %d, timed out %d: want 10 in all", l.rec.latency.TotalCount(), l.stats.unsent, l.rec.errors[scenarios.ErrTimeout])
+	}
+}

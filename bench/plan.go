@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +49,17 @@ type CellSpec struct {
 	Round int
 	// Load is how hard and how long.
 	Load LoadSpec
+	// Delay is the slow dependency's delay of this cell's mix, when the
+	// suite steps through delays ("{delay}" in the mix); 0 otherwise, and
+	// HasDelay tells a 0 ms step from none.
+	Delay    time.Duration
+	HasDelay bool
+	// Faults is the cell's timeline of faults during the measured window.
+	Faults []Fault
+	// Netem is the tc netem impairment of the link to the target (e.g.
+	// "delay 2ms 500us loss 0.1%"); the target then runs in a network
+	// namespace of its own.
+	Netem string
 }
 
 // LoadSpec is one load level.
@@ -107,21 +120,76 @@ func PlanSuite(s *suite.Suite, runnable func(target string) bool) *Plan {
 		if len(targets) == 0 {
 			targets = s.Targets
 		}
-		for _, l := range loads {
-			for _, load := range loadSpecs(l, s.Defaults) {
-				cell := CellSpec{Scenario: scenarioSpec(sc), Proxy: sc.Proxy, Backend: backend, Load: load}
-				if sc.Baseline {
-					p.Cells = append(p.Cells, cell.baseline())
-				}
-				for _, t := range targets {
-					cell.Target = t
-					p.Cells = append(p.Cells, cell)
+		for i, mix := range sc.Mixes() {
+			spec := scenarioSpec(sc)
+			spec.Mix = mix
+			for _, l := range loads {
+				for _, load := range loadSpecs(l, s.Defaults) {
+					cell := CellSpec{Scenario: spec, Proxy: sc.Proxy, Backend: backend, Load: load,
+						Faults: mustFaults(sc.Faults), Netem: sc.Netem}
+					if len(sc.Delays) > 0 {
+						cell.Delay, cell.HasDelay = time.Duration(sc.Delays[i]), true
+					}
+					p.addCells(cell, sc.Baseline, targets)
 				}
 			}
 		}
 	}
 	p.assignIDs()
 	return p
+}
+
+// CheckSuite checks what a suite file holds that only the engine
+// understands: each scenario's faults parse, and fit the measured window
+// of each of its loads. Errors name the scenario's line.
+func CheckSuite(s *suite.Suite) error {
+	for _, sc := range s.Scenarios {
+		faults, err := ParseFaults(sc.Faults)
+		if err != nil {
+			return fmt.Errorf("%s: line %d: %w", s.Source, sc.Line, err)
+		}
+		loads := sc.Loads
+		if len(loads) == 0 {
+			loads = s.Loads
+		}
+		for _, l := range loads {
+			d := loadSpec(l, s.Defaults).Duration
+			if err := CheckFaults(faults, d, sc.Proxy); err != nil {
+				return fmt.Errorf("%s: line %d: %w", s.Source, sc.Line, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ParseFaults parses a timeline of faults.
+func ParseFaults(lines []string) ([]Fault, error) {
+	var out []Fault
+	for _, l := range lines {
+		f, err := ParseFault(l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// mustFaults parses faults CheckSuite has checked.
+func mustFaults(lines []string) []Fault {
+	f, _ := ParseFaults(lines)
+	return f
+}
+
+// addCells adds cell for every target, after its baseline if asked for.
+func (p *Plan) addCells(cell CellSpec, baseline bool, targets []string) {
+	if baseline {
+		p.Cells = append(p.Cells, cell.baseline())
+	}
+	for _, t := range targets {
+		cell.Target = t
+		p.Cells = append(p.Cells, cell)
+	}
 }
 
 // The loads of a quick pass (Plan.Quick).
@@ -131,15 +199,18 @@ const (
 )
 
 // Quick shortens the plan to a quick pass: every cell measures at most
-// QuickDuration after at most QuickWarmup of warm-up, and a series of rate
-// steps keeps only its first and last step.
+// QuickDuration (a cell with faults keeps its window) after at most
+// QuickWarmup of warm-up, and a series of rate steps keeps only its first
+// and last step.
 func (p *Plan) Quick() {
 	cells := p.Cells[:0]
 	for _, c := range p.Cells {
 		if c.Load.Steps > 1 && c.Load.Step != 1 && c.Load.Step != c.Load.Steps {
 			continue
 		}
-		c.Load.Duration = min(c.Load.Duration, QuickDuration)
+		if len(c.Faults) == 0 {
+			c.Load.Duration = min(c.Load.Duration, QuickDuration) // faults keep the window they need
+		}
 		c.Load.Warmup = min(c.Load.Warmup, QuickWarmup)
 		cells = append(cells, c)
 	}
@@ -190,7 +261,11 @@ func sameSlot(a, b CellSpec) bool {
 	a.Baseline, b.Baseline = false, false
 	a.Proxy, b.Proxy = false, false
 	a.Backend, b.Backend = "", ""
-	return a == b
+	if !slices.Equal(a.Faults, b.Faults) {
+		return false
+	}
+	a.Faults, b.Faults = nil, nil
+	return reflect.DeepEqual(a, b)
 }
 
 // baseline returns the cell that sends c's load to c's backend directly.
@@ -238,6 +313,7 @@ func scenarioSpec(sc suite.Scenario) catalog.Spec {
 		NoKeepAlive:    sc.KeepAlive != nil && !*sc.KeepAlive,
 		ReconnectEvery: sc.ReconnectEvery,
 		Protocol:       sc.Protocol,
+		Mix:            sc.Mix,
 	}
 }
 
@@ -283,6 +359,9 @@ func (c CellSpec) baseID() string {
 	}
 	if c.Baseline {
 		parts = append(parts, "baseline")
+	}
+	if c.HasDelay {
+		parts = append(parts, "dep"+suite.FormatDelay(c.Delay))
 	}
 	if c.Load.Name != "" {
 		parts = append(parts, c.Load.Name)

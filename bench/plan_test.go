@@ -198,3 +198,39 @@ func TestPlanRepeat(t *testing.T) {
 		t.Errorf("the targets ran in the same order in all 8 slots: %v", orders)
 	}
 }
+
+// A scenario with delays becomes one scenario per delay of the slow
+// dependency, "{delay}" put into its mix.
+func TestPlanSuiteDelays(t *testing.T) {
+	s, err := suite.Parse("t.yaml", "t", []byte(`targets: [go, go-blocking]
+scenarios:
+  - scenario: http
+    mix: "9:/bytes/100,1:/delay/{delay}/bytes/100"
+    delays: [0ms, 50ms, 2s]
+loads:
+  - {name: fixed, rate: 500}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanSuite(s, nil)
+	tests := []struct {
+		cell    int
+		id, mix string
+		delay   time.Duration
+	}{
+		{0, "go-http-dep0ms-fixed-500rps-c10", "9:/bytes/100,1:/delay/0ms/bytes/100", 0},
+		{1, "go-blocking-http-dep0ms-fixed-500rps-c10", "9:/bytes/100,1:/delay/0ms/bytes/100", 0},
+		{2, "go-http-dep50ms-fixed-500rps-c10", "9:/bytes/100,1:/delay/50ms/bytes/100", 50 * time.Millisecond},
+		{5, "go-blocking-http-dep2s-fixed-500rps-c10", "9:/bytes/100,1:/delay/2s/bytes/100", 2 * time.Second},
+	}
+	if len(p.Cells) != 6 {
+		t.Fatalf("%d cells, want 6", len(p.Cells))
+	}
+	for _, tt := range tests {
+		c := p.Cells[tt.cell]
+		if c.ID != tt.id || c.Scenario.Mix != tt.mix || c.Delay != tt.delay || !c.HasDelay {
+			t.Errorf("cell %d: %s, mix %q, delay %v (%v); want %s, %q, %v", tt.cell, c.ID, c.Scenario.Mix, c.Delay, c.HasDelay, tt.id, tt.mix, tt.delay)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/scenarios"
 )
 
 // Progress is a snapshot of a run in progress, for a progress line.
@@ -21,6 +22,17 @@ type Progress struct {
 	RatePerSec float64
 	// P50 and P99 are the latency percentiles over the last interval.
 	P50, P99 time.Duration
+	// Interval is the last interval: its latency and service-time
+	// histograms (valid only during the call), how many requests ended in
+	// it and its failures by class.
+	Interval IntervalFigures
+}
+
+// IntervalFigures are what the loops measured in one interval.
+type IntervalFigures struct {
+	Latency, Service *hdrhistogram.Histogram
+	Completed        int64
+	Errors           [scenarios.NumErrorClasses]int64
 }
 
 // collector merges the loops' interval records, interval by interval:
@@ -43,8 +55,18 @@ type collector struct {
 
 // pendingInterval is one interval being merged from the loops' records.
 type pendingInterval struct {
-	latency           *hdrhistogram.Histogram
-	completed, errors int64
+	latency, service *hdrhistogram.Histogram
+	completed        int64
+	errors           [scenarios.NumErrorClasses]int64
+}
+
+// failed returns the interval's failures, all classes together.
+func (p *pendingInterval) failed() int64 {
+	var n int64
+	for _, e := range p.errors {
+		n += e
+	}
+	return n
 }
 
 // newCollector returns a collector for a run of loops loops.
@@ -88,12 +110,15 @@ const maxIndex = int64(1<<63 - 1)
 func (c *collector) add(ir *intervalRecord) {
 	p := c.pending[ir.index]
 	if p == nil {
-		p = &pendingInterval{latency: results.NewHistogram()}
+		p = &pendingInterval{latency: results.NewHistogram(), service: results.NewHistogram()}
 		c.pending[ir.index] = p
 	}
 	p.latency.Merge(ir.latency)
+	p.service.Merge(ir.service)
 	p.completed += ir.completed
-	p.errors += ir.errors
+	for e, n := range ir.errors {
+		p.errors[e] += n
+	}
 	c.shipped[ir.loop] = max(c.shipped[ir.loop], ir.index)
 	c.ended[ir.loop] = c.ended[ir.loop] || ir.last
 	upTo := maxIndex
@@ -129,7 +154,7 @@ func (c *collector) finish(idx int64, p *pendingInterval) {
 	after := c.windowEnd >= 0 && idx >= c.windowEnd
 	if idx >= 0 && !after {
 		c.done += p.completed
-		c.errors += p.errors
+		c.errors += p.failed()
 	}
 	if idx >= 0 && (!after || p.latency.TotalCount() > 0) {
 		c.keep(idx, p)
@@ -145,6 +170,7 @@ func (c *collector) finish(idx int64, p *pendingInterval) {
 		RatePerSec: float64(p.completed) / every.Seconds(),
 		P50:        time.Duration(p.latency.ValueAtQuantile(50)),
 		P99:        time.Duration(p.latency.ValueAtQuantile(99)),
+		Interval:   IntervalFigures{Latency: p.latency, Service: p.service, Completed: p.completed, Errors: p.errors},
 	})
 }
 
@@ -165,6 +191,6 @@ func (c *collector) keep(idx int64, p *pendingInterval) {
 	}
 	c.intervals = append(c.intervals, results.Interval{
 		StartNs: int64(start), EndNs: int64(end), Latency: enc,
-		Completed: p.completed, Errors: p.errors,
+		Completed: p.completed, Errors: p.failed(),
 	})
 }

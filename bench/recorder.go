@@ -67,7 +67,7 @@ func newRecorder(closed bool, classes int) *recorder {
 func (r *recorder) count(class scenarios.ErrorClass) {
 	r.interval.completed++
 	if class != scenarios.ErrNone {
-		r.interval.errors++
+		r.interval.errors[class]++
 	}
 }
 
@@ -98,10 +98,11 @@ func (r *recorder) recordClass(mix int, due, sent, done time.Duration, class sce
 	if !r.closed {
 		r.add(r.lag, int64(sent-due))
 	}
-	latencyNs := int64(done - due)
+	latencyNs, serviceNs := int64(done-due), int64(done-sent)
 	r.add(r.latency, latencyNs)
-	r.add(r.service, int64(done-sent))
+	r.add(r.service, serviceNs)
 	_ = r.interval.latency.RecordValue(min(max(latencyNs, histLowestNs), histHighestNs))
+	_ = r.interval.service.RecordValue(min(max(serviceNs, histLowestNs), histHighestNs))
 }
 
 // wantsSample reports whether no failure of class has been described yet.
@@ -127,19 +128,30 @@ type intervalRecord struct {
 	index     int64 // stretch number counted from the start of the window; negative during warm-up
 	last      bool  // the loop's final record: it has ended
 	latency   *hdrhistogram.Histogram
+	service   *hdrhistogram.Histogram
 	completed int64
-	errors    int64
+	errors    [scenarios.NumErrorClasses]int64 // failures by class
 }
 
 // newIntervalRecord returns an empty record.
 func newIntervalRecord() *intervalRecord {
-	return &intervalRecord{latency: results.NewHistogram()}
+	return &intervalRecord{latency: results.NewHistogram(), service: results.NewHistogram()}
 }
 
 // reset empties the record for reuse.
 func (ir *intervalRecord) reset() {
 	ir.latency.Reset()
-	ir.completed, ir.errors, ir.last = 0, 0, false
+	ir.service.Reset()
+	ir.completed, ir.errors, ir.last = 0, [scenarios.NumErrorClasses]int64{}, false
+}
+
+// failed returns the record's failures, all classes together.
+func (ir *intervalRecord) failed() int64 {
+	var n int64
+	for _, e := range ir.errors {
+		n += e
+	}
+	return n
 }
 
 // Totals is the merge of every loop's recorder.

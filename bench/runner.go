@@ -62,7 +62,18 @@ type Options struct {
 	// default 1 s) with the figures so far, from the runner's goroutine.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// Start is when the run begins: request 0 is due then, and the warm-up
+	// starts. Zero means now; a time in the future lets the caller line up
+	// other things (faults, other agents) with the window.
+	Start time.Time
+	// Faults are windows of the measured time (offsets into it) in which
+	// the caller makes something go wrong; the run counts, for each, the
+	// measured requests due in it and how many of them succeeded.
+	Faults []FaultWindow
 }
+
+// FaultWindow is a stretch of the measured window, as offsets into it.
+type FaultWindow struct{ From, To time.Duration }
 
 // Result is what one run measured.
 type Result struct {
@@ -103,7 +114,13 @@ type Result struct {
 	// Intervals are the latencies and counts of each ProgressEvery
 	// stretch (1 s by default) of the measured window.
 	Intervals []results.Interval
+	// Faults counts, per Options.Faults window, the measured requests due
+	// in it and those of them that succeeded.
+	Faults []FaultCount
 }
+
+// FaultCount is what happened to the requests due during one fault.
+type FaultCount struct{ FellDue, Succeeded int64 }
 
 // Completed returns successes plus errors of the measured requests.
 func (r *Result) Completed() int64 { return r.Requests() + r.ErrorsTotal() }
@@ -191,7 +208,10 @@ type run struct {
 // newRun builds the loops: loop l of K takes share l of this process's
 // connections, schedule and request budget.
 func newRun(opts Options) (*run, error) {
-	r := &run{opts: opts, base: time.Now()}
+	r := &run{opts: opts, base: opts.Start}
+	if r.base.IsZero() {
+		r.base = time.Now()
+	}
 	r.cfg = loopConfig{
 		scenario: opts.Scenario, closed: opts.Pacer.Rate() == 0, wait: opts.Wait,
 		spinWindow: opts.SpinWindow, timeout: opts.Timeout, warmup: opts.Warmup,
@@ -202,6 +222,9 @@ func newRun(opts Options) (*run, error) {
 	}
 	if m, ok := opts.Scenario.(scenarios.Mixer); ok && len(m.Classes()) > 1 {
 		r.cfg.mixer = m
+	}
+	for _, f := range opts.Faults {
+		r.cfg.faults = append(r.cfg.faults, FaultWindow{From: opts.Warmup + f.From, To: opts.Warmup + f.To})
 	}
 	conns := int(opts.Split.Count(uint64(opts.Connections)))
 	if conns == 0 {
@@ -252,6 +275,7 @@ func (r *run) newLoop(id, k int, limit uint64) (*loop, error) {
 		rec: newRecorder(r.cfg.closed, len(r.classes())), out: r.out, spare: make(chan *intervalRecord, 4), share: share,
 		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
 	}
+	l.stats.faults = make([]FaultCount, len(r.cfg.faults))
 	l.rec.interval.loop = id
 	l.flight = newInflight(l.conns)
 	for i := range l.conns {
@@ -280,7 +304,11 @@ func (r *run) execute(ctx context.Context) *Result {
 		defer runtime.GOMAXPROCS(prev)
 	}
 	stopWatch := r.watchContext(ctx)
-	cpu := startCPUWindow(r.opts.Warmup, r.cfg.end)
+	end := never
+	if r.cfg.end != never {
+		end = time.Until(r.base.Add(r.cfg.end))
+	}
+	cpu := startCPUWindow(time.Until(r.base.Add(r.opts.Warmup)), end)
 	var wg sync.WaitGroup
 	for i, l := range r.loops {
 		wg.Add(1)
@@ -386,7 +414,12 @@ func (r *run) result(ctx context.Context, c *collector, clientCPU time.Duration)
 		res.Wait += "/" + r.opts.SpinWindow.String()
 	}
 	var lastDone time.Duration
+	res.Faults = make([]FaultCount, len(r.cfg.faults))
 	for i, l := range r.loops {
+		for f, fc := range l.stats.faults {
+			res.Faults[f].FellDue += fc.FellDue
+			res.Faults[f].Succeeded += fc.Succeeded
+		}
 		recs[i] = l.rec
 		s := l.stats
 		res.FellDue += s.fellDue

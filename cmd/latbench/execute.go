@@ -30,6 +30,24 @@ type execution struct {
 	out    string // base folder of run folders
 	build  bool
 	config results.RunConfig
+	live   *liveMetrics // nil without --prometheus-push or --metrics-listen
+}
+
+// wireLive makes every interval and the end of every cell reach the live
+// metrics too.
+func (x *execution) wireLive(dir string) {
+	x.live.startRun(dir)
+	update, save := x.exec.Progress, x.exec.Save
+	x.exec.Progress = func(cell bench.CellSpec, i, total int, p bench.Progress) {
+		update(cell, i, total, p)
+		x.live.observe(cell, p)
+	}
+	x.exec.Save = func(run *results.Run, cell *results.Cell) error {
+		if cell != nil {
+			x.live.endCell(cell)
+		}
+		return save(run, cell)
+	}
 }
 
 // newExecution resolves the flags shared by run and suite, pins latbench
@@ -61,7 +79,12 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	if e.TargetAddr != "" {
 		e.CPUs.Target, e.CPUs.Backend = "", ""
 	}
+	live, err := newLiveMetrics(c, stderr)
+	if err != nil {
+		return nil, err
+	}
 	return &execution{
+		live:   live,
 		plan:   plan,
 		exec:   e,
 		format: format,
@@ -146,6 +169,9 @@ func rootAndManifest(c *cli.Context) (string, *servers.Manifest, error) {
 func (x *execution) execute(stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if x.live != nil {
+		defer x.live.close()
+	}
 	if err := x.exec.Prepare(ctx, x.plan, x.build, stderr); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w while preparing targets", bench.ErrInterrupted)
@@ -165,6 +191,9 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 	x.exec.Progress = progress.update
 	x.exec.Log = progress.log
 	x.exec.Save = func(run *results.Run, cell *results.Cell) error { return saveRun(dir, run, cell) }
+	if x.live != nil {
+		x.wireLive(dir)
+	}
 	fmt.Fprintf(stderr, "latbench: %d cells, results in %s\n", len(x.plan.Cells), dir)
 	runErr := x.exec.Execute(ctx, x.plan, run)
 	progress.clear()

@@ -29,7 +29,7 @@ const (
 
 // executionFlags are the flags of every command that runs a plan.
 func executionFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: flagOut, Value: "runs", Usage: "folder in which each run gets its own `DIR`ectory"},
 		formatFlag(),
 		&cli.StringFlag{Name: flagTargets, Usage: "extra target manifest `FILE`; its targets add to or replace servers/targets.yaml's"},
@@ -43,7 +43,7 @@ func executionFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagRounds, Value: 1, Usage: "repeat every cell `R` times, targets in a new shuffled order each round; tables then show medians with 95% confidence intervals"},
 		&cli.Uint64Flag{Name: flagSeed, Usage: "seed of the round order and Poisson arrivals (default: from the clock; recorded in result.json)"},
 		rootFlag(),
-	}
+	}, metricsFlags()...)
 }
 
 // formatFlag is --format.

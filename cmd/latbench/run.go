@@ -56,6 +56,13 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-keepalive", Usage: "http: a new connection for every request"},
 		&cli.IntFlag{Name: "reconnect-every", Usage: "http: close and reopen each connection after `K` requests (the reference study used 50)"},
 		&cli.StringFlag{Name: "protocol", Usage: "connect: what each new connection speaks: echo (default) or http"},
+		&cli.StringSliceFlag{Name: "fault", Usage: "a fault during the measured window, repeatable: " +
+			"`\"at 10s: slow-backend 200ms for 5s\"`, \"at 20s: stop-target 1s\", \"at 20s: stop-backend 1s\", " +
+			"\"at 30s: kill-backend restart after 2s\" (backend faults need --backend); result.json and the report give availability and time to recover"},
+		&cli.StringFlag{Name: "netem", Usage: "impair the link to the target with tc netem, e.g. \"delay 2ms 500us loss 0.1%\": " +
+			"the target runs in a network namespace of its own, joined to latbench's by a veth pair (needs root and iproute2)"},
+		&cli.StringFlag{Name: "mix", Usage: "http: a request mix of weighted paths, e.g. \"90:/bytes/100,10:/delay/100ms/bytes/100\"; " +
+			"each request's path is drawn from a seeded sequence, and every class gets its own figures beside the total"},
 		&cli.StringFlag{Name: "backend", Usage: "run the target as a TCP proxy in front of the target `NAME`d here"},
 		&cli.StringFlag{Name: "pacing", Value: "uniform", Usage: "open-loop arrivals: uniform (every 1/rate) or poisson"},
 		&cli.StringFlag{Name: "wait", Value: bench.WaitAuto, Usage: "how each event loop waits: spin (never sleeps: exact, one whole CPU per loop), " +
@@ -101,16 +108,24 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		NoKeepAlive:    c.Bool("no-keepalive"),
 		ReconnectEvery: c.Int("reconnect-every"),
 		Protocol:       c.String("protocol"),
+		Mix:            c.String("mix"),
 	}
 	if _, err := catalog.New(spec); err != nil {
 		return nil, &usageError{err}
 	}
-	cell := bench.CellSpec{Target: c.String("target"), Scenario: spec, Load: load}
+	faults, err := bench.ParseFaults(c.StringSlice("fault"))
+	if err != nil {
+		return nil, usagef("--fault: %v", err)
+	}
+	cell := bench.CellSpec{Target: c.String("target"), Scenario: spec, Load: load, Faults: faults, Netem: c.String("netem")}
 	if addr := c.String(flagTargetAddr); addr != "" && !c.IsSet("target") {
 		cell.Target = addr // the server at --target-addr is what was measured, not the default target
 	}
 	if b := c.String("backend"); b != "" {
 		cell.Proxy, cell.Backend = true, b
+	}
+	if err := bench.CheckFaults(cell.Faults, load.Duration, cell.Proxy); err != nil {
+		return nil, usagef("--fault: %v", err)
 	}
 	name := cell.Target + "-" + spec.Name
 	switch {

@@ -54,6 +54,9 @@ func suitePlan(c *cli.Context, path string) (*bench.Plan, error) {
 		}
 		return nil, &usageError{err}
 	}
+	if err := bench.CheckSuite(s); err != nil {
+		return nil, &usageError{err}
+	}
 	runnable := func(string) bool { return false }
 	if root, m, err := rootAndManifest(c); err == nil && m != nil {
 		runnable = func(name string) bool {

@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/latbench/latbench/scenarios"
@@ -29,6 +30,9 @@ type Spec struct {
 	ReconnectEvery int
 	// Protocol is what connect speaks: echo (default) or http.
 	Protocol string
+	// Mix is an HTTP request mix, "90:/bytes/100,10:/delay/100ms/bytes/100"
+	// (http.ParseMix); it replaces Size and Path.
+	Mix string
 }
 
 // Names returns the scenario names, in help order.
@@ -37,12 +41,22 @@ func Names() []string { return []string{"echo", "http", "connect"} }
 // New returns the scenario spec names, or an error naming the closest
 // valid scenario.
 func New(spec Spec) (scenarios.Scenario, error) {
+	if spec.Mix != "" && spec.Name != "http" && slices.Contains(Names(), spec.Name) {
+		return nil, fmt.Errorf("a request mix (--mix) needs the http scenario, not %s", spec.Name)
+	}
 	switch spec.Name {
 	case "echo":
 		return echo.New(echo.Options{Size: spec.Size})
 	case "http":
+		var mix []http.MixClass
+		if spec.Mix != "" {
+			var err error
+			if mix, err = http.ParseMix(spec.Mix); err != nil {
+				return nil, fmt.Errorf("--mix: %w", err)
+			}
+		}
 		return http.New(http.Options{
-			Size: spec.Size, Path: spec.Path,
+			Size: spec.Size, Path: spec.Path, Mix: mix,
 			NoKeepAlive: spec.NoKeepAlive, ReconnectEvery: spec.ReconnectEvery,
 		})
 	case "connect":

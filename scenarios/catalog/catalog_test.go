@@ -21,6 +21,10 @@ func TestNew(t *testing.T) {
 		{name: "connect http", spec: Spec{Name: "connect", Protocol: "http"}, wantMode: "http", wantDesc: map[string]string{"protocol": "http"}},
 		{name: "typo", spec: Spec{Name: "htpp"}, wantErr: `unknown scenario "htpp" (did you mean "http"?)`},
 		{name: "bad size", spec: Spec{Name: "echo", Size: -1}, wantErr: "size"},
+		{name: "http mix", spec: Spec{Name: "http", Mix: "9:/bytes/10,1:/delay/10ms/bytes/10"}, wantMode: "http",
+			wantDesc: map[string]string{"mix": "9:/bytes/10,1:/delay/10ms/bytes/10"}},
+		{name: "mix weight that does not parse", spec: Spec{Name: "http", Mix: "x:/bytes/10"}, wantErr: `--mix: mix class "x:/bytes/10": weight "x"`},
+		{name: "mix on echo", spec: Spec{Name: "echo", Mix: "1:/a"}, wantErr: "needs the http scenario"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,21 @@ type Scenario struct {
 	ReconnectEvery int `yaml:"reconnect_every"`
 	// Protocol is what the connect scenario speaks: echo or http.
 	Protocol string `yaml:"protocol"`
+	// Mix is an http request mix of weighted paths,
+	// "90:/bytes/100,10:/delay/100ms/bytes/100". With Delays, "{delay}"
+	// in it stands for each delay in turn.
+	Mix string `yaml:"mix"`
+	// Delays makes one scenario per delay of a slow dependency: each
+	// replaces "{delay}" in Mix, and the cells record it, so that reports
+	// can draw latency against the dependency's delay.
+	Delays []Duration `yaml:"delays"`
+	// Faults is the timeline of faults of every cell of the scenario,
+	// e.g. "at 10s: slow-backend 200ms for 5s" (latbench run --help).
+	Faults []string `yaml:"faults"`
+	// Netem impairs the link to the target with tc netem, e.g.
+	// "delay 2ms 500us loss 0.1%": the target runs in a network namespace
+	// of its own (root and iproute2 needed).
+	Netem string `yaml:"netem"`
 	// Proxy runs each target in proxy mode in front of Backend.
 	Proxy bool `yaml:"proxy"`
 	// Backend names the proxy's backend target: one name, or a list of
@@ -96,6 +112,31 @@ func (l *Load) UnmarshalYAML(n *yaml.Node) error {
 	}
 	l.Line = n.Line
 	return nil
+}
+
+// Mixes returns the scenario's mix once per delay, with "{delay}" put
+// in (e.g. 0ms, 10ms); the mix alone without delays.
+func (sc *Scenario) Mixes() []string {
+	if len(sc.Delays) == 0 {
+		return []string{sc.Mix}
+	}
+	out := make([]string, len(sc.Delays))
+	for i, d := range sc.Delays {
+		out[i] = strings.ReplaceAll(sc.Mix, "{delay}", FormatDelay(time.Duration(d)))
+	}
+	return out
+}
+
+// FormatDelay writes a delay the way the reference servers' /delay/D
+// reads it: a whole number of s, ms or us.
+func FormatDelay(d time.Duration) string {
+	switch {
+	case d%time.Second == 0 && d > 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	case d%time.Millisecond == 0:
+		return strconv.FormatInt(int64(d/time.Millisecond), 10) + "ms"
+	}
+	return strconv.FormatInt(int64(d/time.Microsecond), 10) + "us"
 }
 
 // UnmarshalYAML decodes a scenario strictly and remembers its line.

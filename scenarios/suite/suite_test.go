@@ -120,3 +120,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMixErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{name: "mix on echo", yaml: "  - scenario: echo\n    mix: \"1:/a\"\n", want: "mix only applies to the http scenario"},
+		{name: "weight that does not parse", yaml: "  - scenario: http\n    mix: \"x:/a\"\n", want: `line 3: mix: mix class "x:/a": weight "x"`},
+		{name: "delays without placeholder", yaml: "  - scenario: http\n    mix: \"1:/a\"\n    delays: [1ms]\n", want: `delays need a mix with "{delay}"`},
+		{name: "placeholder without delays", yaml: "  - scenario: http\n    mix: \"1:/delay/{delay}/a\"\n", want: "give the delays"},
+		{name: "bad delay", yaml: "  - scenario: http\n    mix: \"1:/delay/{delay}/a\"\n    delays: [soon]\n", want: `"soon" is not a duration`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", "t", []byte("targets: [go]\nscenarios:\n"+tt.yaml+"loads:\n  - rate: 10\n"))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

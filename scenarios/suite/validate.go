@@ -1,6 +1,8 @@
 package suite
 
 import (
+	"github.com/latbench/latbench/scenarios/http"
+
 	"fmt"
 	"reflect"
 	"slices"
@@ -52,6 +54,19 @@ func everyScenarioHasTargets(scs []Scenario) bool {
 	return len(scs) > 0
 }
 
+// validateMix checks the scenario's mix, with every delay put in.
+func (sc *Scenario) validateMix(at string) error {
+	if sc.Mix == "" {
+		return nil
+	}
+	for _, mix := range sc.Mixes() {
+		if _, err := http.ParseMix(mix); err != nil {
+			return fmt.Errorf("%s: mix: %w", at, err)
+		}
+	}
+	return nil
+}
+
 // validate checks one scenario entry.
 func (sc *Scenario) validate() error {
 	at := fmt.Sprintf("line %d", sc.Line)
@@ -75,6 +90,17 @@ func (sc *Scenario) validate() error {
 		return fmt.Errorf("%s: baseline: true compares proxies with their backend; it needs proxy: true and a backend", at)
 	case slices.Contains(sc.Backend, ""):
 		return fmt.Errorf("%s: backend has an empty target name", at)
+	case sc.Mix != "" && sc.Name != "http":
+		return fmt.Errorf("%s: mix only applies to the http scenario", at)
+	case sc.Mix != "" && sc.Path != "":
+		return fmt.Errorf("%s: a mix sets its own paths: drop path", at)
+	case len(sc.Delays) > 0 && !strings.Contains(sc.Mix, "{delay}"):
+		return fmt.Errorf(`%s: delays need a mix with "{delay}" in a path, e.g. mix: "90:/bytes/100,10:/delay/{delay}/bytes/100"`, at)
+	case len(sc.Delays) == 0 && strings.Contains(sc.Mix, "{delay}"):
+		return fmt.Errorf(`%s: the mix has "{delay}": give the delays to step through, e.g. delays: [0ms, 10ms, 50ms]`, at)
+	}
+	if err := sc.validateMix(at); err != nil {
+		return err
 	}
 	for _, l := range sc.Loads {
 		if err := l.validate(fmt.Sprintf("line %d", l.Line)); err != nil {

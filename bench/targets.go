@@ -1,0 +1,166 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/servers"
+)
+
+// cellTargets are the processes one cell runs against. backend changes
+// only when a kill-backend fault restarts it (swapBackend), under mu.
+type cellTargets struct {
+	target *servers.Process
+	relay  *servers.Process // the fault relay in front of the backend, for slow-backend faults
+
+	mu      sync.Mutex       // guards backend
+	backend *servers.Process // nil unless the cell is a proxy cell
+
+	// backendKilled is set before a kill-backend fault kills the backend,
+	// so that its death does not end the run.
+	backendKilled atomic.Bool
+}
+
+// currentBackend returns the backend now.
+func (t *cellTargets) currentBackend() *servers.Process {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.backend
+}
+
+// swapBackend puts a restarted backend in place and returns the old one.
+func (t *cellTargets) swapBackend(p *servers.Process) *servers.Process {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.backend
+	t.backend = p
+	return old
+}
+
+// stop stops the target, the relay, then the backend. It returns a
+// warning when a process had to be killed.
+func (t *cellTargets) stop(grace time.Duration) []string {
+	var warnings []string
+	for _, p := range []*servers.Process{t.target, t.relay, t.currentBackend()} {
+		if p == nil {
+			continue
+		}
+		if err := p.Stop(grace); err != nil && !(p == t.currentBackend() && t.backendKilled.Load()) {
+			warnings = append(warnings, fmt.Sprintf("stopping %s: %v", p.Argv(), err))
+		}
+	}
+	return warnings
+}
+
+// startTargets launches the cell's backend (for a proxy cell), the fault
+// relay in front of it when a fault slows the backend down, and the
+// target; waits until each is ready and verifies that the target speaks
+// the scenario's protocol.
+func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios.Scenario) (*cellTargets, error) {
+	probe := verifyProbe(sc)
+	if e.TargetAddr != "" {
+		p, err := servers.Launch(ctx, servers.LaunchSpec{
+			Target: &servers.Target{Name: spec.Target, Modes: []string{spec.ServerMode()}, Address: e.TargetAddr},
+			Mode:   spec.ServerMode(), Probe: probe, ReadyTimeout: e.ReadyTimeout,
+		})
+		return &cellTargets{target: p}, err
+	}
+	t := &cellTargets{}
+	backendAddr := ""
+	if spec.Proxy {
+		b, err := e.launchBackend(ctx, spec, "", probe)
+		if err != nil {
+			return nil, fmt.Errorf("backend: %w", err)
+		}
+		t.backend, backendAddr = b, b.Addr()
+		if hasFault(spec.Faults, FaultSlowBackend) {
+			if t.relay, err = e.launchRelay(ctx, backendAddr); err != nil {
+				t.stop(e.StopGrace)
+				return nil, fmt.Errorf("fault relay: %w", err)
+			}
+			backendAddr = t.relay.Addr()
+		}
+	}
+	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, probe)
+	if err != nil {
+		t.stop(e.StopGrace)
+		return nil, err
+	}
+	t.target = p
+	return t, nil
+}
+
+// launchBackend starts the backend of a proxy cell, on listen ("" for a
+// free port).
+func (e *Executor) launchBackend(ctx context.Context, spec CellSpec, listen string, probe func(context.Context, string) error) (*servers.Process, error) {
+	return e.launch(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", probe)
+}
+
+// launchRelay starts the fault relay in front of backend, on the
+// backend's CPUs: its work is the slow dependency's, not the client's.
+func (e *Executor) launchRelay(ctx context.Context, backend string) (*servers.Process, error) {
+	bin := e.RelayBinary
+	if bin == "" {
+		var err error
+		if bin, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	return servers.Launch(ctx, servers.LaunchSpec{
+		Target: servers.RelayTarget(bin), Mode: servers.ModeProxy, Root: e.Root, CPUs: e.CPUs.Backend,
+		Backend: backend, ReadyTimeout: e.ReadyTimeout,
+	})
+}
+
+// hasFault reports whether faults has one of kind.
+func hasFault(faults []Fault, kind string) bool {
+	for _, f := range faults {
+		if f.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// watchExit cancels the run with the target's exit error if the target or
+// its backend exits before the run ends, unless a fault killed the
+// backend on purpose.
+func watchExit(ctx context.Context, cancel context.CancelCauseFunc, t *cellTargets) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	backend := t.currentBackend()
+	go func() {
+		defer close(finished)
+		var backendExited <-chan struct{}
+		if backend != nil {
+			backendExited = backend.Exited()
+		}
+		for {
+			select {
+			case <-t.target.Exited():
+				cancel(t.target.ExitError())
+				return
+			case <-backendExited:
+				if !t.backendKilled.Load() {
+					cancel(fmt.Errorf("backend: %w", backend.ExitError()))
+					return
+				}
+				backendExited = nil // killed on purpose: the fault goes on
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
