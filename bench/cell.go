@@ -37,8 +37,9 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	}
 	cell.Load.TargetAddr = targets.target.Addr()
 	cell.TargetArgv = targets.target.Argv()
-	if targets.backend != nil {
-		cell.BackendArgv = targets.backend.Argv()
+	cell.TargetVersion = e.versionOf(spec.Target)
+	if b := targets.currentBackend(); b != nil {
+		cell.BackendArgv, cell.BackendVersion = b.Argv(), e.versionOf(spec.Backend)
 	}
 	res, usage, runErr := e.measure(ctx, spec, sc, targets, progress)
 	cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
@@ -52,6 +53,19 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 		return failed(cell, err)
 	}
 	return cell
+}
+
+// versionOf returns what the manifest target name reports of its
+// version, "" when it cannot tell.
+func (e *Executor) versionOf(name string) string {
+	if e.Manifest == nil || e.TargetAddr != "" {
+		return ""
+	}
+	t, err := e.Manifest.Lookup(name)
+	if err != nil {
+		return ""
+	}
+	return t.Version(e.Root)
 }
 
 // warmupFor returns the cell's warm-up: the load's, or longer when the
@@ -82,7 +96,7 @@ func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, 
 	return servers.Launch(ctx, servers.LaunchSpec{
 		Target: target, Mode: mode, Root: e.Root, CPUs: cpus,
 		Listen: listen, Backend: backend, Probe: probe, ReadyTimeout: e.ReadyTimeout,
-		BodySizes: bodySizes(spec.Scenario),
+		BodySizes: bodySizes(spec.Scenario), Workers: e.Workers,
 	})
 }
 

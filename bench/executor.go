@@ -53,6 +53,9 @@ type Executor struct {
 	// StopGrace is how long a target has to exit after SIGTERM (0: the
 	// servers default).
 	StopGrace time.Duration
+	// Workers overrides the thread pool of blocking-form targets
+	// ({workers}) when above 0.
+	Workers int
 	// RelayBinary is the latbench binary that runs the fault relay
 	// (`latbench relay`) for slow-backend faults; "" means this program.
 	RelayBinary string

@@ -40,6 +40,9 @@ func (t *Target) launchProblems(who string) []problem {
 			add("dir", ": unknown placeholder %s in dir; valid: %s", ph, strings.Join(placeholderNames, " "))
 		}
 	}
+	if t.Workers < 0 || t.Workers > MaxWorkers {
+		add("workers", ": workers %d is outside 1..%d", t.Workers, MaxWorkers)
+	}
 	switch {
 	case t.Instances < 0 || t.Instances > MaxInstances:
 		add("instances", ": instances %d is outside 1..%d", t.Instances, MaxInstances)

@@ -215,7 +215,7 @@ func explainTypeError(msg string) string {
 // targetKeys returns the keys a target entry may use, in manifest order.
 func targetKeys() []string {
 	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "dir", "instances",
-		"probe", "address", "config", "warmup", "version", "version_file"}
+		"workers", "probe", "address", "config", "warmup", "version", "version_file"}
 }
 
 // entryPos records where a target entry and its keys are in the file.

@@ -56,6 +56,9 @@ type LaunchSpec struct {
 	Listen  string
 	Backend string // host:port a proxy relays to; required in proxy mode
 	Threads int    // value of --threads; 0 omits the flag
+	// Workers overrides the target's {workers} (the blocking form's
+	// thread pool) when above 0.
+	Workers int
 	// ReadyTimeout bounds the readiness wait, probe included. 0 means
 	// DefaultReadyTimeout, or DefaultExternalReadyTimeout for an external
 	// target.
@@ -219,7 +222,8 @@ func start(spec LaunchSpec) (*Process, error) {
 	if len(spec.listens) == 0 {
 		spec.listens = []string{spec.Listen}
 	}
-	vars := Vars{Root: spec.Root, Mode: spec.Mode, Backend: spec.Backend, Threads: spec.Threads}
+	vars := Vars{Root: spec.Root, Mode: spec.Mode, Backend: spec.Backend, Threads: spec.Threads,
+		Workers: spec.Target.WorkersFor(spec.Workers)}
 	if spec.Target.Config != "" {
 		var err error
 		vars.Config, vars.Workdir, err = writeConfig(spec.Target.Config, spec.configSpec())

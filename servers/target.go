@@ -69,6 +69,11 @@ type Target struct {
 	// on a port of its own with the same backend; 0 means 1, at most
 	// MaxInstances. The Process of the launch represents them all.
 	Instances int `yaml:"instances"`
+	// Workers is what {workers} stands for: the size of the thread pool of
+	// a server in the blocking I/O form (--workers); 0 means
+	// DefaultWorkers. A launch may override it (LaunchSpec.Workers, the
+	// CLI's --target-workers).
+	Workers int `yaml:"workers"`
 	// VersionCommand is an argv whose first line of output (stdout, then
 	// stderr) is the target's version, e.g. ["/usr/sbin/nginx", "-v"];
 	// {root} is replaced. See Version.
@@ -109,6 +114,25 @@ func (t *Target) Supports(mode string) bool {
 	return slices.Contains(t.Modes, mode)
 }
 
+// DefaultWorkers is the thread pool of a blocking-form server when neither
+// its manifest entry nor the launch says otherwise.
+const DefaultWorkers = 8
+
+// MaxWorkers bounds a blocking-form server's thread pool.
+const MaxWorkers = 10000
+
+// WorkersFor returns the {workers} of a launch of t: override when above
+// 0, else the manifest's, else DefaultWorkers.
+func (t *Target) WorkersFor(override int) int {
+	switch {
+	case override > 0:
+		return override
+	case t.Workers > 0:
+		return t.Workers
+	}
+	return DefaultWorkers
+}
+
 // Vars are the values substituted for the placeholders of a command.
 type Vars struct {
 	Root    string // {root}: the repository root
@@ -116,6 +140,7 @@ type Vars struct {
 	Listen  string // {listen}: host:port the server listens on
 	Backend string // {backend}: host:port a proxy relays to; may be empty
 	Threads int    // {threads}: 0 means unset (empty)
+	Workers int    // {workers}: the blocking form's thread pool
 	Config  string // {config}: path of the config file latbench wrote
 	Workdir string // {workdir}: folder of that file, for the server's own files
 }
@@ -123,7 +148,7 @@ type Vars struct {
 // placeholderNames lists the placeholders in a fixed order.
 var placeholderNames = []string{
 	"{root}", "{mode}", "{listen}", "{listen_host}", "{listen_port}",
-	"{backend}", "{backend_host}", "{backend_port}", "{threads}", "{config}", "{workdir}",
+	"{backend}", "{backend_host}", "{backend_port}", "{threads}", "{workers}", "{config}", "{workdir}",
 }
 
 // replacer substitutes every placeholder in one pass. It is built in a
@@ -156,6 +181,7 @@ func (v Vars) placeholders() map[string]string {
 		"{backend_host}": backendHost,
 		"{backend_port}": backendPort,
 		"{threads}":      threads,
+		"{workers}":      strconv.Itoa(max(v.Workers, 1)),
 		"{config}":       v.Config,
 		"{workdir}":      v.Workdir,
 	}

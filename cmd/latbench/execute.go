@@ -68,7 +68,12 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	if err := pinSelf(cpus.Client); err != nil {
 		return nil, err
 	}
+	workers := c.Int(flagTargetWorkers)
+	if workers < 0 || workers > servers.MaxWorkers {
+		return nil, usagef("--%s %d: use 1 to %d threads", flagTargetWorkers, workers, servers.MaxWorkers)
+	}
 	e := &bench.Executor{
+		Workers:    workers,
 		CPUs:       cpus,
 		TargetAddr: c.String(flagTargetAddr),
 		Listen:     c.String(flagListen),

@@ -11,20 +11,21 @@ import (
 
 // Names of the flags shared by run and suite.
 const (
-	flagTargets     = "targets"
-	flagTargetAddr  = "target-addr"
-	flagListen      = "listen"
-	flagClientCPUs  = "client-cpus"
-	flagTargetCPUs  = "target-cpus"
-	flagBackendCPUs = "backend-cpus"
-	flagNoPin       = "no-pin"
-	flagNoBuild     = "no-build"
-	flagQuick       = "quick"
-	flagRounds      = "rounds"
-	flagSeed        = "seed"
-	flagOut         = "out"
-	flagFormat      = "format"
-	flagRoot        = "root"
+	flagTargets       = "targets"
+	flagTargetAddr    = "target-addr"
+	flagListen        = "listen"
+	flagClientCPUs    = "client-cpus"
+	flagTargetCPUs    = "target-cpus"
+	flagBackendCPUs   = "backend-cpus"
+	flagNoPin         = "no-pin"
+	flagNoBuild       = "no-build"
+	flagTargetWorkers = "target-workers"
+	flagQuick         = "quick"
+	flagRounds        = "rounds"
+	flagSeed          = "seed"
+	flagOut           = "out"
+	flagFormat        = "format"
+	flagRoot          = "root"
 )
 
 // executionFlags are the flags of every command that runs a plan.
@@ -40,6 +41,7 @@ func executionFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagBackendCPUs, Usage: "`CPUS` a proxy's backend runs on (default: the target's)"},
 		&cli.BoolFlag{Name: flagNoPin, Usage: "do not pin the client or the targets to CPUs"},
 		&cli.BoolFlag{Name: flagNoBuild, Usage: "fail instead of building a target whose binary is missing"},
+		&cli.IntFlag{Name: flagTargetWorkers, Usage: "the thread pool of targets in the blocking I/O form ({workers} in a manifest), `N` threads; default: the manifest's, else 8"},
 		&cli.IntFlag{Name: flagRounds, Value: 1, Usage: "repeat every cell `R` times, targets in a new shuffled order each round; tables then show medians with 95% confidence intervals"},
 		&cli.Uint64Flag{Name: flagSeed, Usage: "seed of the round order and Poisson arrivals (default: from the clock; recorded in result.json)"},
 		rootFlag(),

@@ -34,34 +34,64 @@ const (
 	closeBound = 2 * time.Second
 )
 
-// referenceServers returns the manifest names of the servers that must
-// follow the contract.
-func referenceServers() []string {
-	return []string{"go", "rust", "java", "python"}
+// form is one reference server in one I/O form.
+type form struct {
+	name string // its manifest target
+	// blocking serves each connection on one thread of a fixed pool: a
+	// slow dependency starves it.
+	blocking bool
+	// optional forms need what not every machine has (a JDK 21+): they
+	// skip, even under CI=true, when they are not built.
+	optional bool
 }
+
+// referenceForms returns every reference server in every I/O form: all
+// must follow the contract.
+func referenceForms() []form {
+	return []form{
+		{name: "go"}, {name: "rust"}, {name: "java"}, {name: "python"},
+		{name: "go-blocking", blocking: true}, {name: "rust-blocking", blocking: true},
+		{name: "java-blocking", blocking: true}, {name: "python-blocking", blocking: true},
+		{name: "java-virtual", optional: true},
+	}
+}
+
+// contractWorkers is the thread pool of blocking forms under the
+// contract tests, which hold 1,000 connections open at once: each holds a
+// thread.
+const contractWorkers = 1100
 
 // suite is what the tests of one server need.
 type suite struct {
-	root   string
-	target *servers.Target
+	root    string
+	target  *servers.Target
+	form    form
+	workers int // the blocking form's pool; 0: the server's own default
 }
 
 // newSuite finds the repository, looks name up in its manifest and makes
 // sure the server is built; it skips (or, under CI=true, fails) when the
 // server cannot be built here.
-func newSuite(t *testing.T, name string) *suite {
+func newSuite(t *testing.T, f form) *suite {
 	t.Helper()
 	root := repoRoot(t)
 	m, err := servers.LoadManifest(servers.DefaultManifestPath(root))
 	if err != nil {
 		t.Fatal(err)
 	}
-	target, err := m.Lookup(name)
+	target, err := m.Lookup(f.name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if f.optional && !target.Check(root).Runnable {
+		t.Skipf("%s is not built here (%s); it needs what this machine may not have", f.name, target.Build)
+	}
 	ensureBuilt(t, root, target)
-	return &suite{root: root, target: target}
+	s := &suite{root: root, target: target, form: f}
+	if f.blocking {
+		s.workers = contractWorkers
+	}
+	return s
 }
 
 // repoRoot returns the repository root: two levels above this package.
@@ -125,7 +155,7 @@ func (s *suite) start(t *testing.T, mode, backend string) *servers.Process {
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	p, err := servers.Launch(ctx, servers.LaunchSpec{
-		Target: s.target, Mode: mode, Root: s.root, Backend: backend, ReadyTimeout: readyTimeout,
+		Target: s.target, Mode: mode, Root: s.root, Backend: backend, ReadyTimeout: readyTimeout, Workers: s.workers,
 	})
 	if err != nil {
 		t.Fatalf("launch %s %s: %v", s.target.Name, mode, err)
@@ -144,13 +174,14 @@ func (s *suite) start(t *testing.T, mode, backend string) *servers.Process {
 }
 
 // TestConformance runs the contract tests against every reference
-// server, one subtest per server and per property.
+// server in every I/O form, one subtest per form and per property.
 func TestConformance(t *testing.T) {
-	for _, name := range referenceServers() {
-		t.Run(name, func(t *testing.T) {
-			s := newSuite(t, name)
+	for _, f := range referenceForms() {
+		t.Run(f.name, func(t *testing.T) {
+			s := newSuite(t, f)
 			t.Run("echo", s.testEcho)
 			t.Run("http", s.testHTTP)
+			t.Run("slow dependency", s.testDelay)
 			t.Run("proxy", s.testProxy)
 			t.Run("sigterm", s.testSigterm)
 		})
