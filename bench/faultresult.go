@@ -24,20 +24,30 @@ func faultResults(faults []Fault, counts []FaultCount, intervals []results.Inter
 				r.Availability = float64(r.Succeeded) / float64(r.FellDue)
 			}
 		}
-		r.BaselineP99, r.Recovered, r.Recovery = recovery(f, intervals)
+		r.BaselineP99, r.Recovered, r.Recovery = recovery(f, firstAt(faults), intervals)
 		out = append(out, r)
 	}
 	return out
 }
 
-// recovery returns the latency p99 of the window before the fault, and
-// whether and how long after the fault's end an interval's p99 came back
-// within recoveryFactor of it. Without a baseline there is no recovery to
-// speak of.
-func recovery(f Fault, intervals []results.Interval) (baselineNs int64, recovered bool, after time.Duration) {
+// firstAt returns the offset of the earliest fault.
+func firstAt(faults []Fault) time.Duration {
+	first := time.Duration(1<<63 - 1)
+	for _, f := range faults {
+		first = min(first, f.At)
+	}
+	return first
+}
+
+// recovery returns the latency p99 of the window before the first fault
+// (baselineEnd), so that an earlier fault does not count as normal, and
+// whether and how long after f's end an interval's p99 came back within
+// recoveryFactor of it. Without a baseline there is no recovery to speak
+// of.
+func recovery(f Fault, baselineEnd time.Duration, intervals []results.Interval) (baselineNs int64, recovered bool, after time.Duration) {
 	before := results.NewHistogram()
 	for _, iv := range intervals {
-		if time.Duration(iv.EndNs) <= f.At {
+		if time.Duration(iv.EndNs) <= baselineEnd {
 			if h := decodeInterval(iv); h != nil {
 				before.Merge(h)
 			}

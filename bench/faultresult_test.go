@@ -51,11 +51,24 @@ func TestFaultRecovery(t *testing.T) {
 				}
 				ivs = append(ivs, interval(t, s, l, n))
 			}
-			base, ok, after := recovery(stall, ivs)
+			base, ok, after := recovery(stall, stall.At, ivs)
 			if time.Duration(base) < tt.wantBaseline*999/1000 || time.Duration(base) > tt.wantBaseline*1001/1000 || ok != tt.wantRecovered || after != tt.wantAfter {
 				t.Errorf("recovery = %v, %v, %v; want %v, %v, %v", time.Duration(base), ok, after, tt.wantBaseline, tt.wantRecovered, tt.wantAfter)
 			}
 		})
+	}
+}
+
+// The baseline of a second fault is the window before the first: the
+// first fault's stall is not what normal looks like.
+func TestFaultRecoveryBaselineIsBeforeTheFirstFault(t *testing.T) {
+	const ms = time.Millisecond
+	second := Fault{At: 3 * time.Second, Kind: FaultKillBackend, For: time.Second}
+	ivs := []results.Interval{interval(t, 0, ms, 100), interval(t, 1, 900*ms, 100), interval(t, 2, ms, 100),
+		interval(t, 3, 0, 0), interval(t, 4, 50*ms, 100), interval(t, 5, ms, 100)}
+	base, ok, after := recovery(second, time.Second, ivs)
+	if time.Duration(base) > 2*ms || !ok || after != time.Second {
+		t.Errorf("recovery = %v, %v, %v; want a 1ms baseline and recovery 1s after the fault", time.Duration(base), ok, after)
 	}
 }
 

@@ -47,7 +47,6 @@ type collector struct {
 	pending   map[int64]*pendingInterval
 	shipped   []int64 // per loop: highest index it has handed over
 	ended     []bool
-	next      int64 // lowest interval not yet finished
 	done      int64
 	errors    int64
 	intervals []results.Interval
@@ -76,10 +75,8 @@ func newCollector(loops int, opts Options) *collector {
 	if opts.Duration > 0 {
 		c.windowEnd = intervalCount(opts.Duration, opts.ProgressEvery)
 	}
-	first := (&loopConfig{warmup: opts.Warmup, end: never, every: opts.ProgressEvery}).intervalIndex(0)
-	c.next = first
 	for i := range c.shipped {
-		c.shipped[i] = first - 1
+		c.shipped[i] = minIndex // nothing yet
 	}
 	return c
 }
@@ -102,8 +99,11 @@ func (c *collector) collect(out <-chan *intervalRecord, loops []*loop) {
 	c.finishUpTo(maxIndex)
 }
 
-// maxIndex is above every interval index.
-const maxIndex = int64(1<<63 - 1)
+// maxIndex and minIndex bound every interval index.
+const (
+	maxIndex = int64(1<<63 - 1)
+	minIndex = -maxIndex - 1
+)
 
 // add merges one loop's record and finishes every interval that all
 // loops have handed over.
@@ -131,17 +131,20 @@ func (c *collector) add(ir *intervalRecord) {
 }
 
 // finishUpTo finishes the pending intervals up to index upTo, in order.
+// A loop may start an interval later than another (it started later), so
+// the first interval is whichever is pending, not a computed one.
 func (c *collector) finishUpTo(upTo int64) {
-	for ; c.next <= upTo; c.next++ {
-		p := c.pending[c.next]
-		if p == nil {
-			if len(c.pending) == 0 {
-				return
-			}
-			continue
+	for len(c.pending) > 0 {
+		idx := maxIndex
+		for i := range c.pending {
+			idx = min(idx, i)
 		}
-		delete(c.pending, c.next)
-		c.finish(c.next, p)
+		if idx > upTo {
+			return
+		}
+		p := c.pending[idx]
+		delete(c.pending, idx)
+		c.finish(idx, p)
 	}
 }
 

@@ -336,3 +336,24 @@ func TestRunSpreadsConnectionsOverAddresses(t *testing.T) {
 		t.Errorf("%d answered; accepted %d and %d; want 100, 2 and 2", res.Requests(), a.Accepted(), b.Accepted())
 	}
 }
+
+// A run may start later than it is called (faults and agents share a
+// start time): its loops then begin before the first interval the
+// window's alignment gives, and the run still ends with every interval.
+func TestRunStartsLater(t *testing.T) {
+	srv := echoServer(t, 0, 0)
+	start := time.Now().Add(300 * time.Millisecond)
+	res, err := Run(context.Background(), Options{
+		Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Pacer: UniformPacer{PerSecond: 200},
+		Start: start, Warmup: 500 * time.Millisecond, Duration: time.Second, ProgressEvery: 250 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Now().Before(start.Add(1400 * time.Millisecond)) {
+		t.Error("the run ended before its window could have")
+	}
+	if res.FellDue != 200 || len(res.Intervals) < 4 {
+		t.Errorf("fell due %d, %d intervals; want 200 and 4 or more", res.FellDue, len(res.Intervals))
+	}
+}

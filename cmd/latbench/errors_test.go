@@ -63,6 +63,12 @@ func TestBadInput(t *testing.T) {
 		{name: "zero rounds", args: []string{"run", "--rounds", "0"}, want: []string{"--rounds 0"}},
 		{name: "rounds with find-max", args: []string{"run", "--find-max", "--rounds", "3"}, want: []string{"--rounds and --find-max"}},
 		{name: "compare one run", args: []string{"compare", dir}, want: []string{"compare takes two run folders"}},
+		{name: "unknown fault", args: []string{"run", "--fault", "at 1s: stop-tagret 1s"}, want: []string{`unknown fault "stop-tagret"`, `did you mean "stop-target"`}},
+		{name: "fault outside the window", args: []string{"run", "-d", "5s", "--fault", "at 6s: stop-target 1s"}, want: []string{"outside the measured window of 5s"}},
+		{name: "backend fault without a backend", args: []string{"run", "--fault", "at 1s: kill-backend"}, want: []string{"needs a proxy cell (--backend NAME)"}},
+		{name: "mix weight that does not parse", args: []string{"run", "--scenario", "http", "--mix", "ninety:/bytes/100"}, want: []string{`weight "ninety"`}},
+		{name: "mix on echo", args: []string{"run", "--scenario", "echo", "--mix", "1:/bytes/1"}, want: []string{"needs the http scenario"}},
+		{name: "bad target workers", args: []string{"run", "--target-workers", "-1"}, want: []string{"--target-workers -1"}},
 		{name: "compare no runs", args: []string{"compare", dir, dir}, want: []string{"has no result.json"}},
 	}
 	for _, tt := range tests {
