@@ -88,7 +88,7 @@ func (e *Executor) warmupFor(spec CellSpec) time.Duration {
 
 // launch starts one manifest target of the cell spec in mode on cpus,
 // listening on listen ("" for a free port), and waits until probe passes.
-func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, probe func(context.Context, string) error) (*servers.Process, error) {
+func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, netem *servers.Netem, probe func(context.Context, string) error) (*servers.Process, error) {
 	target, err := e.Manifest.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, 
 	return servers.Launch(ctx, servers.LaunchSpec{
 		Target: target, Mode: mode, Root: e.Root, CPUs: cpus,
 		Listen: listen, Backend: backend, Probe: probe, ReadyTimeout: e.ReadyTimeout,
-		BodySizes: bodySizes(spec.Scenario), Workers: e.Workers,
+		BodySizes: bodySizes(spec.Scenario), Workers: e.Workers, Netem: netem,
 	})
 }
 
@@ -207,7 +207,7 @@ func (e *Executor) startFaults(ctx context.Context, spec CellSpec, sc scenarios.
 	}
 	d := &faultDriver{faults: spec.Faults, window: opts.Start.Add(opts.Warmup), targets: t, log: e.Log,
 		restart: func(ctx context.Context) (*servers.Process, error) {
-			return e.launchBackend(ctx, spec, backendAddr, verifyProbe(sc))
+			return e.launchBackend(ctx, spec, t.netem, backendAddr, verifyProbe(sc))
 		}}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -199,6 +199,7 @@ func (e *Executor) newCell(spec CellSpec) results.Cell {
 			ClientCPUs:  e.CPUs.Client,
 			TargetCPUs:  e.CPUs.Target,
 
+			Netem:              spec.Netem,
 			DependencyDelay:    spec.Delay,
 			HasDependencyDelay: spec.HasDelay,
 		},

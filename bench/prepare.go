@@ -30,6 +30,9 @@ func (e *Executor) Prepare(ctx context.Context, plan *Plan, build bool, out io.W
 			errs = append(errs, err)
 		}
 	}
+	if err := e.checkNetem(ctx, plan); err != nil {
+		errs = append(errs, err)
+	}
 	built := map[string]bool{}
 	for _, spec := range plan.Cells {
 		if _, err := catalog.New(spec.Scenario); err != nil {
@@ -80,6 +83,33 @@ func (e *Executor) prepareTarget(ctx context.Context, name, mode string, build b
 	}
 	if !st.Runnable {
 		return fmt.Errorf("target %s cannot run: missing %s; fix: %s", name, strings.Join(st.Missing, ", "), st.Fix)
+	}
+	return nil
+}
+
+// checkNetem checks, before anything runs, that the plan's impaired
+// networks can be made here: root, ip and tc, and a spec tc accepts (one
+// namespace is made and removed again per distinct spec).
+func (e *Executor) checkNetem(ctx context.Context, plan *Plan) error {
+	seen := map[string]bool{}
+	for _, c := range plan.Cells {
+		if c.Netem == "" || seen[c.Netem] {
+			continue
+		}
+		seen[c.Netem] = true
+		switch {
+		case e.TargetAddr != "":
+			return errors.New("--netem puts a target latbench launches in a namespace of its own; it cannot impair a server at --target-addr")
+		case e.Listen != "":
+			return errors.New("--netem gives the target an address in its namespace: drop --listen")
+		}
+		n, err := servers.NewNetem(ctx, c.Netem)
+		if err != nil {
+			return err
+		}
+		if err := n.Close(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

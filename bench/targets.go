@@ -25,6 +25,9 @@ type cellTargets struct {
 	// backendKilled is set before a kill-backend fault kills the backend,
 	// so that its death does not end the run.
 	backendKilled atomic.Bool
+
+	// netem is the impaired network the processes run in; nil for none.
+	netem *servers.Netem
 }
 
 // currentBackend returns the backend now.
@@ -43,10 +46,18 @@ func (t *cellTargets) swapBackend(p *servers.Process) *servers.Process {
 	return old
 }
 
-// stop stops the target, the relay, then the backend. It returns a
-// warning when a process had to be killed.
+// stop stops the target, the relay, then the backend, and removes the
+// impaired network. It returns a warning when a process had to be killed
+// or the network could not be removed.
 func (t *cellTargets) stop(grace time.Duration) []string {
 	var warnings []string
+	defer func() {
+		if t.netem != nil {
+			if err := t.netem.Close(); err != nil {
+				warnings = append(warnings, fmt.Sprintf("removing the impaired network %s: %v", t.netem.Namespace, err))
+			}
+		}
+	}()
 	for _, p := range []*servers.Process{t.target, t.relay, t.currentBackend()} {
 		if p == nil {
 			continue
@@ -72,22 +83,29 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 		return &cellTargets{target: p}, err
 	}
 	t := &cellTargets{}
+	if spec.Netem != "" {
+		n, err := servers.NewNetem(ctx, spec.Netem)
+		if err != nil {
+			return nil, err
+		}
+		t.netem = n
+	}
 	backendAddr := ""
 	if spec.Proxy {
-		b, err := e.launchBackend(ctx, spec, "", probe)
+		b, err := e.launchBackend(ctx, spec, t.netem, "", probe)
 		if err != nil {
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 		t.backend, backendAddr = b, b.Addr()
 		if hasFault(spec.Faults, FaultSlowBackend) {
-			if t.relay, err = e.launchRelay(ctx, backendAddr); err != nil {
+			if t.relay, err = e.launchRelay(ctx, t.netem, backendAddr); err != nil {
 				t.stop(e.StopGrace)
 				return nil, fmt.Errorf("fault relay: %w", err)
 			}
 			backendAddr = t.relay.Addr()
 		}
 	}
-	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, probe)
+	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, t.netem, probe)
 	if err != nil {
 		t.stop(e.StopGrace)
 		return nil, err
@@ -97,14 +115,14 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 }
 
 // launchBackend starts the backend of a proxy cell, on listen ("" for a
-// free port).
-func (e *Executor) launchBackend(ctx context.Context, spec CellSpec, listen string, probe func(context.Context, string) error) (*servers.Process, error) {
-	return e.launch(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", probe)
+// free port), in the impaired network netem if any.
+func (e *Executor) launchBackend(ctx context.Context, spec CellSpec, netem *servers.Netem, listen string, probe func(context.Context, string) error) (*servers.Process, error) {
+	return e.launch(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", netem, probe)
 }
 
 // launchRelay starts the fault relay in front of backend, on the
 // backend's CPUs: its work is the slow dependency's, not the client's.
-func (e *Executor) launchRelay(ctx context.Context, backend string) (*servers.Process, error) {
+func (e *Executor) launchRelay(ctx context.Context, netem *servers.Netem, backend string) (*servers.Process, error) {
 	bin := e.RelayBinary
 	if bin == "" {
 		var err error
@@ -114,7 +132,7 @@ func (e *Executor) launchRelay(ctx context.Context, backend string) (*servers.Pr
 	}
 	return servers.Launch(ctx, servers.LaunchSpec{
 		Target: servers.RelayTarget(bin), Mode: servers.ModeProxy, Root: e.Root, CPUs: e.CPUs.Backend,
-		Backend: backend, ReadyTimeout: e.ReadyTimeout,
+		Backend: backend, ReadyTimeout: e.ReadyTimeout, Netem: netem,
 	})
 }
 

@@ -144,6 +144,8 @@ type LoadConfig struct {
 	// DependencyDelay is the slow dependency's delay of the cell's mix, in
 	// a suite that steps through delays; HasDependencyDelay tells a 0 ms
 	// step from none.
+	// Netem is the tc netem impairment of the link to the target.
+	Netem              string        `json:"netem,omitempty"`
 	DependencyDelay    time.Duration `json:"dependency_delay_ns,omitempty"`
 	HasDependencyDelay bool          `json:"has_dependency_delay,omitempty"`
 	ClientCPUs         string        `json:"client_cpus"`

@@ -53,9 +53,9 @@ func ConfigKey(c *Cell) string {
 	for _, k := range scenario {
 		fmt.Fprintf(&sc, "%s=%s,", k, l.Scenario[k])
 	}
-	return fmt.Sprintf("%s|%s|%s|%t|%s|%d|%s|%g|%d|%s|%s|%v|%v|%s",
+	return fmt.Sprintf("%s|%s|%s|%t|%s|%d|%s|%g|%d|%s|%s|%v|%v|%s|%s",
 		c.Target, c.Scenario, c.Backend, c.Baseline, l.Name, l.Step, l.Loop, l.TargetRPS,
-		l.Connections, l.Arrival, l.Wait, l.Duration, l.Timeout, sc.String())
+		l.Connections, l.Arrival, l.Wait, l.Duration, l.Timeout, sc.String(), l.Netem)
 }
 
 // Estimate is one statistic over rounds: its median and a 95% bootstrap

@@ -59,6 +59,9 @@ type LaunchSpec struct {
 	// Workers overrides the target's {workers} (the blocking form's
 	// thread pool) when above 0.
 	Workers int
+	// Netem, when set, runs the target in that impaired network's
+	// namespace, on its address (Listen is then ignored).
+	Netem *Netem
 	// ReadyTimeout bounds the readiness wait, probe included. 0 means
 	// DefaultReadyTimeout, or DefaultExternalReadyTimeout for an external
 	// target.
@@ -167,6 +170,17 @@ func (spec LaunchSpec) withDefaults() (LaunchSpec, error) {
 	if st := t.Check(spec.Root); !st.Runnable {
 		return spec, fmt.Errorf("target %s cannot run: missing %s; %s", t.Name, strings.Join(st.Missing, ", "), st.Fix)
 	}
+	if spec.Netem != nil {
+		spec.listens = nil
+		if spec.Listen != "" && t.Copies() == 1 {
+			spec.listens = []string{spec.Listen} // a restart, on its old address
+		}
+		for len(spec.listens) < t.Copies() {
+			spec.listens = append(spec.listens, spec.Netem.Listen())
+		}
+		spec.Listen = spec.listens[0]
+		return spec, nil
+	}
 	listens, err := listenAddrs(spec.Listen, t.Copies())
 	if err != nil {
 		return spec, err
@@ -268,6 +282,9 @@ func (p *Process) startCopy(spec LaunchSpec, vars Vars, index int) (*instance, e
 	argv, err := PinnedCommand(spec.CPUs, t.Expand(vars))
 	if err != nil {
 		return nil, fmt.Errorf("launch %s: %w", t.Name, err)
+	}
+	if spec.Netem != nil && len(argv) > 0 {
+		argv = spec.Netem.Wrap(argv)
 	}
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("launch %s: the command is empty once its empty placeholders are dropped; check the target's `command`", t.Name)
