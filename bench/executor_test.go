@@ -91,13 +91,17 @@ func TestExecuteUnreachableTarget(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	e := &Executor{TargetAddr: addr, ReadyTimeout: 300 * time.Millisecond}
+	e := &Executor{TargetAddr: addr, ReadyTimeout: time.Minute}
 	run := &results.Run{}
+	start := time.Now()
 	if err := e.Execute(context.Background(), NewPlan("t", []CellSpec{echoCell(100)}), run); err != nil {
 		t.Fatal(err)
 	}
-	if c := run.Cells[0]; c.Status != results.StatusFailed || !strings.Contains(c.Failure, addr) {
-		t.Errorf("cell: status %s, failure %q; want failed naming %s", c.Status, c.Failure, addr)
+	if c := run.Cells[0]; c.Status != results.StatusFailed || !strings.Contains(c.Failure, addr) || !strings.Contains(c.Failure, "connection refused") {
+		t.Errorf("cell: status %s, failure %q; want failed naming %s, connection refused", c.Status, c.Failure, addr)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("took %v: a refused connection needs no ready timeout to say so", took)
 	}
 }
 

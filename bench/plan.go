@@ -28,6 +28,9 @@ type Plan struct {
 	// cell is the template of the steps, which the search decides as it
 	// goes.
 	Search *SearchSpec
+	// Options are facts of the plan to record with the run, such as the
+	// machine entry a suite applied.
+	Options map[string]string
 }
 
 // CellSpec is one planned measurement: a target, a scenario and a load.

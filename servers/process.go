@@ -106,6 +106,10 @@ type Process struct {
 	stopErr  error // written inside stopOnce, read after it
 
 	controlMu sync.Mutex // serialises WriteControl
+
+	// external is a server latbench did not start: a refused connection
+	// will not become an accepted one by waiting for a launch.
+	external bool
 }
 
 // Launch starts the target of spec, waits until it accepts TCP connections
@@ -226,7 +230,7 @@ func FreePort(host string) (string, error) {
 
 // attach returns the handle of an external target.
 func attach(spec LaunchSpec) *Process {
-	return &Process{name: spec.Target.Name, addrs: []string{spec.Listen}, exited: make(chan struct{})}
+	return &Process{name: spec.Target.Name, addrs: []string{spec.Listen}, exited: make(chan struct{}), external: true}
 }
 
 // start runs the target's copies, each in its own process group, and
@@ -342,7 +346,10 @@ func (p *Process) waitReady(ctx context.Context, deadline time.Time, timeout tim
 	tick := time.NewTicker(readyPollInterval)
 	defer tick.Stop()
 	for _, addr := range p.addrs {
-		for dialOnce(readyCtx, addr) != nil {
+		for err := dialOnce(readyCtx, addr); err != nil; err = dialOnce(readyCtx, addr) {
+			if p.external && errors.Is(err, syscall.ECONNREFUSED) {
+				return fmt.Errorf("nothing listens at %s (connection refused): start the server first, or check the address", addr)
+			}
 			select {
 			case <-p.exited:
 				return p.exitedEarly()

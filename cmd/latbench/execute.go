@@ -96,8 +96,18 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 		out:    c.String(flagOut),
 		build:  !c.Bool(flagNoBuild),
 		config: results.RunConfig{Command: c.Command.Name, Args: os.Args[1:],
-			Options: map[string]string{"seed": strconv.FormatUint(seed, 10), "rounds": strconv.Itoa(c.Int(flagRounds))}},
+			Options: planOptions(plan, seed, c.Int(flagRounds))},
 	}, nil
+}
+
+// planOptions returns the options a run records: the seed, the rounds and
+// the plan's own.
+func planOptions(plan *bench.Plan, seed uint64, rounds int) map[string]string {
+	options := map[string]string{"seed": strconv.FormatUint(seed, 10), "rounds": strconv.Itoa(rounds)}
+	for k, v := range plan.Options {
+		options[k] = v
+	}
+	return options
 }
 
 // repeatPlan applies --rounds with the --seed (or a seed from the clock,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/scenarios/suite"
+	"github.com/latbench/latbench/servers"
 )
 
 // suiteCommand is `latbench suite FILE.yaml`: targets × scenarios × loads.
@@ -57,6 +59,10 @@ func suitePlan(c *cli.Context, path string) (*bench.Plan, error) {
 	if err := bench.CheckSuite(s); err != nil {
 		return nil, &usageError{err}
 	}
+	options, err := fitMachine(c, s)
+	if err != nil {
+		return nil, err
+	}
 	runnable := func(string) bool { return false }
 	if root, m, err := rootAndManifest(c); err == nil && m != nil {
 		runnable = func(name string) bool {
@@ -64,5 +70,55 @@ func suitePlan(c *cli.Context, path string) (*bench.Plan, error) {
 			return err == nil && t.Check(root).Runnable
 		}
 	}
-	return bench.PlanSuite(s, runnable), nil
+	plan := bench.PlanSuite(s, runnable)
+	plan.Options = options
+	return plan, nil
+}
+
+// fitMachine applies the suite's machine entry for the CPUs latbench may
+// use: its cpusets, unless given on the command line, and its rate
+// factor. It returns what the run should record: which machine entry
+// applied, and the suite's published figures.
+func fitMachine(c *cli.Context, s *suite.Suite) (map[string]string, error) {
+	options := map[string]string{}
+	if s.Published != "" {
+		options["published"] = s.Published
+	}
+	allowed, err := servers.AllowedCPUs()
+	if err != nil || len(s.Machines) == 0 {
+		return options, nil
+	}
+	m := s.MachineFor(len(allowed))
+	if m == nil {
+		return nil, usagef("suite %s has no machine entry for %d CPUs; its smallest needs %d", s.Name, len(allowed), s.Machines[len(s.Machines)-1].CPUs)
+	}
+	if !c.Bool(flagNoPin) {
+		for flag, v := range map[string]string{flagClientCPUs: m.Client, flagTargetCPUs: m.Target, flagBackendCPUs: m.Backend} {
+			if v != "" && !c.IsSet(flag) {
+				if err := c.Set(flag, v); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if m.RateScale > 0 && m.RateScale != 1 {
+		s.ScaleRates(m.RateScale)
+	}
+	options["machine"] = machineText(len(allowed), m)
+	return options, nil
+}
+
+// machineText says which machine entry applied, in words.
+func machineText(cpus int, m *suite.Machine) string {
+	text := fmt.Sprintf("%d CPUs: client on %s, target on %s", cpus, m.Client, m.Target)
+	if m.Backend != "" {
+		text += ", backend on " + m.Backend
+	}
+	if m.RateScale > 0 && m.RateScale != 1 {
+		text += fmt.Sprintf("; rates scaled by %g", m.RateScale)
+	}
+	if m.Note != "" {
+		text += " (" + m.Note + ")"
+	}
+	return text
 }

@@ -6,6 +6,7 @@ package suite
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,8 +30,75 @@ type Suite struct {
 	Scenarios []Scenario `yaml:"scenarios"`
 	// Loads apply to every scenario that has no loads of its own.
 	Loads []Load `yaml:"loads"`
+	// Machines fit the suite to the machine it runs on: the first entry
+	// whose CPU count the machine has (the CPUs latbench may use) applies.
+	Machines []Machine `yaml:"machines"`
+	// Published names published figures the report sets beside the run's
+	// ("study": the reference study's tables).
+	Published string `yaml:"published"`
 	// Source is the file the suite came from.
 	Source string `yaml:"-"`
+}
+
+// Machine is how a suite runs on machines of at least CPUs CPUs: the
+// cpusets of the load generator, the target and a proxy's backend, and a
+// factor on every rate (a smaller machine gets proportionally less load).
+// Command-line cpusets win over it.
+type Machine struct {
+	CPUs      int     `yaml:"cpus"`
+	Client    string  `yaml:"client"`
+	Target    string  `yaml:"target"`
+	Backend   string  `yaml:"backend"`
+	RateScale float64 `yaml:"rate_scale"`
+	// Note says in words how this machine differs from the suite's
+	// reference (recorded with the run and shown in its report).
+	Note string `yaml:"note"`
+	Line int    `yaml:"-"`
+}
+
+// UnmarshalYAML decodes a machine strictly and remembers its line.
+func (m *Machine) UnmarshalYAML(n *yaml.Node) error {
+	type plain Machine
+	if err := decodeStrict(n, (*plain)(m)); err != nil {
+		return err
+	}
+	m.Line = n.Line
+	return nil
+}
+
+// MachineFor returns the first machine entry whose CPU count cpus meets,
+// nil when none does (or the suite has none).
+func (s *Suite) MachineFor(cpus int) *Machine {
+	for i := range s.Machines {
+		if cpus >= s.Machines[i].CPUs {
+			return &s.Machines[i]
+		}
+	}
+	return nil
+}
+
+// ScaleRates multiplies every rate of the suite by f (rounded to whole
+// requests per second, at least 1); closed-loop loads stay closed.
+func (s *Suite) ScaleRates(f float64) {
+	scale := func(l *Load) {
+		if l.Rate.Set && l.Rate.PerSecond > 0 {
+			l.Rate.PerSecond = max(1, math.Round(l.Rate.PerSecond*f))
+		}
+		if l.Steps != nil {
+			l.Steps.Start = max(1, math.Round(l.Steps.Start*f))
+			l.Steps.Step = max(1, math.Round(l.Steps.Step*f))
+			l.Steps.Max = max(l.Steps.Start, math.Round(l.Steps.Max*f))
+		}
+	}
+	scale(&s.Defaults)
+	for i := range s.Loads {
+		scale(&s.Loads[i])
+	}
+	for i := range s.Scenarios {
+		for j := range s.Scenarios[i].Loads {
+			scale(&s.Scenarios[i].Loads[j])
+		}
+	}
 }
 
 // Scenario is one workload of a suite and its settings.

@@ -40,6 +40,28 @@ func (s *Suite) validate() error {
 			return err
 		}
 	}
+	for _, m := range s.Machines {
+		if err := m.validate(); err != nil {
+			return err
+		}
+	}
+	if s.Published != "" && s.Published != "study" {
+		return fmt.Errorf("published %q: the figures latbench knows are study's (the reference study)", s.Published)
+	}
+	return nil
+}
+
+// validate checks one machine entry.
+func (m *Machine) validate() error {
+	at := fmt.Sprintf("line %d", m.Line)
+	switch {
+	case m.CPUs < 1:
+		return fmt.Errorf("%s: machine needs cpus: the least number of CPUs it applies to, e.g. cpus: 8", at)
+	case m.RateScale < 0 || m.RateScale > 100:
+		return fmt.Errorf("%s: rate_scale %g: use a factor above 0, e.g. 0.4", at, m.RateScale)
+	case m.Client == "" || m.Target == "":
+		return fmt.Errorf("%s: a machine entry gives the client's and the target's cpusets, e.g. client: 4-7 and target: 2-3", at)
+	}
 	return nil
 }
 
