@@ -71,6 +71,10 @@ type loopStats struct {
 	lastDone        time.Duration // completion of the last measured request
 	interrupted     bool
 	faults          []FaultCount // per fault window of the config
+	// firstDue and firstSent are the due and send times of the loop's
+	// first request: their difference is how late the loop started.
+	firstDue, firstSent time.Duration
+	started             bool
 }
 
 // loop is one event loop: it owns a set of connection slots and their
@@ -377,6 +381,9 @@ func (l *loop) send(i int32, due time.Duration, measured bool, class int32) {
 	c.sent = l.clock.now()
 	c.deadline = c.sent + l.cfg.timeout
 	l.lastSend = c.sent
+	if !l.stats.started {
+		l.stats.started, l.stats.firstDue, l.stats.firstSent = true, due, c.sent
+	}
 	l.flight.push(i)
 	if c.state == connClosed {
 		l.connect(i)

@@ -117,6 +117,9 @@ type Result struct {
 	// Faults counts, per Options.Faults window, the measured requests due
 	// in it and those of them that succeeded.
 	Faults []FaultCount
+	// StartSkew is how late the run's first request was sent after it was
+	// due: a loop (or an agent) that starts late shows here.
+	StartSkew time.Duration
 }
 
 // FaultCount is what happened to the requests due during one fault.
@@ -414,6 +417,7 @@ func (r *run) result(ctx context.Context, c *collector, clientCPU time.Duration)
 		res.Wait += "/" + r.opts.SpinWindow.String()
 	}
 	var lastDone time.Duration
+	firstDue := never
 	res.Faults = make([]FaultCount, len(r.cfg.faults))
 	for i, l := range r.loops {
 		for f, fc := range l.stats.faults {
@@ -431,6 +435,9 @@ func (r *run) result(ctx context.Context, c *collector, clientCPU time.Duration)
 		res.WarmupErrors += s.warmupErrors
 		lastDone = max(lastDone, s.lastDone)
 		res.Interrupted = res.Interrupted || s.interrupted
+		if s.started && s.firstDue < firstDue {
+			firstDue, res.StartSkew = s.firstDue, s.firstSent-s.firstDue
+		}
 	}
 	res.Totals = mergeRecorders(recs, r.classes())
 	res.Measured = r.window(res.Interrupted, lastDone)

@@ -112,6 +112,9 @@ type Cell struct {
 	Classes []ClassStats `json:"classes,omitempty"`
 	// Faults are the faults of the cell's timeline and what each did.
 	Faults []FaultResult `json:"faults,omitempty"`
+	// Agents are the load agents whose merged measurements the cell is
+	// (latbench run --agents N, latbench merge), each with its own figures.
+	Agents []AgentStats `json:"agents,omitempty"`
 	// Intervals are the latencies of each second of the measured window,
 	// for latency-over-time charts and .hlog interval logs.
 	Intervals []Interval `json:"intervals,omitempty"`
@@ -201,6 +204,25 @@ type CellStats struct {
 	ServerCPUPct  float64 `json:"server_cpu_pct"`
 	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`
 	ClientCPUPct  float64 `json:"client_cpu_pct"`
+}
+
+// AgentStats is what one load agent of a merged cell measured.
+type AgentStats struct {
+	// Index is the agent's index i of N: it sent requests i, i+N, ...
+	Index int    `json:"index"`
+	Host  string `json:"host,omitempty"`
+	// Requests counts its successful measured requests; AchievedRPS its
+	// completions per second of the window.
+	Requests    int64   `json:"requests"`
+	Errors      int64   `json:"errors"`
+	AchievedRPS float64 `json:"achieved_rps"`
+	LatencyP50  int64   `json:"latency_p50_ns"`
+	LatencyP99  int64   `json:"latency_p99_ns"`
+	// StartSkew is how late its first request went out after it was due:
+	// an agent that started late, or whose clock is off, shows here.
+	StartSkew time.Duration `json:"start_skew_ns"`
+	// ReadyBefore is how long before T0 it was connected and ready.
+	ReadyBefore time.Duration `json:"ready_before_t0_ns"`
 }
 
 // FaultResult is one fault of a cell's timeline and what it did.

@@ -77,6 +77,11 @@ func renderText(run *Run, markdown bool) ([]byte, error) {
 		b.WriteString(grid)
 		b.WriteString("\n")
 	}
+	if hasAgents(run.Cells) {
+		if err := writeAgents(&b, run.Cells, markdown); err != nil {
+			return nil, err
+		}
+	}
 	if hasClasses(run.Cells) {
 		if err := writeClasses(&b, run.Cells, markdown); err != nil {
 			return nil, err

@@ -113,3 +113,56 @@ func writeClasses(b *bytes.Buffer, cells []Cell, markdown bool) error {
 	b.WriteString("\n")
 	return nil
 }
+
+// hasAgents reports whether any cell is merged from agents.
+func hasAgents(cells []Cell) bool {
+	for i := range cells {
+		if len(cells[i].Agents) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// writeAgents writes, per merged cell, each agent's own figures beside
+// the merged ones: its requests, rate, p50 and p99, and how late it
+// started.
+func writeAgents(b *bytes.Buffer, cells []Cell, markdown bool) error {
+	header := []string{"cell", "agent", "host", "requests", "errors", "achieved", "p50 µs", "p99 µs", "start skew µs"}
+	numeric := []bool{false, true, false, true, true, true, true, true, true}
+	var rows [][]string
+	for i := range cells {
+		c := &cells[i]
+		if len(c.Agents) == 0 {
+			continue
+		}
+		for _, a := range c.Agents {
+			rows = append(rows, []string{c.ID, fmt.Sprint(a.Index), orNoValue(a.Host), fmtCount(a.Requests), fmtCount(a.Errors),
+				fmtRate(a.AchievedRPS), fmtMicros(float64(a.LatencyP50)), fmtMicros(float64(a.LatencyP99)), fmtMicros(float64(a.StartSkew))})
+		}
+		l := c.Stats.Latency
+		rows = append(rows, []string{c.ID, "merged", noValue, fmtCount(c.Stats.Requests), fmtCount(c.Stats.ErrorsTotal),
+			fmtRate(c.Stats.AchievedRPS), fmtMicros(float64(l.P50)), fmtMicros(float64(l.P99)), noValue})
+	}
+	for _, row := range rows {
+		for j := range row {
+			row[j] = cellText(row[j], markdown)
+		}
+	}
+	grid, err := renderStrings(header, rows, numeric, markdown)
+	if err != nil {
+		return err
+	}
+	writeHeading(b, "Agents (their histograms merged exactly)", markdown)
+	b.WriteString(grid)
+	b.WriteString("\n")
+	return nil
+}
+
+// orNoValue returns s, or noValue when it is empty.
+func orNoValue(s string) string {
+	if s == "" {
+		return noValue
+	}
+	return s
+}

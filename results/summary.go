@@ -49,15 +49,40 @@ type jsonCell struct {
 	LatencyUs     jsonMicros        `json:"latency_us"`
 	ServiceTimeUs jsonMicros        `json:"service_time_us"`
 	// Classes maps each request class of a mix (its path) to its figures.
-	Classes      map[string]jsonClass `json:"classes,omitempty"`
-	LagUs        jsonMicros           `json:"lag_us"`
-	ServerCPUPct float64              `json:"server_cpu_pct"`
-	ServerRSSMiB float64              `json:"server_rss_mib"`
-	ClientCPUPct float64              `json:"client_cpu_pct"`
-	LoopBusyPct  float64              `json:"loop_busy_pct"`
-	Wait         string               `json:"wait,omitempty"`
-	Loops        int                  `json:"loops,omitempty"`
-	Warnings     []string             `json:"warnings,omitempty"`
+	Classes map[string]jsonClass `json:"classes,omitempty"`
+	// Agents lists the figures of each agent of a merged cell.
+	Agents       []jsonAgent `json:"agents,omitempty"`
+	LagUs        jsonMicros  `json:"lag_us"`
+	ServerCPUPct float64     `json:"server_cpu_pct"`
+	ServerRSSMiB float64     `json:"server_rss_mib"`
+	ClientCPUPct float64     `json:"client_cpu_pct"`
+	LoopBusyPct  float64     `json:"loop_busy_pct"`
+	Wait         string      `json:"wait,omitempty"`
+	Loops        int         `json:"loops,omitempty"`
+	Warnings     []string    `json:"warnings,omitempty"`
+}
+
+// jsonAgent is one agent of a merged cell in the JSON summary.
+type jsonAgent struct {
+	Index        int     `json:"index"`
+	Host         string  `json:"host,omitempty"`
+	Requests     int64   `json:"requests"`
+	Errors       int64   `json:"errors"`
+	AchievedRPS  float64 `json:"achieved_rps"`
+	LatencyP50Us float64 `json:"latency_p50_us"`
+	LatencyP99Us float64 `json:"latency_p99_us"`
+	StartSkewUs  float64 `json:"start_skew_us"`
+}
+
+// jsonAgents converts a merged cell's agents, nil for a local cell.
+func jsonAgents(agents []AgentStats) []jsonAgent {
+	var out []jsonAgent
+	for _, a := range agents {
+		out = append(out, jsonAgent{Index: a.Index, Host: a.Host, Requests: a.Requests, Errors: a.Errors, AchievedRPS: a.AchievedRPS,
+			LatencyP50Us: float64(a.LatencyP50) / nsPerMicro, LatencyP99Us: float64(a.LatencyP99) / nsPerMicro,
+			StartSkewUs: float64(a.StartSkew.Nanoseconds()) / nsPerMicro})
+	}
+	return out
 }
 
 // jsonClass is one request class of a mix in the JSON summary, shaped
@@ -133,6 +158,7 @@ func toJSONCell(c *Cell) jsonCell {
 		LatencyUs:     toMicros(c.Stats.Latency),
 		ServiceTimeUs: toMicros(c.Stats.ServiceTime),
 		Classes:       jsonClasses(c.Classes),
+		Agents:        jsonAgents(c.Agents),
 		LagUs:         toMicros(c.Stats.Lag),
 		ServerCPUPct:  c.Stats.ServerCPUPct,
 		ServerRSSMiB:  float64(c.Stats.ServerPeakRSS) / bytesPerMiB,

@@ -71,10 +71,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Description: "latbench launches target servers pinned to their own CPUs, drives load at a fixed rate\n" +
 			"(open loop: latency counts from each request's due time) or flat out (closed loop),\n" +
 			"and reports p50 to p99.99, CPU and memory per target. Results go to runs/<time>-<name>/.",
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		HideVersion:     true,
-		Commands:        []*cli.Command{runCommand(stdout, stderr), suiteCommand(stdout, stderr), targetsCommand(stdout), reportCommand(stdout), compareCommand(stdout), relayCommand()},
+		Writer:      stdout,
+		ErrWriter:   stderr,
+		HideVersion: true,
+		Commands: []*cli.Command{runCommand(stdout, stderr), suiteCommand(stdout, stderr), targetsCommand(stdout), reportCommand(stdout), compareCommand(stdout),
+			agentCommand(stdout, stderr), mergeCommand(stdout, stderr), relayCommand()},
 		OnUsageError:    onUsageError,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main decides the exit code
 		Action:          rootAction,

@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/servers"
+)
+
+// Load from several machines: N agents, one schedule. Agent i of N sends
+// exactly the requests k of the cell's global schedule with k mod N = i
+// (Split.Part, the same split the loops of one agent use among
+// themselves), all from one start time T0 that the engine that started
+// them hands out. Each writes its own cell; MergeAgents adds their
+// histograms exactly. latbench has no cluster protocol of its own: the
+// engine (Kubernetes, Slurm, local processes) starts the agents and
+// carries T0.
+
+// AgentSchema is the version of an agent's output.
+const AgentSchema = 1
+
+// AgentSpec is one agent's share of a cell.
+type AgentSpec struct {
+	// Cell is the cell of the plan every agent runs (the same for all).
+	Cell CellSpec
+	// Index and Count place the agent: it sends requests k with
+	// k mod Count = Index.
+	Index, Count int
+	// T0 is when the cell's schedule starts (its warm-up begins then), on
+	// every agent's wall clock.
+	T0 time.Time
+	// Addr is the target's address (agents never launch targets).
+	Addr string
+	// CPUs are the agent's client CPUs, one loop each; empty: one loop.
+	CPUs []int
+	// Wait is the loops' wait strategy ("" or auto: spin when CPUs are
+	// given, else block; the closed loop blocks).
+	Wait string
+}
+
+// AgentOutput is what one agent measured, for MergeAgents.
+type AgentOutput struct {
+	Schema int       `json:"schema"`
+	Agent  AgentInfo `json:"agent"`
+	// ConfigHash identifies the cell's configuration: agents of one run
+	// have the same, and MergeAgents refuses to mix others.
+	ConfigHash string `json:"config_hash"`
+	// Cell is the agent's own cell, with its histograms and intervals.
+	Cell results.Cell `json:"cell"`
+}
+
+// AgentInfo says which agent wrote an output and how it started.
+type AgentInfo struct {
+	Index    int    `json:"index"`
+	Count    int    `json:"count"`
+	T0UnixNs int64  `json:"t0_unix_ns"`
+	Host     string `json:"host"`
+	// ReadyBeforeNs is how long before T0 the agent was ready; StartSkewNs
+	// how late its first request went out after it was due.
+	ReadyBeforeNs int64 `json:"ready_before_t0_ns"`
+	StartSkewNs   int64 `json:"start_skew_ns"`
+}
+
+// ConfigHash returns the hash of what makes two agents' cells one cell:
+// everything of the spec but its id and round.
+func ConfigHash(spec CellSpec) string {
+	spec.ID, spec.Round = "", 0
+	b, _ := json.Marshal(spec) // a CellSpec always encodes
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// RunAgent runs one agent's share: it checks that the target answers, is
+// ready before T0 or fails loudly, then sends its share of the schedule
+// from T0 and returns its cell.
+func RunAgent(ctx context.Context, spec AgentSpec) (*AgentOutput, error) {
+	if err := spec.check(); err != nil {
+		return nil, err
+	}
+	sc, err := catalog.New(spec.Cell.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	if err := Probe(ctx, sc, spec.Addr, DefaultTimeout); err != nil {
+		return nil, fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", spec.Index, spec.Count, spec.Addr, err)
+	}
+	ready := time.Until(spec.T0)
+	if ready <= 0 {
+		return nil, fmt.Errorf("agent %d of %d was ready %v after T0 (%s): it started late or the target was slow to answer; "+
+			"start the agents again with a later T0", spec.Index, spec.Count, -ready, spec.T0.UTC().Format(time.RFC3339Nano))
+	}
+	res, err := spec.run(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	return spec.output(res, ready), nil
+}
+
+// check rejects a spec that cannot run.
+func (s AgentSpec) check() error {
+	switch {
+	case s.Count < 1 || s.Index < 0 || s.Index >= s.Count:
+		return fmt.Errorf("agent index %d of %d: the index runs from 0 to the agent count - 1", s.Index, s.Count)
+	case s.Addr == "":
+		return fmt.Errorf("agent %d: no target address", s.Index)
+	case s.T0.IsZero():
+		return fmt.Errorf("agent %d: no start time T0", s.Index)
+	case s.Cell.Load.Duration == 0:
+		return fmt.Errorf("agent %d: agents need a measured window (a duration), not only a request count", s.Index)
+	}
+	return nil
+}
+
+// run sends the agent's share.
+func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario) (*Result, error) {
+	pacer, err := NewPacer(s.Cell.Load.Arrival, s.Cell.Load.Rate, 1)
+	if err != nil {
+		return nil, err
+	}
+	e := &Executor{}
+	if len(s.CPUs) > 0 {
+		e.CPUs.Client = servers.FormatCPUSet(s.CPUs)
+	}
+	spec := s.Cell
+	spec.Load.Wait = s.Wait
+	wait, window, err := e.waitFor(spec)
+	if err != nil {
+		return nil, err
+	}
+	return Run(ctx, Options{
+		Scenario: sc, Addrs: []string{s.Addr}, Connections: s.Cell.Load.Connections, Pacer: pacer,
+		Wait: wait, SpinWindow: window, Warmup: s.Cell.Load.Warmup, Duration: s.Cell.Load.Duration,
+		Timeout: s.Cell.Load.Timeout, CPUs: s.CPUs, Start: s.T0,
+		Split: Whole().Part(uint64(s.Index), uint64(s.Count)),
+	})
+}
+
+// output wraps the agent's result in its cell.
+func (s AgentSpec) output(res *Result, ready time.Duration) *AgentOutput {
+	e := &Executor{}
+	cell := e.newCell(s.Cell)
+	cell.Load.TargetAddr = s.Addr
+	if sc, err := catalog.New(s.Cell.Scenario); err == nil {
+		cell.Load.Scenario = sc.Describe()
+	}
+	fillCell(&cell, s.Cell, res, servers.Usage{})
+	if err := noneCompleted(&cell.Stats); err != nil {
+		cell = failed(cell, err)
+	}
+	host, _ := os.Hostname()
+	return &AgentOutput{
+		Schema: AgentSchema, ConfigHash: ConfigHash(s.Cell), Cell: cell,
+		Agent: AgentInfo{Index: s.Index, Count: s.Count, T0UnixNs: s.T0.UnixNano(), Host: host,
+			ReadyBeforeNs: int64(ready), StartSkewNs: int64(res.StartSkew)},
+	}
+}

@@ -1,0 +1,229 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/latbench/latbench/results"
+)
+
+// An agent's output is an HdrHistogram interval log, aligned to T0 and
+// tagged with the agent, whose one comment line starting with
+// agentMarker holds the whole AgentOutput as JSON: it can go to a file or
+// to stdout (a pod's log), and HdrHistogram's tools read it as a log.
+const agentMarker = "#latbench-agent "
+
+// AgentFileName returns the file an agent writes into a folder.
+func AgentFileName(index int) string { return fmt.Sprintf("agent-%d.hlog", index) }
+
+// WriteStream writes the output as an interval log with the JSON line.
+func (o *AgentOutput) WriteStream(w io.Writer) error {
+	doc, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	lw := hdrhistogram.NewHistogramLogWriter(&buf)
+	t0 := time.Unix(0, o.Agent.T0UnixNs)
+	warmupMs := o.Cell.Load.Warmup.Milliseconds()
+	for _, write := range []func() error{
+		lw.OutputLogFormatVersion,
+		func() error { return lw.OutputStartTime(t0.UnixMilli()) },
+		func() error {
+			return lw.OutputComment(fmt.Sprintf("latbench agent %d of %d, cell %s: latency from due time, ns; times from T0",
+				o.Agent.Index, o.Agent.Count, o.Cell.ID))
+		},
+		lw.OutputLegend,
+	} {
+		if err := write(); err != nil {
+			return err
+		}
+	}
+	for _, iv := range o.Cell.Intervals {
+		h, err := results.DecodeHistogram(iv.Latency)
+		if err != nil {
+			return err
+		}
+		h.SetTag(fmt.Sprintf("agent=%d", o.Agent.Index))
+		h.SetStartTimeMs(warmupMs + iv.StartNs/1e6)
+		h.SetEndTimeMs(warmupMs + iv.EndNs/1e6)
+		if err := lw.OutputIntervalHistogram(h); err != nil {
+			return err
+		}
+	}
+	buf.WriteString(agentMarker)
+	buf.Write(doc)
+	buf.WriteString("\n")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// WriteDir writes the output into dir as AgentFileName(index).
+func (o *AgentOutput) WriteDir(dir string) error {
+	var buf bytes.Buffer
+	if err := o.WriteStream(&buf); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return results.WriteFileAtomic(filepath.Join(dir, AgentFileName(o.Agent.Index)), buf.Bytes())
+}
+
+// ParseAgentStream reads an agent's output from r: an interval log, or
+// any text (a pod's log) holding the agent's JSON line.
+func ParseAgentStream(r io.Reader) (*AgentOutput, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 256<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.Index(line, agentMarker); i >= 0 {
+			var o AgentOutput
+			if err := json.Unmarshal([]byte(line[i+len(agentMarker):]), &o); err != nil {
+				return nil, fmt.Errorf("agent output: %w", err)
+			}
+			if o.Schema != AgentSchema {
+				return nil, fmt.Errorf("agent output of schema %d; this latbench reads %d", o.Schema, AgentSchema)
+			}
+			return &o, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("no agent output in it (no line starting with " + strings.TrimSpace(agentMarker) + ")")
+}
+
+// ReadAgentOutputs reads every agent output in the given files and
+// folders (a folder: its *.hlog and *.log files).
+func ReadAgentOutputs(paths []string) ([]*AgentOutput, error) {
+	var files []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		for _, pattern := range []string{"*.hlog", "*.log"} {
+			found, _ := filepath.Glob(filepath.Join(p, pattern))
+			files = append(files, found...)
+		}
+	}
+	var outs []*AgentOutput
+	for _, f := range files {
+		o, err := readAgentFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		outs = append(outs, o)
+	}
+	if len(outs) == 0 {
+		return nil, fmt.Errorf("no agent outputs in %s", strings.Join(paths, ", "))
+	}
+	return outs, nil
+}
+
+// readAgentFile reads one agent output file.
+func readAgentFile(path string) (*AgentOutput, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ParseAgentStream(f)
+}
+
+// MergeAgents adds the agents' cells into one, exactly, and lists each
+// agent's own figures beside the total. It refuses outputs that are not
+// one cell (another configuration, T0 or agent count), outputs that lost
+// values, and an incomplete set: every index from 0 to N-1 once.
+func MergeAgents(outs []*AgentOutput) (results.Cell, error) {
+	if err := checkAgents(outs); err != nil {
+		return results.Cell{}, err
+	}
+	slices.SortFunc(outs, func(a, b *AgentOutput) int { return a.Agent.Index - b.Agent.Index })
+	cells := make([]results.Cell, len(outs))
+	for i, o := range outs {
+		cells[i] = o.Cell
+	}
+	merged, err := results.MergeCells(cells)
+	if err != nil {
+		return results.Cell{}, err
+	}
+	for _, o := range outs {
+		merged.Agents = append(merged.Agents, agentStats(o))
+	}
+	merged.Warnings = append(merged.Warnings, skewWarnings(merged.Agents)...)
+	return merged, nil
+}
+
+// checkAgents checks that the outputs are the agents of one cell, all of
+// them, each once.
+func checkAgents(outs []*AgentOutput) error {
+	if len(outs) == 0 {
+		return errors.New("no agent outputs to merge")
+	}
+	first := outs[0]
+	seen := map[int]bool{}
+	for _, o := range outs {
+		switch {
+		case o.ConfigHash != first.ConfigHash:
+			return fmt.Errorf("agent %d ran another configuration (%s) than agent %d (%s): not one cell", o.Agent.Index, o.ConfigHash, first.Agent.Index, first.ConfigHash)
+		case o.Agent.T0UnixNs != first.Agent.T0UnixNs:
+			return fmt.Errorf("agent %d started at another T0 than agent %d: not one run", o.Agent.Index, first.Agent.Index)
+		case o.Agent.Count != first.Agent.Count:
+			return fmt.Errorf("agent %d was one of %d, agent %d one of %d: not one run", o.Agent.Index, o.Agent.Count, first.Agent.Index, first.Agent.Count)
+		case seen[o.Agent.Index]:
+			return fmt.Errorf("agent %d is there twice", o.Agent.Index)
+		}
+		seen[o.Agent.Index] = true
+	}
+	var missing []string
+	for i := range first.Agent.Count {
+		if !seen[i] {
+			missing = append(missing, fmt.Sprint(i))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("agents %s of %d are missing: their share of the schedule was not measured; find their outputs, or run again",
+			strings.Join(missing, ", "), first.Agent.Count)
+	}
+	return nil
+}
+
+// agentStats returns one agent's own figures.
+func agentStats(o *AgentOutput) results.AgentStats {
+	st := o.Cell.Stats
+	return results.AgentStats{Index: o.Agent.Index, Host: o.Agent.Host, Requests: st.Requests, Errors: st.ErrorsTotal,
+		AchievedRPS: st.AchievedRPS, LatencyP50: st.Latency.P50, LatencyP99: st.Latency.P99,
+		StartSkew: time.Duration(o.Agent.StartSkewNs), ReadyBefore: time.Duration(o.Agent.ReadyBeforeNs)}
+}
+
+// maxStartSkew is how late an agent may start before the merged cell
+// warns: its first requests then queued behind a late start.
+const maxStartSkew = 10 * time.Millisecond
+
+// skewWarnings names the agents that started visibly late.
+func skewWarnings(agents []results.AgentStats) []string {
+	var w []string
+	for _, a := range agents {
+		if a.StartSkew > maxStartSkew {
+			w = append(w, fmt.Sprintf("agent %d (%s) sent its first request %v after it was due: it started late, or its clock is off", a.Index, a.Host, a.StartSkew))
+		}
+	}
+	return w
+}
