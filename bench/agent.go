@@ -44,6 +44,8 @@ type AgentSpec struct {
 	// Wait is the loops' wait strategy ("" or auto: spin when CPUs are
 	// given, else block; the closed loop blocks).
 	Wait string
+	// Host names the agent in the merged cell ("": the hostname).
+	Host string
 }
 
 // AgentOutput is what one agent measured, for MergeAgents.
@@ -151,14 +153,27 @@ func (s AgentSpec) output(res *Result, ready time.Duration) *AgentOutput {
 	if sc, err := catalog.New(s.Cell.Scenario); err == nil {
 		cell.Load.Scenario = sc.Describe()
 	}
-	fillCell(&cell, s.Cell, res, servers.Usage{})
+	fillCell(&cell, s.share(), res, servers.Usage{})
 	if err := noneCompleted(&cell.Stats); err != nil {
 		cell = failed(cell, err)
 	}
-	host, _ := os.Hostname()
+	host := s.Host
+	if host == "" {
+		host, _ = os.Hostname()
+	}
 	return &AgentOutput{
 		Schema: AgentSchema, ConfigHash: ConfigHash(s.Cell), Cell: cell,
 		Agent: AgentInfo{Index: s.Index, Count: s.Count, T0UnixNs: s.T0.UnixNano(), Host: host,
 			ReadyBeforeNs: int64(ready), StartSkewNs: int64(res.StartSkew)},
 	}
+}
+
+// share returns the cell as this agent sees it, for its own warnings:
+// its share of the rate and of the connections.
+func (s AgentSpec) share() CellSpec {
+	spec := s.Cell
+	part := Whole().Part(uint64(s.Index), uint64(s.Count))
+	spec.Load.Rate /= float64(s.Count)
+	spec.Load.Connections = int(part.Count(uint64(spec.Load.Connections)))
+	return spec
 }

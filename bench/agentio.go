@@ -159,6 +159,10 @@ func MergeAgents(outs []*AgentOutput) (results.Cell, error) {
 	cells := make([]results.Cell, len(outs))
 	for i, o := range outs {
 		cells[i] = o.Cell
+		cells[i].Warnings = nil
+		for _, w := range o.Cell.Warnings {
+			cells[i].Warnings = append(cells[i].Warnings, fmt.Sprintf("agent %d (%s): %s", o.Agent.Index, o.Agent.Host, w))
+		}
 	}
 	merged, err := results.MergeCells(cells)
 	if err != nil {

@@ -41,6 +41,9 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	if b := targets.currentBackend(); b != nil {
 		cell.BackendArgv, cell.BackendVersion = b.Argv(), e.versionOf(spec.Backend)
 	}
+	if e.withAgents() {
+		return e.finishWithAgents(ctx, spec, cell, targets)
+	}
 	res, usage, runErr := e.measure(ctx, spec, sc, targets, progress)
 	cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
 	if res != nil {

@@ -59,6 +59,12 @@ type Executor struct {
 	// RelayBinary is the latbench binary that runs the fault relay
 	// (`latbench relay`) for slow-backend faults; "" means this program.
 	RelayBinary string
+	// Agents, with a Launcher, measures every cell with that many load
+	// agents started by it, each sending its share of the cell's schedule
+	// from one T0, and merges their histograms exactly.
+	Agents int
+	// Launcher starts the agents; nil: the load runs in this process.
+	Launcher AgentLauncher
 	// Progress, when set, receives each cell's running figures about once
 	// a second.
 	Progress func(cell CellSpec, index, total int, p Progress)

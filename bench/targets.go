@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -105,7 +106,7 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 			backendAddr = t.relay.Addr()
 		}
 	}
-	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.Listen, backendAddr, t.netem, probe)
+	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, probe)
 	if err != nil {
 		t.stop(e.StopGrace)
 		return nil, err
@@ -181,4 +182,14 @@ func watchExit(ctx context.Context, cancel context.CancelCauseFunc, t *cellTarge
 		close(done)
 		<-finished
 	}
+}
+
+// targetListen returns where a launched target listens: --listen, or an
+// address the agents can reach when they sit on a network of their own,
+// or "" for a free port on 127.0.0.1.
+func (e *Executor) targetListen() string {
+	if h, ok := e.Launcher.(TargetHoster); ok && e.Listen == "" && e.withAgents() {
+		return net.JoinHostPort(h.TargetHost(), "0")
+	}
+	return e.Listen
 }

@@ -31,6 +31,8 @@ type execution struct {
 	build  bool
 	config results.RunConfig
 	live   *liveMetrics // nil without --prometheus-push or --metrics-listen
+	// cleanup removes what the agents' launcher made (nil: nothing).
+	cleanup closer
 }
 
 // wireLive makes every interval and the end of every cell reach the live
@@ -88,13 +90,21 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	if err != nil {
 		return nil, err
 	}
+	cleanup, err := setUpAgents(context.Background(), c, e, plan)
+	if err != nil {
+		if live != nil {
+			live.close()
+		}
+		return nil, err
+	}
 	return &execution{
-		live:   live,
-		plan:   plan,
-		exec:   e,
-		format: format,
-		out:    c.String(flagOut),
-		build:  !c.Bool(flagNoBuild),
+		cleanup: cleanup,
+		live:    live,
+		plan:    plan,
+		exec:    e,
+		format:  format,
+		out:     c.String(flagOut),
+		build:   !c.Bool(flagNoBuild),
 		config: results.RunConfig{Command: c.Command.Name, Args: os.Args[1:],
 			Options: planOptions(plan, seed, c.Int(flagRounds))},
 	}, nil
@@ -186,6 +196,13 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 	defer stop()
 	if x.live != nil {
 		defer x.live.close()
+	}
+	if x.cleanup != nil {
+		defer func() {
+			if err := x.cleanup(); err != nil {
+				fmt.Fprintf(stderr, "latbench: removing the agents' network: %v\n", err)
+			}
+		}()
 	}
 	if err := x.exec.Prepare(ctx, x.plan, x.build, stderr); err != nil {
 		if ctx.Err() != nil {

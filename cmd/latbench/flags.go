@@ -45,7 +45,7 @@ func executionFlags() []cli.Flag {
 		&cli.IntFlag{Name: flagRounds, Value: 1, Usage: "repeat every cell `R` times, targets in a new shuffled order each round; tables then show medians with 95% confidence intervals"},
 		&cli.Uint64Flag{Name: flagSeed, Usage: "seed of the round order and Poisson arrivals (default: from the clock; recorded in result.json)"},
 		rootFlag(),
-	}, metricsFlags()...)
+	}, append(metricsFlags(), agentFlags()...)...)
 }
 
 // formatFlag is --format.

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"net"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/bench/launch"
+)
+
+// Names of the flags that measure cells with load agents.
+const (
+	flagAgents          = "agents"
+	flagLauncher        = "launcher"
+	flagLocalNamespaces = "local-namespaces"
+)
+
+// Launchers latbench can start agents with.
+const (
+	launcherLocal = "local"
+	launcherK8s   = "k8s"
+	launcherSlurm = "slurm"
+)
+
+// agentFlags are the flags of run and suite that spread each cell's load
+// over agents.
+func agentFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: flagAgents, Value: 1, Usage: "measure each cell with `N` load agents, each sending requests i mod N of its schedule from one T0; their histograms merge exactly"},
+		&cli.StringFlag{Name: flagLauncher, Value: launcherLocal, Usage: "what starts the agents (given with --agents 1: one agent, for a baseline): local (processes here, each in a network namespace of its own), k8s (an Indexed Job) or slurm (srun)"},
+		&cli.BoolFlag{Name: flagLocalNamespaces, Value: true, Usage: "with --launcher local, give each agent a network namespace and an address of its own (needs root and ip); false: plain processes on 127.0.0.1"},
+	}
+}
+
+// closer is what a launcher leaves to clean up.
+type closer func() error
+
+// setUpAgents reads the agent flags into e; the returned function removes
+// what the launcher made (nil when there are no agents).
+func setUpAgents(ctx context.Context, c *cli.Context, e *bench.Executor, plan *bench.Plan) (closer, error) {
+	n := c.Int(flagAgents)
+	switch {
+	case n < 1:
+		return nil, usagef("--%s %d: need at least 1 (1 runs the load here, without agents)", flagAgents, n)
+	case n == 1 && !c.IsSet(flagLauncher):
+		return nil, nil
+	}
+	if err := checkAgentPlan(plan, n); err != nil {
+		return nil, err
+	}
+	e.Agents = n
+	switch name := c.String(flagLauncher); name {
+	case launcherLocal:
+		return setUpLocal(ctx, c, e)
+	default:
+		return nil, usagef("--%s %q: use %s, %s or %s", flagLauncher, name, launcherLocal, launcherK8s, launcherSlurm)
+	}
+}
+
+// checkAgentPlan refuses cells agents cannot share.
+func checkAgentPlan(plan *bench.Plan, n int) error {
+	if plan.Search != nil {
+		return usagef("--%s and --find-max do not combine yet: a search decides each step from the last", flagAgents)
+	}
+	for _, c := range plan.Cells {
+		switch {
+		case len(c.Faults) > 0:
+			return usagef("cell %s: faults are driven from this machine and do not combine with --%s", c.ID, flagAgents)
+		case c.Netem != "":
+			return usagef("cell %s: --netem puts the target in a namespace the agents cannot share; drop --%s or --netem", c.ID, flagAgents)
+		case c.Load.Duration == 0:
+			return usagef("cell %s: agents share a measured window; give a duration, not only a request count", c.ID)
+		case c.Load.Connections > 0 && c.Load.Connections < n:
+			return usagef("cell %s: %d connections cannot be shared by %d agents; give at least one connection per agent", c.ID, c.Load.Connections, n)
+		}
+	}
+	return nil
+}
+
+// setUpLocal makes the local launcher: agents pinned to the client's
+// CPUs, in namespaces unless told otherwise.
+func setUpLocal(ctx context.Context, c *cli.Context, e *bench.Executor) (closer, error) {
+	namespaces := c.Bool(flagLocalNamespaces)
+	if namespaces && e.TargetAddr != "" {
+		if host, _, err := net.SplitHostPort(e.TargetAddr); err == nil && isLoopback(host) {
+			return nil, usagef("--%s %s is loopback, which agents in namespaces of their own cannot reach; "+
+				"give the server's address on another interface, or --%s=false", flagTargetAddr, e.TargetAddr, flagLocalNamespaces)
+		}
+	}
+	l, err := launch.NewLocal(ctx, launch.Local{
+		CPUs: e.CPUs.Client, Namespaces: namespaces,
+		Log: func(line string) {
+			if e.Log != nil {
+				e.Log(line)
+			}
+		},
+	})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	e.Launcher = l
+	return l.Close, nil
+}
+
+// isLoopback reports whether host names a loopback address.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback())
+}

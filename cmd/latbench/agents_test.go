@@ -1,0 +1,123 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/latbench/latbench/results"
+)
+
+// canMakeNamespaces reports whether this test may give agents network
+// namespaces (root and ip), or why not.
+func canMakeNamespaces() (bool, string) {
+	if os.Geteuid() != 0 {
+		return false, "not root"
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return false, "no ip (iproute2)"
+	}
+	return true, ""
+}
+
+// runAgentsCell runs one open-loop echo cell against the Go server with n
+// local agents and returns it.
+func runAgentsCell(t *testing.T, n string, namespaces bool) results.Cell {
+	t.Helper()
+	out := t.TempDir()
+	r := latbench(t, "run", "--targets", testManifest(t, ""), "--out", out, "--scenario", "echo",
+		"--rate", "2000", "--connections", "8", "--warmup", "300ms", "--duration", "1500ms",
+		"--agents", n, "--launcher", "local", "--local-namespaces="+map[bool]string{true: "true", false: "false"}[namespaces])
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	run, _ := loadOnlyRun(t, out)
+	return run.Cells[0]
+}
+
+// Four local agents send the cell's whole schedule between them, each
+// its quarter; the merged count is the agents' sum; the merged p50 is in
+// line with one agent's at the same total rate (10× margin: the machine
+// may be busy); and nothing they made is left behind.
+func TestAgentsLocal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("four runs of 3 s")
+	}
+	ns, why := canMakeNamespaces()
+	for _, namespaces := range []bool{true, false} {
+		t.Run(map[bool]string{true: "namespaces", false: "processes"}[namespaces], func(t *testing.T) {
+			if namespaces && !ns {
+				t.Skipf("agents in namespaces need root and ip: %s", why)
+			}
+			four := runAgentsCell(t, "4", namespaces)
+			one := runAgentsCell(t, "1", namespaces)
+			st := four.Stats
+			if four.Status != results.StatusOK || len(four.Agents) != 4 || st.FellDue != 3000 || st.Requests+st.ErrorsTotal+st.Unsent != st.FellDue {
+				t.Fatalf("status %s (%s), %d agents, %d fell due, %d ok + %d errors + %d unsent; want ok, 4, the schedule's 3000, all accounted for",
+					four.Status, four.Failure, len(four.Agents), st.FellDue, st.Requests, st.ErrorsTotal, st.Unsent)
+			}
+			var sum int64
+			hosts := map[string]bool{}
+			for _, a := range four.Agents {
+				sum += a.Requests
+				hosts[a.Host] = true
+				if namespaces && !strings.HasPrefix(a.Host, "10.214.") {
+					t.Errorf("agent %d at %q, want its own address on the agents' bridge", a.Index, a.Host)
+				}
+			}
+			if sum != st.Requests || len(hosts) != 4 {
+				t.Errorf("agents' requests sum to %d, merged %d; %d distinct hosts, want 4", sum, st.Requests, len(hosts))
+			}
+			p4, p1 := st.Latency.P50, one.Stats.Latency.P50
+			if len(one.Agents) != 1 || p4 > 10*p1 || p1 > 10*p4 {
+				t.Errorf("merged p50 %dns of 4 agents against %dns of one agent (%d agents): not within 10×", p4, p1, len(one.Agents))
+			}
+			if left := leftoverAgentNetwork(t); left != "" {
+				t.Errorf("left behind: %s", left)
+			}
+		})
+	}
+}
+
+// leftoverAgentNetwork returns the agents' namespaces and bridges of this
+// test's latbench processes that still exist.
+func leftoverAgentNetwork(t *testing.T) string {
+	t.Helper()
+	if ok, _ := canMakeNamespaces(); !ok {
+		return ""
+	}
+	nss, _ := exec.Command("ip", "netns", "list").Output()
+	links, _ := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
+	var left []string
+	for _, line := range strings.Split(string(nss)+string(links), "\n") {
+		if strings.Contains(line, "latbench-agent-") || strings.Contains(line, ": lbab") {
+			left = append(left, strings.TrimSpace(line))
+		}
+	}
+	return strings.Join(left, "; ")
+}
+
+// Bad agent settings are refused with the fix, before anything runs.
+func TestAgentsBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{name: "no agents", args: []string{"--agents", "0"}, wantErr: "need at least 1"},
+		{name: "unknown launcher", args: []string{"--agents", "2", "--launcher", "ssh"}, wantErr: "use local, k8s or slurm"},
+		{name: "fewer connections than agents", args: []string{"--agents", "4", "--connections", "2"}, wantErr: "at least one connection per agent"},
+		{name: "faults", args: []string{"--agents", "2", "--scenario", "http", "--backend", "go", "--fault", "at 1s: stop-backend 1s"}, wantErr: "do not combine with --agents"},
+		{name: "request count only", args: []string{"--agents", "2", "--requests", "100", "--duration", "0s"}, wantErr: "give a duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "--targets", testManifest(t, ""), "--out", t.TempDir(), "--rate", "100", "--duration", "2s"}, tt.args...)
+			r := latbench(t, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.wantErr)
+			}
+		})
+	}
+}
