@@ -153,28 +153,12 @@ func clientWarnings(spec CellSpec, st *results.CellStats) []string {
 	return w
 }
 
-// The service times that mark Nagle's algorithm meeting delayed ACKs: a
-// sender holding a small write back until its previous one is
-// acknowledged, and a receiver that delays that acknowledgement by 40 ms
-// (Linux's minimum) in the hope of sending it with data.
-const (
-	nagleLowNs  = 36_000_000
-	nagleHighNs = 60_000_000
-)
-
 // nagleWarning returns a warning when the service times pile up in the
 // delayed-ACK band (at least 5% of them and 20 requests, and four times
 // as many as in the band just below it), else "".
 func nagleWarning(service *hdrhistogram.Histogram) string {
-	var in, below int64
-	for _, bar := range service.Distribution() {
-		switch {
-		case bar.From >= nagleLowNs && bar.To <= nagleHighNs+1:
-			in += bar.Count
-		case bar.From >= nagleLowNs/2 && bar.To <= nagleLowNs+1:
-			below += bar.Count
-		}
-	}
+	in := results.BandCount(service, results.NagleLowNs, results.NagleHighNs)
+	below := results.BandCount(service, results.NagleLowNs/2, results.NagleLowNs)
 	total := service.TotalCount()
 	if in < 20 || float64(in) < 0.05*float64(total) || in <= 4*below {
 		return ""

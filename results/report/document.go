@@ -79,11 +79,16 @@ func build(run *results.Run, dir string, charts []plot.Chart) (*document, error)
 	if err != nil {
 		return nil, err
 	}
+	compared, err := studyBlocks(run)
+	if err != nil {
+		return nil, err
+	}
 	doc := &document{title: "latbench report: " + run.Suite}
-	doc.sections = append(doc.sections,
-		section{id: "results", title: "Results", blocks: []block{&resultTables{markdown: tables.String()}}},
-		section{id: "warnings", title: "Warnings", blocks: warningBlocks(run)},
-	)
+	doc.sections = append(doc.sections, section{id: "results", title: "Results", blocks: []block{&resultTables{markdown: tables.String()}}})
+	if len(compared) > 0 {
+		doc.sections = append(doc.sections, section{id: studySectionID, title: studySectionTitle, blocks: compared})
+	}
+	doc.sections = append(doc.sections, section{id: "warnings", title: "Warnings", blocks: warningBlocks(run)})
 	if dep := dependencyBlocks(blocks); len(dep) > 0 {
 		doc.sections = append(doc.sections, section{id: "slow-dependency", title: "Slow dependency", blocks: dep})
 	}

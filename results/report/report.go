@@ -1,10 +1,11 @@
 // Package report renders the report of a latbench run: report.md, the
 // tables as Markdown with links to the chart PNGs, and report.html, one
 // self-contained page (inline SVG charts, inline CSS, no scripts and no
-// network references) with the tables, the warnings, what a slow
-// dependency did to each server and what each fault did (when the run
-// has them), the charts, the environment and the configuration. The
-// package only reads the run.
+// network references) with the tables, the run beside the reference
+// study's published figures (when the run asks for it with the option
+// published=study), the warnings, what a slow dependency did to each
+// server and what each fault did (when the run has them), the charts, the
+// environment and the configuration. The package only reads the run.
 package report
 
 import (
