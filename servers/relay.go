@@ -22,10 +22,6 @@ import (
 // (`latbench relay`), pinned to the backend's CPUs like the backend, so
 // its work is not the client's.
 
-// relayIdle is how long a backend connection must have been quiet before
-// its next bytes count as a new answer, which the delay holds back.
-const relayIdle = time.Millisecond
-
 // RelayTarget returns the target that launches the fault relay: the
 // latbench binary at bin, run as `bin relay --listen ... --to ...`.
 func RelayTarget(bin string) *Target {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -16,6 +17,9 @@ const (
 	flagAgents          = "agents"
 	flagLauncher        = "launcher"
 	flagLocalNamespaces = "local-namespaces"
+	flagAgentsLead      = "agents-lead"
+	flagSlurmShared     = "slurm-shared"
+	flagSlurmArg        = "slurm-arg"
 )
 
 // Launchers latbench can start agents with.
@@ -31,6 +35,9 @@ func agentFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: flagAgents, Value: 1, Usage: "measure each cell with `N` load agents, each sending requests i mod N of its schedule from one T0; their histograms merge exactly"},
 		&cli.StringFlag{Name: flagLauncher, Value: launcherLocal, Usage: "what starts the agents (given with --agents 1: one agent, for a baseline): local (processes here, each in a network namespace of its own), k8s (an Indexed Job) or slurm (srun)"},
+		&cli.DurationFlag{Name: flagAgentsLead, Usage: "how far ahead the agents' common start T0 is set, `D` (default: local 1 s + 100 ms per agent, slurm 10 s; k8s sets it once every pod is ready)"},
+		&cli.StringFlag{Name: flagSlurmShared, Usage: "with --launcher slurm: a `DIR` every node sees at the same path, for the cell file and the agents' outputs"},
+		&cli.StringSliceFlag{Name: flagSlurmArg, Usage: "with --launcher slurm: an extra srun `ARG`ument, e.g. --slurm-arg=--partition=load (repeatable)"},
 		&cli.BoolFlag{Name: flagLocalNamespaces, Value: true, Usage: "with --launcher local, give each agent a network namespace and an address of its own (needs root and ip); false: plain processes on 127.0.0.1"},
 	}
 }
@@ -55,6 +62,8 @@ func setUpAgents(ctx context.Context, c *cli.Context, e *bench.Executor, plan *b
 	switch name := c.String(flagLauncher); name {
 	case launcherLocal:
 		return setUpLocal(ctx, c, e)
+	case launcherSlurm:
+		return setUpSlurm(c, e)
 	default:
 		return nil, usagef("--%s %q: use %s, %s or %s", flagLauncher, name, launcherLocal, launcherK8s, launcherSlurm)
 	}
@@ -91,7 +100,7 @@ func setUpLocal(ctx context.Context, c *cli.Context, e *bench.Executor) (closer,
 		}
 	}
 	l, err := launch.NewLocal(ctx, launch.Local{
-		CPUs: e.CPUs.Client, Namespaces: namespaces,
+		CPUs: e.CPUs.Client, Namespaces: namespaces, Lead: c.Duration(flagAgentsLead),
 		Log: func(line string) {
 			if e.Log != nil {
 				e.Log(line)
@@ -109,4 +118,18 @@ func setUpLocal(ctx context.Context, c *cli.Context, e *bench.Executor) (closer,
 func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback())
+}
+
+// setUpSlurm makes the Slurm launcher: one srun step per cell, the cell
+// and the outputs in the shared folder.
+func setUpSlurm(c *cli.Context, e *bench.Executor) (closer, error) {
+	shared := c.String(flagSlurmShared)
+	if shared == "" {
+		return nil, usagef("--%s %s needs --%s DIR: a folder every node sees at the same path", flagLauncher, launcherSlurm, flagSlurmShared)
+	}
+	if st, err := os.Stat(shared); err != nil || !st.IsDir() {
+		return nil, usagef("--%s %s is not a folder: create it on a filesystem every node shares", flagSlurmShared, shared)
+	}
+	e.Launcher = &launch.Slurm{Shared: shared, Lead: c.Duration(flagAgentsLead), Extra: c.StringSlice(flagSlurmArg)}
+	return nil, nil
 }

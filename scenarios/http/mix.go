@@ -74,10 +74,12 @@ func FormatMix(mix []MixClass) string {
 // expectedLength returns the body length a path of the reference servers
 // answers with: N of /bytes/N or /delay/D/bytes/N, else AnyLength.
 func expectedLength(path string) int64 {
-	rest, ok := strings.CutPrefix(path, "/delay/")
-	if ok {
-		_, rest, ok = strings.Cut(rest, "/")
-		path = "/" + rest
+	if rest, ok := strings.CutPrefix(path, "/delay/"); ok {
+		_, after, found := strings.Cut(rest, "/")
+		if !found {
+			return AnyLength
+		}
+		path = "/" + after
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(path, "/bytes/"), 10, 64)
 	if !strings.HasPrefix(path, "/bytes/") || err != nil || n <= 0 || n > MaxSize {
