@@ -173,6 +173,7 @@ http {
     types {}
     default_type application/octet-stream;
     sendfile on;
+    tcp_nopush on;
     tcp_nodelay on;
     keepalive_timeout 300s;
     keepalive_requests 100000000;

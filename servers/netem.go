@@ -166,8 +166,12 @@ func (n *Netem) Wrap(argv []string) []string {
 func (n *Netem) Close() error {
 	ctx := context.Background()
 	err := runStep(ctx, []string{"ip", "netns", "del", n.Namespace})
+	// Deleting the namespace deletes the pair too, in the background: the
+	// host end may vanish between the check and the delete.
 	if _, lerr := exec.Command("ip", "link", "show", n.hostIf).CombinedOutput(); lerr == nil {
-		err = errors.Join(err, runStep(ctx, []string{"ip", "link", "del", n.hostIf}))
+		if derr := runStep(ctx, []string{"ip", "link", "del", n.hostIf}); derr != nil && !strings.Contains(derr.Error(), "Cannot find device") {
+			err = errors.Join(err, derr)
+		}
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package servers
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"slices"
@@ -137,6 +138,7 @@ func TestStartSamplingBusy(t *testing.T) {
 
 func TestStartSamplingDefaultsAndExternal(t *testing.T) {
 	p := startRaw(t, shTarget("idle", "exec sleep 60"))
+	waitForExec(t, p.Pid(), "sleep") // in the middle of exec a process has no memory to count
 	s := p.StartSampling(0)
 	if u := s.Stop(); u.Samples < 2 || u.PeakRSSBytes <= 0 {
 		t.Errorf("usage of a sleeping process = %+v; want two samples and its RSS", u)
@@ -145,4 +147,18 @@ func TestStartSamplingDefaultsAndExternal(t *testing.T) {
 	if u := ext.StartSampling(time.Millisecond).Stop(); u != (Usage{}) {
 		t.Errorf("usage of an external target = %+v, want zero", u)
 	}
+}
+
+// waitForExec waits until pid runs the program comm.
+func waitForExec(t *testing.T, pid int, comm string) {
+	t.Helper()
+	deadline := time.Now().Add(testWait)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(b)) == comm {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("process %d never ran %s", pid, comm)
 }
