@@ -39,6 +39,8 @@ func agentCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.IntFlag{Name: "index", Value: -1, Usage: "this agent's index `I`, 0 to N-1 (default: JOB_COMPLETION_INDEX or SLURM_PROCID)"},
 			&cli.IntFlag{Name: "agents", Usage: "how many agents `N` share the cell (default: SLURM_NTASKS)"},
 			&cli.StringFlag{Name: "t0", Usage: "start `TIME` of the schedule: RFC 3339 (2026-12-01T12:00:00.5Z) or Unix nanoseconds"},
+			&cli.StringFlag{Name: flagT0ConfigMap, Usage: "in a Kubernetes pod, wait for T0 in the key t0 of the ConfigMap `NAMESPACE/NAME` instead of --t0"},
+			&cli.StringFlag{Name: flagReadyFile, Usage: "write `FILE` once the target answers, before waiting for T0 (a startup probe tests it)"},
 			&cli.StringFlag{Name: flagOut, Value: "-", Usage: "`DIR` to write agent-I.hlog into, or - for stdout"},
 			&cli.StringFlag{Name: flagClientCPUs, Usage: "`CPUS` the agent's loops run on, one loop each (default: one loop, not pinned)"},
 			&cli.StringFlag{Name: "name", Usage: "`NAME` of this agent in the merged tables (default: the hostname)"},
@@ -82,7 +84,7 @@ func agentSpec(c *cli.Context) (bench.AgentSpec, error) {
 	if spec.Count, err = fromFlagOrEnv(c.Int("agents"), 0, "--agents", "SLURM_NTASKS"); err != nil {
 		return spec, err
 	}
-	if spec.T0, err = parseT0(c.String("t0")); err != nil {
+	if spec.T0, err = agentT0(c, spec); err != nil {
 		return spec, err
 	}
 	if cpus := c.String(flagClientCPUs); cpus != "" {

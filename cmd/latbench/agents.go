@@ -20,6 +20,9 @@ const (
 	flagAgentsLead      = "agents-lead"
 	flagSlurmShared     = "slurm-shared"
 	flagSlurmArg        = "slurm-arg"
+	flagK8sImage        = "k8s-image"
+	flagK8sNamespace    = "k8s-namespace"
+	flagK8sContext      = "k8s-context"
 )
 
 // Launchers latbench can start agents with.
@@ -38,6 +41,9 @@ func agentFlags() []cli.Flag {
 		&cli.DurationFlag{Name: flagAgentsLead, Usage: "how far ahead the agents' common start T0 is set, `D` (default: local 1 s + 100 ms per agent, slurm 10 s; k8s sets it once every pod is ready)"},
 		&cli.StringFlag{Name: flagSlurmShared, Usage: "with --launcher slurm: a `DIR` every node sees at the same path, for the cell file and the agents' outputs"},
 		&cli.StringSliceFlag{Name: flagSlurmArg, Usage: "with --launcher slurm: an extra srun `ARG`ument, e.g. --slurm-arg=--partition=load (repeatable)"},
+		&cli.StringFlag{Name: flagK8sImage, Usage: "with --launcher k8s: the container `IMAGE` with latbench on its PATH (scripts/k8s/Dockerfile)"},
+		&cli.StringFlag{Name: flagK8sNamespace, Usage: "with --launcher k8s: the `NAMESPACE` of the agents' Job (default: the kubeconfig context's, else default)"},
+		&cli.StringFlag{Name: flagK8sContext, Usage: "with --launcher k8s: the kubeconfig `CONTEXT` (default: the current one)"},
 		&cli.BoolFlag{Name: flagLocalNamespaces, Value: true, Usage: "with --launcher local, give each agent a network namespace and an address of its own (needs root and ip); false: plain processes on 127.0.0.1"},
 	}
 }
@@ -64,6 +70,8 @@ func setUpAgents(ctx context.Context, c *cli.Context, e *bench.Executor, plan *b
 		return setUpLocal(ctx, c, e)
 	case launcherSlurm:
 		return setUpSlurm(c, e)
+	case launcherK8s:
+		return setUpK8s(c, e)
 	default:
 		return nil, usagef("--%s %q: use %s, %s or %s", flagLauncher, name, launcherLocal, launcherK8s, launcherSlurm)
 	}
@@ -131,5 +139,35 @@ func setUpSlurm(c *cli.Context, e *bench.Executor) (closer, error) {
 		return nil, usagef("--%s %s is not a folder: create it on a filesystem every node shares", flagSlurmShared, shared)
 	}
 	e.Launcher = &launch.Slurm{Shared: shared, Lead: c.Duration(flagAgentsLead), Extra: c.StringSlice(flagSlurmArg)}
+	return nil, nil
+}
+
+// setUpK8s makes the Kubernetes launcher from the kubeconfig: one Indexed
+// Job per cell, T0 through a ConfigMap, outputs from the pods' logs.
+func setUpK8s(c *cli.Context, e *bench.Executor) (closer, error) {
+	image := c.String(flagK8sImage)
+	switch {
+	case image == "":
+		return nil, usagef("--%s %s needs --%s IMAGE: a container image with latbench on its PATH (build one with scripts/k8s/Dockerfile)", flagLauncher, launcherK8s, flagK8sImage)
+	case e.TargetAddr == "":
+		return nil, usagef("--%s %s needs --%s HOST:PORT, the target as the pods reach it (a Service): latbench does not launch targets in the cluster", flagLauncher, launcherK8s, flagTargetAddr)
+	}
+	k, err := launch.NewK8s(c.String(flagK8sContext))
+	if err != nil {
+		return nil, usagef("%v; set up a kubectl context (KUBECONFIG or ~/.kube/config), or pick one with --%s", err, flagK8sContext)
+	}
+	k.Image = image
+	if ns := c.String(flagK8sNamespace); ns != "" {
+		k.Namespace = ns
+	}
+	if lead := c.Duration(flagAgentsLead); lead > 0 {
+		k.Lead = lead
+	}
+	k.Log = func(line string) {
+		if e.Log != nil {
+			e.Log(line)
+		}
+	}
+	e.Launcher = k
 	return nil, nil
 }

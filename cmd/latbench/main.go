@@ -75,7 +75,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:   stderr,
 		HideVersion: true,
 		Commands: []*cli.Command{runCommand(stdout, stderr), suiteCommand(stdout, stderr), targetsCommand(stdout), reportCommand(stdout), compareCommand(stdout),
-			agentCommand(stdout, stderr), mergeCommand(stdout, stderr), relayCommand()},
+			agentCommand(stdout, stderr), mergeCommand(stdout, stderr), k8sCommand(stdout, stderr), relayCommand()},
 		OnUsageError:    onUsageError,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main decides the exit code
 		Action:          rootAction,
