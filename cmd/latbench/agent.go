@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/bench/launch"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios/suite"
 	"github.com/latbench/latbench/servers"
@@ -141,12 +142,9 @@ func parseT0(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, usagef("--t0 is needed: the common start time of all agents, e.g. --t0 %s", time.Now().Add(30*time.Second).UTC().Format(time.RFC3339))
 	}
-	if ns, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(0, ns), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := launch.ParseT0(s)
 	if err != nil {
-		return time.Time{}, usagef("--t0 %q: want RFC 3339 (2026-12-01T12:00:00.5Z) or Unix nanoseconds", s)
+		return time.Time{}, usagef("--t0: %v", err)
 	}
 	return t, nil
 }
