@@ -64,13 +64,20 @@ func waitAccepting(t *testing.T, addr string, exited <-chan error) {
 func TestBinarySIGTERM(t *testing.T) {
 	bin := buildServer(t)
 	tests := []struct {
-		name        string
-		args        []string
-		wantThreads string // Empty: any count.
+		name      string
+		args      []string
+		wantStart string // The start line's prefix; " listen=ADDR" stands for the address.
 	}{
-		{name: "echo", args: []string{"--mode", "echo", "--threads", "1"}, wantThreads: "1\n"},
-		{name: "http", args: []string{"--mode", "http", "--threads", "3"}, wantThreads: "3\n"},
-		{name: "proxy", args: []string{"--mode", "proxy", "--backend", "127.0.0.1:9"}},
+		{name: "echo", args: []string{"--mode", "echo", "--threads", "1"},
+			wantStart: "mode=echo io=async listen=ADDR threads=1\n"},
+		{name: "http", args: []string{"--mode", "http", "--threads", "3"},
+			wantStart: "mode=http io=async listen=ADDR threads=3\n"},
+		{name: "proxy", args: []string{"--mode", "proxy", "--backend", "127.0.0.1:9"},
+			wantStart: "mode=proxy io=async listen=ADDR threads="},
+		{name: "blocking http", args: []string{"--mode", "http", "--io", "blocking", "--workers", "3"},
+			wantStart: "mode=http io=blocking workers=3 listen=ADDR\n"},
+		{name: "blocking proxy", args: []string{"--mode", "proxy", "--io", "blocking", "--backend", "127.0.0.1:9"},
+			wantStart: "mode=proxy io=blocking workers=8 listen=ADDR\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +108,7 @@ func TestBinarySIGTERM(t *testing.T) {
 			case <-time.After(sigtermBound):
 				t.Fatalf("still running %v after SIGTERM", sigtermBound)
 			}
-			want := "latbench-server-go: mode=" + tt.name + " listen=" + addr + " threads=" + tt.wantThreads
+			want := "latbench-server-go: " + strings.Replace(tt.wantStart, "ADDR", addr, 1)
 			if !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
 				t.Errorf("stderr = %q, want one line starting %q", stderr.String(), want)
 			}

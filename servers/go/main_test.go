@@ -110,17 +110,21 @@ func TestParseFlags(t *testing.T) {
 		wantErr string
 	}{
 		{name: "echo", args: []string{"--mode", "echo", "--listen", "127.0.0.1:1"},
-			want: config{mode: "echo", listen: "127.0.0.1:1"}},
+			want: config{mode: "echo", listen: "127.0.0.1:1", io: "async", workers: 8}},
 		{name: "http with threads", args: []string{"--mode=http", "--listen=:8080", "--threads=3"},
-			want: config{mode: "http", listen: ":8080", threads: 3, threadsSet: true}},
+			want: config{mode: "http", listen: ":8080", threads: 3, threadsSet: true, io: "async", workers: 8}},
 		{name: "proxy", args: []string{"-mode", "proxy", "-listen", ":1", "-backend", "h:2"},
-			want: config{mode: "proxy", listen: ":1", backend: "h:2"}},
+			want: config{mode: "proxy", listen: ":1", backend: "h:2", io: "async", workers: 8}},
+		{name: "blocking with workers", args: []string{"--mode", "http", "--listen", ":1", "--io", "blocking", "--workers", "4"},
+			want: config{mode: "http", listen: ":1", io: "blocking", workers: 4}},
 		{name: "no mode", args: []string{"--listen", ":1"}, wantErr: "--mode"},
 		{name: "bad mode", args: []string{"--mode", "ftp", "--listen", ":1"}, wantErr: `"ftp"`},
 		{name: "no listen", args: []string{"--mode", "echo"}, wantErr: "--listen"},
 		{name: "proxy without backend", args: []string{"--mode", "proxy", "--listen", ":1"}, wantErr: "--backend"},
 		{name: "zero threads", args: []string{"--mode", "echo", "--listen", ":1", "--threads", "0"}, wantErr: "--threads"},
 		{name: "threads not a number", args: []string{"--mode", "echo", "--listen", ":1", "--threads", "x"}, wantErr: "-threads"},
+		{name: "bad io", args: []string{"--mode", "echo", "--listen", ":1", "--io", "threads"}, wantErr: `"threads"`},
+		{name: "zero workers", args: []string{"--mode", "echo", "--listen", ":1", "--io", "blocking", "--workers", "0"}, wantErr: "--workers"},
 		{name: "unknown flag", args: []string{"--mode", "echo", "--listen", ":1", "--port", "1"}, wantErr: "-port"},
 		{name: "positional argument", args: []string{"--mode", "echo", "--listen", ":1", "extra"}, wantErr: `"extra"`},
 	}
@@ -200,7 +204,7 @@ func TestRunLogsStartLine(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Errorf("run returned %v", err)
 	}
-	if got := string(line[:n]); !strings.HasPrefix(got, "latbench-server-go: mode=echo listen=127.0.0.1:") ||
+	if got := string(line[:n]); !strings.HasPrefix(got, "latbench-server-go: mode=echo io=async listen=127.0.0.1:") ||
 		!strings.Contains(got, " threads=") || !strings.HasSuffix(got, "\n") {
 		t.Errorf("start line = %q", got)
 	}
