@@ -41,13 +41,17 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	if b := targets.currentBackend(); b != nil {
 		cell.BackendArgv, cell.BackendVersion = b.Argv(), e.versionOf(spec.Backend)
 	}
+	steal := startStealMeter()
 	if e.withAgents() {
-		return e.finishWithAgents(ctx, spec, cell, targets)
+		cell = e.finishWithAgents(ctx, spec, cell, targets)
+		steal.record(&cell)
+		return cell
 	}
 	res, usage, runErr := e.measure(ctx, spec, sc, targets, progress)
 	cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
 	if res != nil {
 		fillCell(&cell, spec, res, usage)
+		steal.record(&cell)
 	}
 	if runErr != nil {
 		return failed(cell, runErr)

@@ -16,7 +16,7 @@ func renderCSV(run *Run) ([]byte, error) {
 		"connections", "target_rps", "achieved_rps", "requests", "errors", "unsent", "status",
 		"p50_us", "p90_us", "p99_us", "p999_us", "p9999_us", "max_us", "mean_us", "stddev_us", "tm999_us",
 		"service_p50_us", "service_p99_us", "lag_p50_us", "lag_p99_us",
-		"server_cpu_pct", "server_rss_mib", "client_cpu_pct", "loop_busy_pct"}
+		"server_cpu_pct", "server_rss_mib", "client_cpu_pct", "loop_busy_pct", "steal_pct"}
 	if err := w.Write(header); err != nil {
 		return nil, err
 	}
@@ -41,5 +41,5 @@ func csvRow(c *Cell) []string {
 		strconv.FormatInt(st.Requests, 10), strconv.FormatInt(st.ErrorsTotal, 10), strconv.FormatInt(st.Unsent, 10), c.Status,
 		us(l.P50), us(l.P90), us(l.P99), us(l.P999), us(l.P9999), us(l.Max), usf(l.Mean), usf(l.StdDev), usf(l.TrimMean),
 		us(st.ServiceTime.P50), us(st.ServiceTime.P99), us(st.Lag.P50), us(st.Lag.P99),
-		f(st.ServerCPUPct), f(float64(st.ServerPeakRSS) / bytesPerMiB), f(st.ClientCPUPct), f(st.LoopBusyPct)}
+		f(st.ServerCPUPct), f(float64(st.ServerPeakRSS) / bytesPerMiB), f(st.ClientCPUPct), f(st.LoopBusyPct), f(st.StealPct)}
 }

@@ -11,6 +11,12 @@ import "time"
 // window's edges, idle connections and loop busyness.
 const SchemaVersion = 2
 
+// StealWarnPct is the share of the machine's CPU time, in percent, a
+// hypervisor may take from a virtual machine during a cell before its
+// latencies are flagged: a vCPU that waits for the host stalls the client
+// and the target alike, and the stall shows up as latency.
+const StealWarnPct = 5.0
+
 // Run is one invocation of `latbench run` or `latbench suite`: what ran,
 // where, how, and one Cell per target × scenario × load.
 type Run struct {
@@ -204,6 +210,9 @@ type CellStats struct {
 	ServerCPUPct  float64 `json:"server_cpu_pct"`
 	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`
 	ClientCPUPct  float64 `json:"client_cpu_pct"`
+	// StealPct is the share of the machine's CPU time a hypervisor took
+	// during the cell, in percent (Linux steal time; 0 on bare metal).
+	StealPct float64 `json:"steal_pct"`
 }
 
 // AgentStats is what one load agent of a merged cell measured.

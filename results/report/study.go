@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,9 +37,14 @@ func studyBlocks(run *results.Run) ([]block, error) {
 	}
 	blocks := []block{
 		&paragraph{text: machineText(run, c.Machine)},
+	}
+	if steal := stealText(run.Cells); steal != "" {
+		blocks = append(blocks, &paragraph{text: steal})
+	}
+	blocks = append(blocks,
 		&paragraph{text: sourceText(c.Data)},
 		&paragraph{text: studyLooseNote},
-	}
+	)
 	for _, s := range c.Shapes {
 		blocks = append(blocks, shapeBlocks(s)...)
 	}
@@ -58,6 +64,31 @@ func machineText(run *results.Run, machine string) string {
 	e := run.Env
 	return fmt.Sprintf("Machine: not described (the run has no %q option); %s, client on CPUs %s, target on %s, backend on %s.",
 		study.OptionMachine, plural(e.CPUCount, "CPU"), orDash(e.ClientCPUs), orDash(e.TargetCPUs), orDash(e.BackendCPUs))
+}
+
+// stealText says how much CPU time the hypervisor took during the
+// cells, when it took any: on a shared host that time is in the
+// latencies, and differs from the study's machine.
+func stealText(cells []results.Cell) string {
+	var pcts []float64
+	above := 0
+	for _, c := range cells {
+		if c.Status != results.StatusOK {
+			continue
+		}
+		pcts = append(pcts, c.Stats.StealPct)
+		if c.Stats.StealPct > results.StealWarnPct {
+			above++
+		}
+	}
+	if len(pcts) == 0 || slices.Max(pcts) == 0 {
+		return ""
+	}
+	slices.Sort(pcts)
+	return fmt.Sprintf("Steal time: the hypervisor took a median %.1f%% of this machine's CPU time during a cell (at most %.1f%%; "+
+		"%d of %d cells above %.0f%%). A vCPU waiting for the host stalls client, proxy and nginx alike, and those stalls are in "+
+		"the latencies below; the study's figures carry its own VM's, unreported.",
+		pcts[len(pcts)/2], pcts[len(pcts)-1], above, len(pcts), results.StealWarnPct)
 }
 
 // sourceText names where the published figures come from and how the

@@ -54,7 +54,16 @@ func TestStudySectionVariants(t *testing.T) {
 				r.Cells = once
 			},
 			want: []string{"Machine: not described (the run has no \"machine\" option); 2 CPUs, client on CPUs 0", "Every figure of this run is one run"},
-			not:  []string{"95% CI"},
+			not:  []string{"95% CI", "Steal time"},
+		},
+		{
+			name: "steal time",
+			edit: func(r *results.Run) {
+				for i := range r.Cells {
+					r.Cells[i].Stats.StealPct = float64(i % 10)
+				}
+			},
+			want: []string{"Steal time: the hypervisor took a median ", "at most 9.0%"},
 		},
 		{
 			name: "no baseline",
