@@ -74,7 +74,7 @@ func (m stealMeter) record(cell *results.Cell) {
 	}
 	pct := stealPct(m.start, end)
 	cell.Stats.StealPct = pct
-	if w := stealWarning(pct); w != "" {
+	if w := stealWarning(pct, cell.Load.Wait); w != "" {
 		cell.Warnings = append(cell.Warnings, w)
 	}
 }
@@ -89,11 +89,18 @@ func stealPct(a, b cpuTimes) float64 {
 }
 
 // stealWarning returns a warning when the hypervisor took more than
-// results.StealWarnPct of the machine's CPU time, else "".
-func stealWarning(pct float64) string {
+// results.StealWarnPct of the machine's CPU time, else "". wait is the
+// client's wait strategy: a spinning client spends the VM's share of the
+// host even while idle, which a host that caps the VM takes back from
+// the target too.
+func stealWarning(pct float64, wait string) string {
 	if pct <= results.StealWarnPct {
 		return ""
 	}
-	return fmt.Sprintf("the hypervisor took %.0f%% of this machine's CPU time during the cell (steal time): "+
+	w := fmt.Sprintf("the hypervisor took %.0f%% of this machine's CPU time during the cell (steal time): "+
 		"client and target waited for the host, and those waits are in the latencies; rerun on a quieter host or on dedicated cores", pct)
+	if wait == "spin" || strings.HasPrefix(wait, "hybrid") {
+		w += "; a spinning client spends the VM's share of the host, so try --wait block here"
+	}
+	return w
 }

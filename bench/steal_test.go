@@ -42,12 +42,17 @@ func TestStealWarning(t *testing.T) {
 	tests := []struct {
 		name     string
 		a, b     cpuTimes
+		wait     string
 		wantPct  float64
 		wantWarn bool
+		wantHint bool
 	}{
 		{name: "bare metal", a: cpuTimes{0, 1000}, b: cpuTimes{0, 2000}, wantPct: 0},
 		{name: "a little steal", a: cpuTimes{10, 1000}, b: cpuTimes{30, 2000}, wantPct: 2},
-		{name: "a third stolen", a: cpuTimes{100, 1000}, b: cpuTimes{433, 2000}, wantPct: 33.3, wantWarn: true},
+		{name: "a third stolen", a: cpuTimes{100, 1000}, b: cpuTimes{433, 2000}, wait: "block", wantPct: 33.3, wantWarn: true},
+		{name: "a third stolen from a spinning client", a: cpuTimes{100, 1000}, b: cpuTimes{433, 2000}, wait: "spin",
+			wantPct: 33.3, wantWarn: true, wantHint: true},
+		{name: "a little steal, spinning", a: cpuTimes{10, 1000}, b: cpuTimes{30, 2000}, wait: "spin", wantPct: 2},
 		{name: "no time passed", a: cpuTimes{5, 1000}, b: cpuTimes{5, 1000}, wantPct: 0},
 		{name: "counters went back", a: cpuTimes{50, 1000}, b: cpuTimes{10, 2000}, wantPct: 0},
 	}
@@ -57,12 +62,15 @@ func TestStealWarning(t *testing.T) {
 			if pct < tt.wantPct-0.1 || pct > tt.wantPct+0.1 {
 				t.Errorf("stealPct = %.2f, want %.1f", pct, tt.wantPct)
 			}
-			w := stealWarning(pct)
+			w := stealWarning(pct, tt.wait)
 			if (w != "") != tt.wantWarn {
 				t.Errorf("stealWarning(%.1f) = %q, want a warning: %v", pct, w, tt.wantWarn)
 			}
 			if tt.wantWarn && !strings.Contains(w, "steal time") {
 				t.Errorf("warning %q does not name steal time", w)
+			}
+			if hint := strings.Contains(w, "--wait block"); hint != tt.wantHint {
+				t.Errorf("warning %q: suggests --wait block: %v, want %v", w, hint, tt.wantHint)
 			}
 		})
 	}
