@@ -41,8 +41,11 @@ bench: build server-go
 # The conformance suite (servers/conformance) runs against every server
 # built here; with CI=true a server that cannot be built fails the tests.
 # Headless Chromium renders report.html in the report tests.
+# LATBENCH_SLURM_TEST=1: bench/launch starts a one-node Slurm here
+# (scripts/slurm/test-slurm.sh) and runs agents under srun; it skips,
+# saying why, where Slurm cannot run.
 test: toolchain servers test-deps
-	$(GO) test $(RACE) -count=1 -timeout 20m ./...
+	LATBENCH_SLURM_TEST=1 $(GO) test $(RACE) -count=1 -timeout 20m ./...
 	@scripts/test-servers.sh
 
 test-deps:

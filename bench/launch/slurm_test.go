@@ -401,7 +401,7 @@ func TestSlurmRealAgentsUnderFakeSrun(t *testing.T) {
 // within it TestSlurmInsideTestCluster: the launcher on the real srun.
 func TestSlurmOnThisMachine(t *testing.T) {
 	if os.Getenv("LATBENCH_SLURM_TEST") != "1" {
-		t.Skip("starts a one-node Slurm cluster (munged, slurmctld and slurmd, as root) on this machine: run it with " +
+		t.Skip("starts a one-node Slurm cluster (munged, slurmctld and slurmd, as root) on this machine; make test runs it, as does " +
 			"LATBENCH_SLURM_TEST=1 go test -count=1 -run TestSlurmOnThisMachine -v ./bench/launch/ (or scripts/slurm/test-slurm.sh alone)")
 	}
 	script, err := filepath.Abs(filepath.Join("..", "..", "scripts", "slurm", "test-slurm.sh"))
