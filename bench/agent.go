@@ -103,7 +103,7 @@ func RunAgent(ctx context.Context, spec AgentSpec) (*AgentOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return spec.output(res, ready), nil
+	return spec.output(sc, res, ready), nil
 }
 
 // check rejects a spec that cannot run.
@@ -146,13 +146,11 @@ func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario) (*Result, err
 }
 
 // output wraps the agent's result in its cell.
-func (s AgentSpec) output(res *Result, ready time.Duration) *AgentOutput {
+func (s AgentSpec) output(sc scenarios.Scenario, res *Result, ready time.Duration) *AgentOutput {
 	e := &Executor{}
 	cell := e.newCell(s.Cell)
 	cell.Load.TargetAddr = s.Addr
-	if sc, err := catalog.New(s.Cell.Scenario); err == nil {
-		cell.Load.Scenario = sc.Describe()
-	}
+	cell.Load.Scenario = sc.Describe()
 	fillCell(&cell, s.share(), res, servers.Usage{})
 	if err := noneCompleted(&cell.Stats); err != nil {
 		cell = failed(cell, err)

@@ -225,11 +225,10 @@ func TestSuiteYAMLRoundTrip(t *testing.T) {
 		cell CellSpec
 	}{{name: "open echo", cell: agentCell(3000, 3)}, {name: "closed http mix", cell: mix}, {name: "named connect load", cell: conn}} {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, err := planYAML(SuiteYAML(tt.cell))
+			got, err := AgentCell("cell.yaml", SuiteYAML(tt.cell), "")
 			if err != nil {
 				t.Fatalf("%v\n%s", err, SuiteYAML(tt.cell))
 			}
-			got := plan.Cells[0]
 			if !reflect.DeepEqual(got.Scenario, tt.cell.Scenario) || !reflect.DeepEqual(got.Load, tt.cell.Load) {
 				t.Errorf("planned back:\n%+v\n%+v\nwant\n%+v\n%+v\nfrom\n%s", got.Scenario, got.Load, tt.cell.Scenario, tt.cell.Load, SuiteYAML(tt.cell))
 			}
@@ -242,14 +241,14 @@ type inProcessAgents struct{ calls int }
 
 func (l *inProcessAgents) Run(ctx context.Context, yaml []byte, id string, n int, addr string) ([]*AgentOutput, error) {
 	l.calls++
-	plan, err := planYAML(yaml)
+	cell, err := AgentCell("cell.yaml", yaml, "")
 	if err != nil {
 		return nil, err
 	}
-	if plan.Cells[0].ID != id {
-		return nil, fmt.Errorf("cell id %s, the file's is %s", id, plan.Cells[0].ID)
+	if cell.ID != id {
+		return nil, fmt.Errorf("cell id %s, the file's is %s", id, cell.ID)
 	}
-	return runAgents(ctx, plan.Cells[0], n, addr)
+	return runAgents(ctx, cell, n, addr)
 }
 
 // An executor with agents measures each cell through the launcher and

@@ -79,29 +79,43 @@ func writeScenarioYAML(b *strings.Builder, spec CellSpec) {
 // quote writes s as a YAML double-quoted string.
 func quote(s string) string { return strconv.Quote(s) }
 
-// planYAML plans a suite file's text.
-func planYAML(yaml []byte) (*Plan, error) {
-	s, err := suite.Parse("cell.yaml", "cell", yaml)
+// AgentCell plans a suite file's text as an agent does and returns its
+// cell id, or its only cell when id is "". source names the file in
+// errors. A file without that cell gives a *CellNotFoundError.
+func AgentCell(source string, yaml []byte, id string) (CellSpec, error) {
+	s, err := suite.Parse(source, "cell", yaml)
 	if err != nil {
-		return nil, err
+		return CellSpec{}, err
 	}
 	if err := CheckSuite(s); err != nil {
-		return nil, err
+		return CellSpec{}, err
 	}
 	plan := PlanSuite(s, nil)
-	if len(plan.Cells) == 0 {
-		return nil, fmt.Errorf("no cell in it")
+	var ids []string
+	for _, c := range plan.Cells {
+		if c.ID == id || (id == "" && len(plan.Cells) == 1) {
+			return c, nil
+		}
+		ids = append(ids, c.ID)
 	}
-	return plan, nil
+	return CellSpec{}, &CellNotFoundError{ID: id, Cells: ids}
 }
 
-// agentCellID returns the id PlanSuite gives the one cell of SuiteYAML.
-func agentCellID(yaml []byte) (string, error) {
-	plan, err := planYAML(yaml)
-	if err != nil {
-		return "", err
+// CellNotFoundError says that a suite file lacks the cell ID, or, with
+// no ID, holds other than one cell.
+type CellNotFoundError struct {
+	ID    string
+	Cells []string // the file's cells
+}
+
+func (e *CellNotFoundError) Error() string {
+	switch {
+	case len(e.Cells) == 0:
+		return "no cell in it"
+	case e.ID == "":
+		return fmt.Sprintf("it holds %d cells; name one: %s", len(e.Cells), strings.Join(e.Cells, ", "))
 	}
-	return plan.Cells[0].ID, nil
+	return fmt.Sprintf("no cell %q in it; its cells: %s", e.ID, strings.Join(e.Cells, ", "))
 }
 
 // measureWithAgents measures a cell with Agents agents through the
@@ -110,12 +124,12 @@ func agentCellID(yaml []byte) (string, error) {
 // its CPU share is of the warm-up and the window.
 func (e *Executor) measureWithAgents(ctx context.Context, spec CellSpec, t *cellTargets) (results.Cell, servers.Usage, error) {
 	yaml := SuiteYAML(spec)
-	id, err := agentCellID(yaml)
+	cell, err := AgentCell("cell.yaml", yaml, "")
 	if err != nil {
 		return results.Cell{}, servers.Usage{}, fmt.Errorf("the agents' cell: %w", err)
 	}
 	sampler := t.target.StartSampling(sampleEvery)
-	outs, err := e.Launcher.Run(ctx, yaml, id, e.Agents, t.target.Addr())
+	outs, err := e.Launcher.Run(ctx, yaml, cell.ID, e.Agents, t.target.Addr())
 	usage := sampler.Stop()
 	if loaded := spec.Load.Warmup + spec.Load.Duration; loaded > 0 {
 		// The target idles while the agents start and wait for T0: its

@@ -20,9 +20,11 @@ import (
 
 // An agent's output is an HdrHistogram interval log, aligned to T0 and
 // tagged with the agent, whose one comment line starting with
-// agentMarker holds the whole AgentOutput as JSON: it can go to a file or
+// AgentMarker holds the whole AgentOutput as JSON: it can go to a file or
 // to stdout (a pod's log), and HdrHistogram's tools read it as a log.
-const agentMarker = "#latbench-agent "
+
+// AgentMarker starts the line of an agent's output that holds its JSON.
+const AgentMarker = "#latbench-agent "
 
 // AgentFileName returns the file an agent writes into a folder.
 func AgentFileName(index int) string { return fmt.Sprintf("agent-%d.hlog", index) }
@@ -62,7 +64,7 @@ func (o *AgentOutput) WriteStream(w io.Writer) error {
 			return err
 		}
 	}
-	buf.WriteString(agentMarker)
+	buf.WriteString(AgentMarker)
 	buf.Write(doc)
 	buf.WriteString("\n")
 	_, err = w.Write(buf.Bytes())
@@ -88,9 +90,9 @@ func ParseAgentStream(r io.Reader) (*AgentOutput, error) {
 	sc.Buffer(make([]byte, 64<<10), 256<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if i := strings.Index(line, agentMarker); i >= 0 {
+		if i := strings.Index(line, AgentMarker); i >= 0 {
 			var o AgentOutput
-			if err := json.Unmarshal([]byte(line[i+len(agentMarker):]), &o); err != nil {
+			if err := json.Unmarshal([]byte(line[i+len(AgentMarker):]), &o); err != nil {
 				return nil, fmt.Errorf("agent output: %w", err)
 			}
 			if o.Schema != AgentSchema {
@@ -102,7 +104,7 @@ func ParseAgentStream(r io.Reader) (*AgentOutput, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	return nil, errors.New("no agent output in it (no line starting with " + strings.TrimSpace(agentMarker) + ")")
+	return nil, errors.New("no agent output in it (no line starting with " + strings.TrimSpace(AgentMarker) + ")")
 }
 
 // ReadAgentOutputs reads every agent output in the given files and

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func (f *Fault) parseArgs(args []string) error {
 	case f.Kind == FaultKillBackend && len(args) == 0:
 	case f.Kind == FaultKillBackend && len(args) == 3 && args[0] == "restart" && args[1] == "after":
 		f.For, err = faultDuration("restart delay", args[2])
-	case !isFaultKind(f.Kind):
+	case !slices.Contains(faultKinds, f.Kind):
 		hint := ""
 		if c := scenarios.Closest(f.Kind, faultKinds); c != "" {
 			hint = fmt.Sprintf(" (did you mean %q?)", c)
@@ -115,16 +116,6 @@ func (f *Fault) parseArgs(args []string) error {
 		err = fmt.Errorf("%s needs a length above 0", f.Kind)
 	}
 	return err
-}
-
-// isFaultKind reports whether k is a known kind.
-func isFaultKind(k string) bool {
-	for _, kind := range faultKinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
 }
 
 // faultUsage says how a kind is written.

@@ -16,6 +16,7 @@ const recoveryFactor = 2
 // the run's counts, and the time to recover, from the interval log.
 func faultResults(faults []Fault, counts []FaultCount, intervals []results.Interval) []results.FaultResult {
 	var out []results.FaultResult
+	first := firstAt(faults)
 	for i, f := range faults {
 		r := results.FaultResult{Fault: f.String(), Kind: f.Kind, At: f.At, For: f.For, Availability: 1}
 		if i < len(counts) {
@@ -24,7 +25,7 @@ func faultResults(faults []Fault, counts []FaultCount, intervals []results.Inter
 				r.Availability = float64(r.Succeeded) / float64(r.FellDue)
 			}
 		}
-		r.BaselineP99, r.Recovered, r.Recovery = recovery(f, firstAt(faults), intervals)
+		r.BaselineP99, r.Recovered, r.Recovery = recovery(f, first, intervals)
 		out = append(out, r)
 	}
 	return out

@@ -104,10 +104,7 @@ func classStats(classes []ClassTotals, warnings *[]string) []results.ClassStats 
 	var out []results.ClassStats
 	for _, c := range classes {
 		cs := results.ClassStats{Name: c.Name, Requests: c.Latency.TotalCount(), Errors: errorCounts(c.Errors),
-			Latency: results.Summarize(c.Latency), ServiceTime: results.Summarize(c.Service)}
-		for _, n := range c.Errors {
-			cs.ErrorsTotal += n
-		}
+			ErrorsTotal: sumErrors(&c.Errors), Latency: results.Summarize(c.Latency), ServiceTime: results.Summarize(c.Service)}
 		cs.Histograms.Latency = encode(c.Name+" latency", c.Latency, warnings)
 		cs.Histograms.ServiceTime = encode(c.Name+" service time", c.Service, warnings)
 		out = append(out, cs)

@@ -59,15 +59,6 @@ type pendingInterval struct {
 	errors           [scenarios.NumErrorClasses]int64
 }
 
-// failed returns the interval's failures, all classes together.
-func (p *pendingInterval) failed() int64 {
-	var n int64
-	for _, e := range p.errors {
-		n += e
-	}
-	return n
-}
-
 // newCollector returns a collector for a run of loops loops.
 func newCollector(loops int, opts Options) *collector {
 	c := &collector{opts: opts, loops: loops, windowEnd: -1, pending: map[int64]*pendingInterval{},
@@ -157,7 +148,7 @@ func (c *collector) finish(idx int64, p *pendingInterval) {
 	after := c.windowEnd >= 0 && idx >= c.windowEnd
 	if idx >= 0 && !after {
 		c.done += p.completed
-		c.errors += p.failed()
+		c.errors += sumErrors(&p.errors)
 	}
 	if idx >= 0 && (!after || p.latency.TotalCount() > 0) {
 		c.keep(idx, p)
@@ -194,6 +185,6 @@ func (c *collector) keep(idx int64, p *pendingInterval) {
 	}
 	c.intervals = append(c.intervals, results.Interval{
 		StartNs: int64(start), EndNs: int64(end), Latency: enc,
-		Completed: p.completed, Errors: p.failed(),
+		Completed: p.completed, Errors: sumErrors(&p.errors),
 	})
 }

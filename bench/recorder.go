@@ -56,8 +56,11 @@ func newRecorder(closed bool, classes int) *recorder {
 		lag:      results.NewHistogram(),
 		interval: newIntervalRecord(),
 	}
-	for i := 0; classes > 1 && i < classes; i++ {
-		r.classes = append(r.classes, &classRecorder{latency: results.NewHistogram(), service: results.NewHistogram()})
+	if classes > 1 {
+		r.classes = make([]*classRecorder, classes)
+		for i := range r.classes {
+			r.classes[i] = &classRecorder{latency: results.NewHistogram(), service: results.NewHistogram()}
+		}
 	}
 	return r
 }
@@ -91,14 +94,14 @@ func (r *recorder) recordClass(mix int, due, sent, done time.Duration, class sce
 		}
 		return
 	}
+	latencyNs, serviceNs := int64(done-due), int64(done-sent)
 	if c != nil {
-		r.add(c.latency, int64(done-due))
-		r.add(c.service, int64(done-sent))
+		r.add(c.latency, latencyNs)
+		r.add(c.service, serviceNs)
 	}
 	if !r.closed {
 		r.add(r.lag, int64(sent-due))
 	}
-	latencyNs, serviceNs := int64(done-due), int64(done-sent)
 	r.add(r.latency, latencyNs)
 	r.add(r.service, serviceNs)
 	_ = r.interval.latency.RecordValue(min(max(latencyNs, histLowestNs), histHighestNs))
@@ -145,10 +148,10 @@ func (ir *intervalRecord) reset() {
 	ir.completed, ir.errors, ir.last = 0, [scenarios.NumErrorClasses]int64{}, false
 }
 
-// failed returns the record's failures, all classes together.
-func (ir *intervalRecord) failed() int64 {
+// sumErrors returns the failures of every class together.
+func sumErrors(errors *[scenarios.NumErrorClasses]int64) int64 {
 	var n int64
-	for _, e := range ir.errors {
+	for _, e := range errors {
 		n += e
 	}
 	return n
@@ -180,13 +183,7 @@ type ClassTotals struct {
 func (t *Totals) Requests() int64 { return t.Latency.TotalCount() }
 
 // ErrorsTotal returns the number of failed requests.
-func (t *Totals) ErrorsTotal() int64 {
-	var n int64
-	for _, c := range t.Errors {
-		n += c
-	}
-	return n
-}
+func (t *Totals) ErrorsTotal() int64 { return sumErrors(&t.Errors) }
 
 // mergeRecorders adds every recorder into one Totals, and the recorders
 // of each mix class (named by classes) into that class's. Call it only

@@ -26,7 +26,7 @@ func parseCPUTimes(stat string) (cpuTimes, error) {
 		return cpuTimes{}, fmt.Errorf("not a /proc/stat cpu line with steal time: %.60q", line)
 	}
 	var t cpuTimes
-	for i, f := range fields[1:min(len(fields), 9)] {
+	for i, f := range fields[1:9] {
 		v, err := strconv.ParseUint(f, 10, 64)
 		if err != nil {
 			return cpuTimes{}, fmt.Errorf("/proc/stat cpu field %d: %w", i+1, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,7 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 		t.backend, backendAddr = b, b.Addr()
-		if hasFault(spec.Faults, FaultSlowBackend) {
+		if slices.ContainsFunc(spec.Faults, func(f Fault) bool { return f.Kind == FaultSlowBackend }) {
 			if t.relay, err = e.launchRelay(ctx, t.netem, backendAddr); err != nil {
 				t.stop(e.StopGrace)
 				return nil, fmt.Errorf("fault relay: %w", err)
@@ -135,16 +136,6 @@ func (e *Executor) launchRelay(ctx context.Context, netem *servers.Netem, backen
 		Target: servers.RelayTarget(bin), Mode: servers.ModeProxy, Root: e.Root, CPUs: e.CPUs.Backend,
 		Backend: backend, ReadyTimeout: e.ReadyTimeout, Netem: netem,
 	})
-}
-
-// hasFault reports whether faults has one of kind.
-func hasFault(faults []Fault, kind string) bool {
-	for _, f := range faults {
-		if f.Kind == kind {
-			return true
-		}
-	}
-	return false
 }
 
 // watchExit cancels the run with the target's exit error if the target or

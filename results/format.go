@@ -46,6 +46,18 @@ func FormatMicros(ns float64) string { return fmtMicros(ns) }
 // second with thousands separators, one decimal below 100 rps.
 func FormatRate(rps float64) string { return fmtRate(rps) }
 
+// FormatPct formats a CPU percentage as the tables do: one decimal below
+// 100, none above.
+func FormatPct(pct float64) string { return fmtPct(pct) }
+
+// FormatAvailability writes a share as a percentage rounded down to two
+// decimals, so that it never claims more than was measured: "99.95%",
+// "97.5%", "100%". The report's tables and the charts' sentences use it.
+func FormatAvailability(a float64) string {
+	pct := math.Floor(math.Max(a, 0)*100*100+1e-9) / 100
+	return strconv.FormatFloat(pct, 'f', -1, 64) + "%"
+}
+
 // fmtSummaryMicros formats one field of a Summary in µs, or noValue when
 // the distribution is empty.
 func fmtSummaryMicros(s Summary, ns float64) string {

@@ -20,8 +20,7 @@ func MergeCells(cells []Cell) (Cell, error) {
 	if len(cells) == 0 {
 		return Cell{}, errors.New("nothing to merge")
 	}
-	out := cells[0]
-	out.Stats, out.Histograms, out.Intervals, out.Classes, out.Warnings = CellStats{}, Histograms{}, nil, nil, nil
+	out := cells[0] // fill replaces every measured figure
 	m := newMerger()
 	for i := range cells {
 		if err := m.add(&cells[i]); err != nil {

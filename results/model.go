@@ -150,11 +150,11 @@ type LoadConfig struct {
 	MaxRequests int64             `json:"max_requests,omitempty"`
 	Timeout     time.Duration     `json:"timeout_ns"`
 	Scenario    map[string]string `json:"scenario"`
+	// Netem is the tc netem impairment of the link to the target.
+	Netem string `json:"netem,omitempty"`
 	// DependencyDelay is the slow dependency's delay of the cell's mix, in
 	// a suite that steps through delays; HasDependencyDelay tells a 0 ms
 	// step from none.
-	// Netem is the tc netem impairment of the link to the target.
-	Netem              string        `json:"netem,omitempty"`
 	DependencyDelay    time.Duration `json:"dependency_delay_ns,omitempty"`
 	HasDependencyDelay bool          `json:"has_dependency_delay,omitempty"`
 	ClientCPUs         string        `json:"client_cpus"`

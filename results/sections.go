@@ -32,16 +32,24 @@ func writeRounds(b *bytes.Buffer, cells []Cell, markdown bool) error {
 			}
 			row = append(row, value)
 		}
-		for i := range row {
-			row[i] = cellText(row[i], markdown)
-		}
 		rows = append(rows, row)
+	}
+	return writeTable(b, "Over rounds: median [95% confidence interval]", header, rows, numeric, markdown)
+}
+
+// writeTable writes a titled table of rows, each cell made one-line
+// (cellText), numeric columns right-aligned.
+func writeTable(b *bytes.Buffer, title string, header []string, rows [][]string, numeric []bool, markdown bool) error {
+	for _, row := range rows {
+		for j := range row {
+			row[j] = cellText(row[j], markdown)
+		}
 	}
 	grid, err := renderStrings(header, rows, numeric, markdown)
 	if err != nil {
 		return err
 	}
-	writeHeading(b, "Over rounds: median [95% confidence interval]", markdown)
+	writeHeading(b, title, markdown)
 	b.WriteString(grid)
 	b.WriteString("\n")
 	return nil
@@ -98,20 +106,10 @@ func writeClasses(b *bytes.Buffer, cells []Cell, markdown bool) error {
 			for _, v := range []int64{l.P50, l.P90, l.P99, l.P999, l.Max} {
 				row = append(row, fmtSummaryMicros(l, float64(v)))
 			}
-			for j := range row {
-				row[j] = cellText(row[j], markdown)
-			}
 			rows = append(rows, row)
 		}
 	}
-	grid, err := renderStrings(header, rows, numeric, markdown)
-	if err != nil {
-		return err
-	}
-	writeHeading(b, "Request classes (µs, latency from due time)", markdown)
-	b.WriteString(grid)
-	b.WriteString("\n")
-	return nil
+	return writeTable(b, "Request classes (µs, latency from due time)", header, rows, numeric, markdown)
 }
 
 // hasAgents reports whether any cell is merged from agents.
@@ -137,32 +135,12 @@ func writeAgents(b *bytes.Buffer, cells []Cell, markdown bool) error {
 			continue
 		}
 		for _, a := range c.Agents {
-			rows = append(rows, []string{c.ID, fmt.Sprint(a.Index), orNoValue(a.Host), fmtCount(a.Requests), fmtCount(a.Errors),
+			rows = append(rows, []string{c.ID, fmt.Sprint(a.Index), a.Host, fmtCount(a.Requests), fmtCount(a.Errors),
 				fmtRate(a.AchievedRPS), fmtMicros(float64(a.LatencyP50)), fmtMicros(float64(a.LatencyP99)), fmtMicros(float64(a.StartSkew))})
 		}
 		l := c.Stats.Latency
 		rows = append(rows, []string{c.ID, "merged", noValue, fmtCount(c.Stats.Requests), fmtCount(c.Stats.ErrorsTotal),
 			fmtRate(c.Stats.AchievedRPS), fmtMicros(float64(l.P50)), fmtMicros(float64(l.P99)), noValue})
 	}
-	for _, row := range rows {
-		for j := range row {
-			row[j] = cellText(row[j], markdown)
-		}
-	}
-	grid, err := renderStrings(header, rows, numeric, markdown)
-	if err != nil {
-		return err
-	}
-	writeHeading(b, "Agents (their histograms merged exactly)", markdown)
-	b.WriteString(grid)
-	b.WriteString("\n")
-	return nil
-}
-
-// orNoValue returns s, or noValue when it is empty.
-func orNoValue(s string) string {
-	if s == "" {
-		return noValue
-	}
-	return s
+	return writeTable(b, "Agents (their histograms merged exactly)", header, rows, numeric, markdown)
 }

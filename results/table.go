@@ -134,14 +134,13 @@ func TargetLabel(c *Cell) string {
 // LoadLabel names a cell's load as the charts and reports show it: its
 // name, or its offered rate when it has none.
 func LoadLabel(l LoadConfig) string {
-	label := fmtRate(l.TargetRPS) + " rps"
 	switch {
 	case l.Name != "":
-		label = l.Name
+		return l.Name
 	case l.TargetRPS <= 0:
-		label = "max"
+		return "max"
 	}
-	return label
+	return fmtRate(l.TargetRPS) + " rps"
 }
 
 // loadWithDelay is LoadLabel, with the slow dependency's delay of a suite

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // An impaired network for a cell: the target runs in a network namespace
@@ -47,16 +46,7 @@ var netemWords = []string{"delay", "loss", "duplicate", "corrupt", "reorder", "r
 // CheckNetem says what is missing to impair a network here: root, and ip
 // and tc from iproute2.
 func CheckNetem() error {
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root (network namespaces and tc need it: run latbench as root, e.g. with sudo)")
-	}
-	for _, tool := range []string{"ip", "tc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool+" (install iproute2: scripts/install-debian.sh iproute2)")
-		}
-	}
-	if len(missing) > 0 {
+	if missing := MissingForNamespaces("ip", "tc"); len(missing) > 0 {
 		return fmt.Errorf("--netem needs %s", strings.Join(missing, " and "))
 	}
 	return nil
@@ -130,24 +120,11 @@ func newImpairedNet(ctx context.Context, spec string, qdisc []string) (*Netem, e
 		{"ip", "netns", "exec", n.Namespace, "ip", "link", "set", "lo", "up"},
 		append([]string{"tc", "qdisc", "add", "dev", n.hostIf, "root"}, qdisc...),
 	}
-	for _, argv := range steps {
-		if err := runStep(ctx, argv); err != nil {
-			n.Close()
-			return nil, fmt.Errorf("--netem %q: %w", spec, err)
-		}
+	if err := NetCommands(ctx, steps); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("--netem %q: %w", spec, err)
 	}
 	return n, nil
-}
-
-// runStep runs one ip or tc command.
-func runStep(ctx context.Context, argv []string) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("`%s` failed: %v: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }
 
 // Listen returns the next free address in the namespace.
@@ -165,11 +142,11 @@ func (n *Netem) Wrap(argv []string) []string {
 // Close removes the namespace and with it the veth pair and the qdisc.
 func (n *Netem) Close() error {
 	ctx := context.Background()
-	err := runStep(ctx, []string{"ip", "netns", "del", n.Namespace})
+	err := NetCommand(ctx, []string{"ip", "netns", "del", n.Namespace})
 	// Deleting the namespace deletes the pair too, in the background: the
 	// host end may vanish between the check and the delete.
 	if _, lerr := exec.Command("ip", "link", "show", n.hostIf).CombinedOutput(); lerr == nil {
-		if derr := runStep(ctx, []string{"ip", "link", "del", n.hostIf}); derr != nil && !strings.Contains(derr.Error(), "Cannot find device") {
+		if derr := NetCommand(ctx, []string{"ip", "link", "del", n.hostIf}); derr != nil && !strings.Contains(derr.Error(), "Cannot find device") {
 			err = errors.Join(err, derr)
 		}
 	}

@@ -104,11 +104,17 @@ func relayConn(ctx context.Context, client net.Conn, backend string, delayNs *at
 	var asked atomic.Bool // the client sent bytes the backend has not answered yet
 	done := make(chan struct{}, 2)
 	go func() {
-		copyMarking(server, client, &asked)
+		// client → backend: an answer is now due.
+		copyRelay(server, client, func() { asked.Store(true) })
 		done <- struct{}{}
 	}()
 	go func() {
-		copyDelayed(client, server, &asked, delayNs)
+		// backend → client: hold the first bytes of each answer back.
+		copyRelay(client, server, func() {
+			if d := time.Duration(delayNs.Load()); d > 0 && asked.Swap(false) {
+				time.Sleep(d)
+			}
+		})
 		done <- struct{}{}
 	}()
 	select {
@@ -117,34 +123,14 @@ func relayConn(ctx context.Context, client net.Conn, backend string, delayNs *at
 	}
 }
 
-// copyMarking copies src to dst and marks that an answer is due.
-func copyMarking(dst, src net.Conn, asked *atomic.Bool) {
+// copyRelay copies src to dst, calling before ahead of each write, until
+// a read or a write fails; when src ends it half-closes dst.
+func copyRelay(dst, src net.Conn, before func()) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			asked.Store(true)
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			closeWrite(dst)
-			return
-		}
-	}
-}
-
-// copyDelayed copies src (the backend) to dst, holding the first bytes of
-// each answer back by the current delay.
-func copyDelayed(dst, src net.Conn, asked *atomic.Bool, delayNs *atomic.Int64) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			if d := time.Duration(delayNs.Load()); d > 0 && asked.Swap(false) {
-				time.Sleep(d)
-			}
+			before()
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}

@@ -65,15 +65,16 @@ func (t *Target) versionProblems(who string) []problem {
 // is asked with `<executable> -v`. It returns "" when the target declares
 // no version, or the file or command fails.
 func (t *Target) Version(root string) string {
+	expand := strings.NewReplacer("{root}", root).Replace
 	switch {
 	case t.VersionFile == "" && len(t.VersionCommand) == 0 && t.Config != "" && len(t.Command) > 0:
-		return versionFromCommand([]string{strings.ReplaceAll(t.Command[0], "{root}", root), "-v"}, root)
+		return versionFromCommand([]string{expand(t.Command[0]), "-v"}, root)
 	case t.VersionFile != "":
-		return versionFromFile(resolvePath(strings.ReplaceAll(t.VersionFile, "{root}", root), root))
+		return versionFromFile(resolvePath(expand(t.VersionFile), root))
 	case len(t.VersionCommand) > 0:
 		argv := make([]string, len(t.VersionCommand))
 		for i, a := range t.VersionCommand {
-			argv[i] = strings.ReplaceAll(a, "{root}", root)
+			argv[i] = expand(a)
 		}
 		return versionFromCommand(argv, root)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/latbench/latbench/bench"
-	"github.com/latbench/latbench/scenarios/suite"
 )
 
 // K8sDefaultLead is how long after the last agent is ready T0 falls
@@ -143,7 +141,7 @@ func (k *K8s) newRun(cellYAML []byte, cellID string, n int, targetAddr string) (
 	if k.Client == nil || k.Logs == nil {
 		return nil, errors.New("kubernetes: the launcher has no client or no log reader (use NewK8s)")
 	}
-	cell, err := k8sCell(cellYAML, cellID)
+	cell, err := bench.AgentCell(K8sCellKey, cellYAML, cellID) // as the agents will
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes: the agents' cell: %w", err)
 	}
@@ -174,29 +172,6 @@ func (k *K8s) newRun(cellYAML []byte, cellID string, n int, targetAddr string) (
 // and the last requests' timeout.
 func (r *k8sRun) window() time.Duration {
 	return r.cell.Load.Warmup + r.cell.Load.Duration + r.cell.Load.Timeout
-}
-
-// k8sCell finds the cell the agents will run, as they will.
-func k8sCell(cellYAML []byte, cellID string) (bench.CellSpec, error) {
-	s, err := suite.Parse("cell.yaml", "cell", cellYAML)
-	if err != nil {
-		return bench.CellSpec{}, err
-	}
-	if err := bench.CheckSuite(s); err != nil {
-		return bench.CellSpec{}, err
-	}
-	plan := bench.PlanSuite(s, nil)
-	var ids []string
-	for _, c := range plan.Cells {
-		if c.ID == cellID || (cellID == "" && len(plan.Cells) == 1) {
-			return c, nil
-		}
-		ids = append(ids, c.ID)
-	}
-	if cellID == "" {
-		return bench.CellSpec{}, fmt.Errorf("it holds %d cells; name one: %s", len(ids), strings.Join(ids, ", "))
-	}
-	return bench.CellSpec{}, fmt.Errorf("no cell %q in it; its cells: %s", cellID, strings.Join(ids, ", "))
 }
 
 // k8sRunID returns a new id for the pods of one run.

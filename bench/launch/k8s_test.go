@@ -53,7 +53,7 @@ func startEcho(t *testing.T) string {
 
 func TestK8sRunCollectsEveryAgent(t *testing.T) {
 	cellYAML := k8sTestCell(t)
-	cell, err := k8sCell(cellYAML, "")
+	cell, err := bench.AgentCell(K8sCellKey, cellYAML, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func k8sDeletes(client *fake.Clientset, resource string) []k8stesting.DeleteActi
 // k8sTestName returns the objects' name for the test cell.
 func k8sTestName(t *testing.T) string {
 	t.Helper()
-	cell, err := k8sCell(k8sTestCell(t), "")
+	cell, err := bench.AgentCell(K8sCellKey, k8sTestCell(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package launch
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -219,19 +218,6 @@ func (r *k8sRun) logTail(ctx context.Context, pod string, k int) string {
 		return fmt.Sprintf("(no log: %v)", err)
 	}
 	defer rc.Close()
-	var lines []string
-	sc := bufio.NewScanner(io.LimitReader(rc, k8sLogTailBytes))
-	sc.Buffer(make([]byte, 64<<10), k8sLogTailBytes)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#latbench-agent ") {
-			lines = append(lines, line)
-		}
-	}
-	if len(lines) > k {
-		lines = lines[len(lines)-k:]
-	}
-	if len(lines) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(lines, " | ")
+	log, _ := io.ReadAll(io.LimitReader(rc, k8sLogTailBytes)) // what was read before an error still tells
+	return joinLines(lastLines(string(log), k), " | ", "(empty)")
 }

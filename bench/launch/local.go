@@ -158,10 +158,10 @@ func (l *Local) runAgent(ctx context.Context, i, n int, cellFile, cellID, target
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
 	if runErr != nil {
-		return nil, fmt.Errorf("agent %d of %d: %v: %s", i, n, runErr, lastLines(stderr.String(), 3))
+		return nil, fmt.Errorf("agent %d of %d: %v: %s", i, n, runErr, joinLines(lastLines(stderr.String(), 3), "; ", "(no output)"))
 	}
 	if l.Log != nil {
-		l.Log(strings.TrimSpace(lastLines(stderr.String(), 1)))
+		l.Log(joinLines(lastLines(stderr.String(), 1), "", "(no output)"))
 	}
 	out, err := bench.ParseAgentStream(&stdout)
 	if err != nil {
@@ -170,19 +170,23 @@ func (l *Local) runAgent(ctx context.Context, i, n int, cellFile, cellID, target
 	return out, nil
 }
 
-// lastLines returns the last k non-empty lines of s, joined by "; ".
-func lastLines(s string, k int) string {
+// lastLines returns the last k lines of s that hold more than white
+// space, trimmed, leaving out an agent's output line (its JSON, which
+// says nothing about a failure).
+func lastLines(s string, k int) []string {
 	var lines []string
-	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, bench.AgentMarker) {
 			lines = append(lines, line)
 		}
 	}
-	if len(lines) > k {
-		lines = lines[len(lines)-k:]
-	}
+	return lines[max(0, len(lines)-k):]
+}
+
+// joinLines joins lines with sep, or says there are none.
+func joinLines(lines []string, sep, none string) string {
 	if len(lines) == 0 {
-		return "(no output)"
+		return none
 	}
-	return strings.Join(lines, "; ")
+	return strings.Join(lines, sep)
 }

@@ -7,7 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"time"
+
+	"github.com/latbench/latbench/servers"
 )
 
 // agentNet is the network of the local agents: a bridge with the target's
@@ -35,7 +36,7 @@ func newAgentNet(ctx context.Context) (*agentNet, error) {
 		{"ip", "addr", "add", n.subnet + ".1/24", "dev", n.bridge},
 		{"ip", "link", "set", n.bridge, "up"},
 	}
-	if err := runSteps(ctx, steps); err != nil {
+	if err := servers.NetCommands(ctx, steps); err != nil {
 		n.close()
 		return nil, fmt.Errorf("the local agents' bridge: %w", err)
 	}
@@ -44,14 +45,7 @@ func newAgentNet(ctx context.Context) (*agentNet, error) {
 
 // checkNamespaces says what is missing to give agents namespaces here.
 func checkNamespaces() error {
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root (network namespaces need it: run latbench as root, e.g. with sudo)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		missing = append(missing, "ip (install iproute2: scripts/install-debian.sh iproute2)")
-	}
-	if len(missing) > 0 {
+	if missing := servers.MissingForNamespaces("ip"); len(missing) > 0 {
 		return fmt.Errorf("--launcher local puts each agent in a network namespace of its own and needs %s; "+
 			"--local-namespaces=false runs the agents as plain processes on 127.0.0.1", strings.Join(missing, " and "))
 	}
@@ -85,7 +79,7 @@ func (n *agentNet) ensure(ctx context.Context, count int) error {
 			inNS("ip", "route", "add", "default", "via", n.hostAddr()),
 		}
 		n.agents = append(n.agents, ns)
-		if err := runSteps(ctx, steps); err != nil {
+		if err := servers.NetCommands(ctx, steps); err != nil {
 			return fmt.Errorf("agent %d's namespace: %w", i, err)
 		}
 	}
@@ -103,32 +97,11 @@ func (n *agentNet) close() error {
 	ctx := context.Background()
 	var errs []error
 	for _, ns := range n.agents {
-		errs = append(errs, runStep(ctx, []string{"ip", "netns", "del", ns}))
+		errs = append(errs, servers.NetCommand(ctx, []string{"ip", "netns", "del", ns}))
 	}
 	n.agents = nil
 	if exec.Command("ip", "link", "show", n.bridge).Run() == nil {
-		errs = append(errs, runStep(ctx, []string{"ip", "link", "del", n.bridge}))
+		errs = append(errs, servers.NetCommand(ctx, []string{"ip", "link", "del", n.bridge}))
 	}
 	return errors.Join(errs...)
-}
-
-// runSteps runs ip commands in order, stopping at the first that fails.
-func runSteps(ctx context.Context, steps [][]string) error {
-	for _, argv := range steps {
-		if err := runStep(ctx, argv); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// runStep runs one ip command.
-func runStep(ctx context.Context, argv []string) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("`%s` failed: %v: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }

@@ -279,17 +279,5 @@ func (t *slurmTail) Write(p []byte) (int, error) {
 func (t *slurmTail) lastLines(k int) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var lines []string
-	for _, line := range strings.Split(string(t.buf), "\n") {
-		if line = strings.TrimRight(line, " \r\t"); strings.TrimSpace(line) != "" {
-			lines = append(lines, "  "+line)
-		}
-	}
-	if len(lines) > k {
-		lines = lines[len(lines)-k:]
-	}
-	if len(lines) == 0 {
-		return "  (no output)"
-	}
-	return strings.Join(lines, "\n")
+	return "  " + joinLines(lastLines(string(t.buf), k), "\n  ", "(no output)")
 }

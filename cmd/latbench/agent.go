@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +17,6 @@ import (
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/bench/launch"
 	"github.com/latbench/latbench/results"
-	"github.com/latbench/latbench/scenarios/suite"
 	"github.com/latbench/latbench/servers"
 )
 
@@ -74,7 +74,7 @@ func agentCommand(stdout, stderr io.Writer) *cli.Command {
 // agentSpec resolves the agent's flags and environment.
 func agentSpec(c *cli.Context) (bench.AgentSpec, error) {
 	var spec bench.AgentSpec
-	cell, err := agentCell(c.String("cell"), c.String("cell-id"))
+	cell, _, err := agentCell(c.String("cell"), c.String("cell-id"))
 	if err != nil {
 		return spec, err
 	}
@@ -96,27 +96,24 @@ func agentSpec(c *cli.Context) (bench.AgentSpec, error) {
 	return spec, nil
 }
 
-// agentCell reads the cell an agent runs from a suite file.
-func agentCell(path, id string) (bench.CellSpec, error) {
-	s, err := suite.ReadFile(path)
+// agentCell reads the cell an agent runs from a suite file, and returns
+// it with the file's text.
+func agentCell(path, id string) (bench.CellSpec, []byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return bench.CellSpec{}, &usageError{err}
+		return bench.CellSpec{}, nil, usagef("cannot read suite: %v", err)
 	}
-	if err := bench.CheckSuite(s); err != nil {
-		return bench.CellSpec{}, &usageError{err}
+	cell, err := bench.AgentCell(path, data, id)
+	var nf *bench.CellNotFoundError
+	switch {
+	case errors.As(err, &nf) && id == "":
+		return cell, nil, usagef("--cell %s holds %d cells: pick one with --cell-id (%s)", path, len(nf.Cells), strings.Join(nf.Cells, ", "))
+	case errors.As(err, &nf):
+		return cell, nil, usagef("--cell-id %s is not a cell of %s; its cells: %s", id, path, strings.Join(nf.Cells, ", "))
+	case err != nil:
+		return cell, nil, &usageError{err}
 	}
-	plan := bench.PlanSuite(s, nil)
-	var ids []string
-	for _, c := range plan.Cells {
-		if c.ID == id || (id == "" && len(plan.Cells) == 1) {
-			return c, nil
-		}
-		ids = append(ids, c.ID)
-	}
-	if id == "" {
-		return bench.CellSpec{}, usagef("--cell %s holds %d cells: pick one with --cell-id (%s)", path, len(plan.Cells), strings.Join(ids, ", "))
-	}
-	return bench.CellSpec{}, usagef("--cell-id %s is not a cell of %s; its cells: %s", id, path, strings.Join(ids, ", "))
+	return cell, data, nil
 }
 
 // fromFlagOrEnv returns the flag's value when it is not unset, else the

@@ -109,17 +109,23 @@ func setUpLocal(ctx context.Context, c *cli.Context, e *bench.Executor) (closer,
 	}
 	l, err := launch.NewLocal(ctx, launch.Local{
 		CPUs: e.CPUs.Client, Namespaces: namespaces, Lead: c.Duration(flagAgentsLead),
-		Log: func(line string) {
-			if e.Log != nil {
-				e.Log(line)
-			}
-		},
+		Log: executorLog(e),
 	})
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
 	e.Launcher = l
 	return l.Close, nil
+}
+
+// executorLog returns a launcher's Log: it forwards to e.Log, which is
+// set only once the run starts.
+func executorLog(e *bench.Executor) func(line string) {
+	return func(line string) {
+		if e.Log != nil {
+			e.Log(line)
+		}
+	}
 }
 
 // isLoopback reports whether host names a loopback address.
@@ -163,11 +169,7 @@ func setUpK8s(c *cli.Context, e *bench.Executor) (closer, error) {
 	if lead := c.Duration(flagAgentsLead); lead > 0 {
 		k.Lead = lead
 	}
-	k.Log = func(line string) {
-		if e.Log != nil {
-			e.Log(line)
-		}
-	}
+	k.Log = executorLog(e)
 	e.Launcher = k
 	return nil, nil
 }

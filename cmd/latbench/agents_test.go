@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -23,7 +24,7 @@ func canMakeNamespaces() (bool, string) {
 
 // runAgentsCell runs one open-loop echo cell against the Go server with n
 // local agents and returns it.
-func runAgentsCell(t *testing.T, n string, namespaces bool) results.Cell {
+func runAgentsCell(t *testing.T, n string, namespaces bool) (results.Cell, int) {
 	t.Helper()
 	out := t.TempDir()
 	r := latbench(t, "run", "--targets", testManifest(t, ""), "--out", out, "--scenario", "echo",
@@ -33,7 +34,7 @@ func runAgentsCell(t *testing.T, n string, namespaces bool) results.Cell {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	run, _ := loadOnlyRun(t, out)
-	return run.Cells[0]
+	return run.Cells[0], r.pid
 }
 
 // Four local agents send the cell's whole schedule between them, each
@@ -50,8 +51,8 @@ func TestAgentsLocal(t *testing.T) {
 			if namespaces && !ns {
 				t.Skipf("agents in namespaces need root and ip: %s", why)
 			}
-			four := runAgentsCell(t, "4", namespaces)
-			one := runAgentsCell(t, "1", namespaces)
+			four, pid4 := runAgentsCell(t, "4", namespaces)
+			one, pid1 := runAgentsCell(t, "1", namespaces)
 			st := four.Stats
 			if four.Status != results.StatusOK || len(four.Agents) != 4 || st.FellDue != 3000 || st.Requests+st.ErrorsTotal+st.Unsent != st.FellDue {
 				t.Fatalf("status %s (%s), %d agents, %d fell due, %d ok + %d errors + %d unsent; want ok, 4, the schedule's 3000, all accounted for",
@@ -73,7 +74,7 @@ func TestAgentsLocal(t *testing.T) {
 			if len(one.Agents) != 1 || p4 > 10*p1 || p1 > 10*p4 {
 				t.Errorf("merged p50 %dns of 4 agents against %dns of one agent (%d agents): not within 10×", p4, p1, len(one.Agents))
 			}
-			if left := leftoverAgentNetwork(t); left != "" {
+			if left := leftoverAgentNetwork(t, pid4, pid1); left != "" {
 				t.Errorf("left behind: %s", left)
 			}
 		})
@@ -81,8 +82,10 @@ func TestAgentsLocal(t *testing.T) {
 }
 
 // leftoverAgentNetwork returns the agents' namespaces and bridges of this
-// test's latbench processes that still exist.
-func leftoverAgentNetwork(t *testing.T) string {
+// test's latbench processes (pids) that still exist; another test run's
+// on the same machine are not this test's to judge. The names carry the
+// process's tag (bench/launch/localnet.go): latbench-agent-TAG-i, lbabTAG.
+func leftoverAgentNetwork(t *testing.T, pids ...int) string {
 	t.Helper()
 	if ok, _ := canMakeNamespaces(); !ok {
 		return ""
@@ -91,8 +94,11 @@ func leftoverAgentNetwork(t *testing.T) string {
 	links, _ := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
 	var left []string
 	for _, line := range strings.Split(string(nss)+string(links), "\n") {
-		if strings.Contains(line, "latbench-agent-") || strings.Contains(line, ": lbab") {
-			left = append(left, strings.TrimSpace(line))
+		for _, pid := range pids {
+			tag := fmt.Sprintf("%x", pid%0xfffff)
+			if strings.Contains(line, "latbench-agent-"+tag+"-") || strings.Contains(line, ": lbab"+tag+":") {
+				left = append(left, strings.TrimSpace(line))
+			}
 		}
 	}
 	return strings.Join(left, "; ")

@@ -102,13 +102,9 @@ func k8sObjects(c *cli.Context) (*launch.K8sObjects, error) {
 		}
 	}
 	path := c.String("cell")
-	cell, err := agentCell(path, c.String("cell-id"))
+	cell, data, err := agentCell(path, c.String("cell-id"))
 	if err != nil {
 		return nil, err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &usageError{err}
 	}
 	name := c.String("name")
 	if name == "" {

@@ -61,6 +61,7 @@ func runTests(m *testing.M) (int, error) {
 type result struct {
 	code           int
 	stdout, stderr string
+	pid            int
 }
 
 // latbench runs the built CLI from the repository root with args and a
@@ -83,7 +84,7 @@ func latbench(t *testing.T, args ...string) result {
 		<-done
 		t.Fatalf("latbench %v did not finish in 2 minutes; stderr:\n%s", args, stderr.String())
 	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), pid: cmd.Process.Pid}
 }
 
 // repoRoot returns the repository root, two levels up.

@@ -9,8 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/results/metrics"
@@ -80,19 +78,17 @@ func (m *liveMetrics) resultLabels(c *results.Cell) metrics.Labels {
 
 // observe exports one interval of a cell.
 func (m *liveMetrics) observe(cell bench.CellSpec, p bench.Progress) {
+	latency := results.Summarize(p.Interval.Latency)
 	s := metrics.Second{
 		Labels: m.labels(cell), Warmup: p.Warmup, Completed: p.Interval.Completed, RatePerSec: p.RatePerSec,
 		ErrorsByClass: map[string]int64{}, TargetCPUPct: -1, TargetRSSBytes: -1,
-		Latency: quantiles(p.Interval.Latency), ServiceTime: quantiles(p.Interval.Service),
+		Latency: quantiles(latency), ServiceTime: quantiles(results.Summarize(p.Interval.Service)),
+		TrimmedMean: time.Duration(latency.TrimMean), StdDev: time.Duration(latency.StdDev),
 	}
 	for class, n := range p.Interval.Errors {
 		if c := scenarios.ErrorClass(class); c != scenarios.ErrNone {
 			s.ErrorsByClass[c.String()] = n
 		}
-	}
-	if h := p.Interval.Latency; h != nil && h.TotalCount() > 0 {
-		sum := results.Summarize(h)
-		s.TrimmedMean, s.StdDev = time.Duration(sum.TrimMean), time.Duration(sum.StdDev)
 	}
 	m.report(m.exp.Observe(s))
 }
@@ -118,14 +114,10 @@ func (m *liveMetrics) close() error { return m.exp.Close() }
 
 // quantiles returns the percentiles the exporter takes, empty for an
 // empty histogram.
-func quantiles(h *hdrhistogram.Histogram) map[float64]time.Duration {
-	q := map[float64]time.Duration{}
-	if h == nil || h.TotalCount() == 0 {
-		return q
+func quantiles(s results.Summary) map[float64]time.Duration {
+	if s.Count == 0 {
+		return map[float64]time.Duration{}
 	}
-	for _, p := range []float64{50, 90, 99, 99.9, 99.99} {
-		q[p] = time.Duration(h.ValueAtQuantile(p))
-	}
-	q[100] = time.Duration(h.Max())
-	return q
+	return map[float64]time.Duration{50: time.Duration(s.P50), 90: time.Duration(s.P90), 99: time.Duration(s.P99),
+		99.9: time.Duration(s.P999), 99.99: time.Duration(s.P9999), 100: time.Duration(s.Max)}
 }

@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ var (
 
 // interval returns a Second of cell l whose latencies are the given
 // percentiles in µs (p50, p90, p99, p99.9, p99.99, max), with service
-// times half those, and the other figures derived from base.
+// times half those, and the other figures derived from them.
 func interval(l Labels, warmup bool, completed int64, errs map[string]int64, latUs [6]float64, cpuPct float64, rss int64) Second {
 	keys := [6]float64{50, 90, 99, 99.9, 99.99, 100}
 	lat := make(map[float64]time.Duration, len(keys))
@@ -110,7 +111,7 @@ func findSample(mfs map[string]*dto.MetricFamily, name string, want map[string]s
 	}
 	for _, m := range mf.GetMetric() {
 		got := labelMap(m)
-		if !sameLabels(got, want) {
+		if !maps.Equal(got, want) {
 			continue
 		}
 		switch {
@@ -125,27 +126,9 @@ func findSample(mfs map[string]*dto.MetricFamily, name string, want map[string]s
 	return 0, false
 }
 
-// sameLabels reports whether a and b hold the same pairs.
-func sameLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 // labelNames returns the sorted names of labels.
 func labelNames(labels map[string]string) string {
-	names := make([]string, 0, len(labels))
-	for k := range labels {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ",")
+	return strings.Join(slices.Sorted(maps.Keys(labels)), ",")
 }
 
 // closeExporter closes e at the end of the test.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,8 +117,8 @@ func (c *cell) observe(s Second) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.last = s
-	c.last.Latency = copyQuantiles(s.Latency)
-	c.last.ServiceTime = copyQuantiles(s.ServiceTime)
+	c.last.Latency = maps.Clone(s.Latency)
+	c.last.ServiceTime = maps.Clone(s.ServiceTime)
 	c.last.ErrorsByClass = nil // only the counters below are exported
 	if s.Warmup {
 		return
@@ -190,18 +191,6 @@ func (c *cell) metricsLocked() []prometheus.Metric {
 		add(c.descs.rss, prometheus.GaugeValue, float64(s.TargetRSSBytes))
 	}
 	return ms
-}
-
-// copyQuantiles returns a copy of m, or nil when m is empty.
-func copyQuantiles[V any](m map[float64]V) map[float64]V {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[float64]V, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // quantileLabel turns a percentile (0–100) into the quantile label value

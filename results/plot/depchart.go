@@ -68,19 +68,29 @@ func hasAvailability(g depGroup) bool {
 // depLines returns a series' points as lines, split where a delay step
 // of the group has no value, so that a line never bridges a gap.
 func depLines(g depGroup, s depSeries, value func(depPoint) (float64, bool)) []plotter.XYs {
-	var lines []plotter.XYs
-	var cur plotter.XYs
-	for _, ms := range g.delaysMs {
+	return gapLines(len(g.delaysMs), func(i int) (plotter.XY, bool) {
+		ms := g.delaysMs[i]
 		p, ok := s.at(ms)
 		v, has := value(p)
-		if !ok || !has {
+		return plotter.XY{X: ms, Y: v}, ok && has
+	})
+}
+
+// gapLines returns the points of n steps as lines, split at each step
+// for which point reports no value, so that a line never bridges a gap.
+func gapLines(n int, point func(i int) (plotter.XY, bool)) []plotter.XYs {
+	var lines []plotter.XYs
+	var cur plotter.XYs
+	for i := range n {
+		xy, ok := point(i)
+		if !ok {
 			if len(cur) > 0 {
 				lines = append(lines, cur)
 			}
 			cur = nil
 			continue
 		}
-		cur = append(cur, plotter.XY{X: ms, Y: v})
+		cur = append(cur, xy)
 	}
 	if len(cur) > 0 {
 		lines = append(lines, cur)
@@ -128,7 +138,7 @@ func depAvailabilityFigure(title string, g depGroup, pal styles) *figure {
 	f := newFigure(title)
 	p := newPanel("", delayAxisLabel, "availability (%)")
 	addGrid(p)
-	p.Add(&levelLine{y: 100 * minAvailability, label: fmtAvailability(minAvailability)})
+	p.Add(&levelLine{y: 100 * minAvailability, label: results.FormatAvailability(minAvailability)})
 	lo, _ := addDepSeries(f, p, g, pal, func(pt depPoint) (float64, bool) { return 100 * pt.availability, true })
 	p.Y.Min, p.Y.Max = availabilityFloor(lo), 100
 	p.Y.Tick.Marker = linearTicks()
@@ -206,7 +216,7 @@ func depAvailabilityCaption(g depGroup) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Availability, the share of each cell's measured requests that succeeded, against the slow dependency's delay, "+
 		"scenario %s, one line per target; rounds of one step are reduced to their median. The dashed line marks %s: "+
-		"the finding counts a target as answering when it reached that at every delay.", g.key, fmtAvailability(minAvailability))
+		"the finding counts a target as answering when it reached that at every delay.", g.key, results.FormatAvailability(minAvailability))
 	b.WriteString(depLeftOut(g, false))
 	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/latbench/latbench/results"
 )
 
 // The rules the dependency charts' sentences apply.
@@ -58,7 +60,7 @@ func verdictOf(s depSeries, ms float64) p99Verdict {
 	}
 	at, ok := s.at(ms)
 	switch {
-	case !ok && containsDelay(s.failedMs, ms):
+	case !ok && slices.Contains(s.failedMs, ms):
 		v.unknown = gapFailed
 	case !ok:
 		v.unknown = "not run at that delay"
@@ -72,16 +74,6 @@ func verdictOf(s depSeries, ms float64) p99Verdict {
 		v.refMs, v.ratio = ref.delayMs, at.p99Us/ref.p99Us
 	}
 	return v
-}
-
-// containsDelay reports whether ms is one of delays.
-func containsDelay(delays []float64, ms float64) bool {
-	for _, d := range delays {
-		if d == ms {
-			return true
-		}
-	}
-	return false
 }
 
 // p99Finding returns the sentence that says which targets kept the fast
@@ -252,10 +244,10 @@ func availabilityFinding(g depGroup) string {
 		if worst.availability >= minAvailability {
 			good = append(good, s.label)
 		} else {
-			poor = append(poor, fmt.Sprintf("%s (%s at %s)", s.label, fmtAvailability(worst.availability), fmtDelay(worst.delayMs)))
+			poor = append(poor, fmt.Sprintf("%s (%s at %s)", s.label, results.FormatAvailability(worst.availability), fmtDelay(worst.delayMs)))
 		}
 	}
-	threshold := fmtAvailability(minAvailability)
+	threshold := results.FormatAvailability(minAvailability)
 	var head string
 	switch {
 	case len(poor) == 0 && len(good) > 1:
@@ -283,12 +275,4 @@ func delayList(ms []float64) []string {
 		out[i] = fmtDelay(d)
 	}
 	return out
-}
-
-// fmtAvailability writes a share as a percentage, rounded down to two
-// decimals so that it never claims more than was measured: "99.95%",
-// "97.5%", "100%".
-func fmtAvailability(a float64) string {
-	pct := math.Floor(math.Max(a, 0)*100*100+1e-9) / 100
-	return strconv.FormatFloat(pct, 'f', -1, 64) + "%"
 }

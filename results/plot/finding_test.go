@@ -296,11 +296,11 @@ func TestFindingFormats(t *testing.T) {
 	tests := []struct {
 		name, got, want string
 	}{
-		{name: "availability rounds down", got: fmtAvailability(0.99999), want: "99.99%"},
-		{name: "availability two decimals", got: fmtAvailability(0.9995), want: "99.95%"},
-		{name: "availability one decimal", got: fmtAvailability(0.975), want: "97.5%"},
-		{name: "availability whole", got: fmtAvailability(1), want: "100%"},
-		{name: "availability none", got: fmtAvailability(0), want: "0%"},
+		{name: "availability rounds down", got: results.FormatAvailability(0.99999), want: "99.99%"},
+		{name: "availability two decimals", got: results.FormatAvailability(0.9995), want: "99.95%"},
+		{name: "availability one decimal", got: results.FormatAvailability(0.975), want: "97.5%"},
+		{name: "availability whole", got: results.FormatAvailability(1), want: "100%"},
+		{name: "availability none", got: results.FormatAvailability(0), want: "0%"},
 		{name: "large ratio", got: fmtRatio(183), want: "×180"},
 		{name: "small ratio", got: fmtRatio(1.06), want: "×1.1"},
 		{name: "ratio below one", got: fmtRatio(0.947), want: "×0.95"},

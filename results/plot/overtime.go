@@ -131,23 +131,14 @@ func intervalSegments(intervals []results.Interval) (segs []segment, bad int) {
 // (Completed-Errors)/Completed, against its middle in seconds; runs of
 // intervals in which nothing completed split the line.
 func successSegments(intervals []results.Interval) []plotter.XYs {
-	var segs []plotter.XYs
-	var cur plotter.XYs
-	for _, iv := range intervals {
+	return gapLines(len(intervals), func(i int) (plotter.XY, bool) {
+		iv := intervals[i]
 		if iv.Completed <= 0 {
-			if len(cur) > 0 {
-				segs = append(segs, cur)
-			}
-			cur = nil
-			continue
+			return plotter.XY{}, false
 		}
 		ok := math.Max(float64(iv.Completed-iv.Errors), 0)
-		cur = append(cur, plotter.XY{X: intervalMid(iv), Y: 100 * ok / float64(iv.Completed)})
-	}
-	if len(cur) > 0 {
-		segs = append(segs, cur)
-	}
-	return segs
+		return plotter.XY{X: intervalMid(iv), Y: 100 * ok / float64(iv.Completed)}, true
+	})
 }
 
 // windowEnd returns the end of the last interval in seconds, at least 1.

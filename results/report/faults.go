@@ -2,7 +2,6 @@ package report
 
 import (
 	"cmp"
-	"math"
 	"strconv"
 	"time"
 
@@ -26,7 +25,7 @@ func faultBlocks(run *results.Run) []block {
 		for _, f := range c.Faults {
 			due, during := noValue, noValue
 			if f.FellDue > 0 {
-				due, during = fmtCount(f.FellDue), fmtAvailability(f.Availability)
+				due, during = fmtCount(f.FellDue), results.FormatAvailability(f.Availability)
 			}
 			t.rows = append(t.rows, []string{
 				c.ID, cmp.Or(oneLine(f.Fault), f.Kind), due, during, fmtRecovery(f), cellAvailability(c),
@@ -53,7 +52,7 @@ func cellAvailability(c *results.Cell) string {
 	if c.Status != results.StatusOK {
 		return "failed"
 	}
-	return fmtAvailability(c.Stats.Availability)
+	return results.FormatAvailability(c.Stats.Availability)
 }
 
 // fmtSeconds formats a duration in seconds with three significant
@@ -64,14 +63,6 @@ func fmtSeconds(d time.Duration) string {
 		r = d.Seconds()
 	}
 	return strconv.FormatFloat(r, 'f', -1, 64) + " s"
-}
-
-// fmtAvailability writes a share as a percentage rounded down to two
-// decimals, so that it never claims more than was measured: "99.95%",
-// "97.5%", "100%". The charts' sentences (results/plot) write it alike.
-func fmtAvailability(a float64) string {
-	pct := math.Floor(math.Max(a, 0)*100*100+1e-9) / 100
-	return strconv.FormatFloat(pct, 'f', -1, 64) + "%"
 }
 
 // fmtCount formats a count with thousands separators.

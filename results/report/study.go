@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -205,7 +206,7 @@ func rankingBlocks(rankings []study.Ranking) []block {
 		numeric: []bool{false, false, false, false},
 	}
 	for _, r := range rankings {
-		t.rows = append(t.rows, []string{r.By, softwareList(r.Published), orText(softwareList(r.Measured), notMeasured), agreementText(r)})
+		t.rows = append(t.rows, []string{r.By, softwareList(r.Published), cmp.Or(softwareList(r.Measured), notMeasured), agreementText(r)})
 	}
 	return []block{
 		&heading{text: "Ranking of the proxies"},
@@ -309,12 +310,4 @@ func rateOrDash(rps float64) string {
 		return noValue
 	}
 	return fmtRate(rps)
-}
-
-// orText returns s, or alt when s is empty.
-func orText(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }

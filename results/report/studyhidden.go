@@ -128,7 +128,7 @@ func resourceBlocks(c *study.Comparison) []block {
 			cpu, rss = "not sampled", "not sampled"
 		}
 		if !math.IsNaN(r.CPUPct) {
-			cpu = fmtCPU(r.CPUPct)
+			cpu = results.FormatPct(r.CPUPct)
 		}
 		if r.PeakRSS > 0 {
 			rss = strconv.FormatFloat(r.PeakRSS/(1<<20), 'f', 1, 64)
@@ -161,15 +161,6 @@ func nagleBlocks(rows []study.NagleRow) []block {
 		t.rows = append(t.rows, []string{r.System, r.Cell, r.Load, share})
 	}
 	return append(blocks, &paragraph{text: nagleNote}, t)
-}
-
-// fmtCPU formats a CPU percentage as the tables do: one decimal below
-// 100, none above.
-func fmtCPU(pct float64) string {
-	if pct >= 100 {
-		return strconv.FormatFloat(pct, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(pct, 'f', 1, 64)
 }
 
 // boolInt is 1 for true, 0 for false.

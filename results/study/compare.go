@@ -223,7 +223,7 @@ func unmeasured(sys System, t Table) SystemResult {
 	if !ok {
 		return r
 	}
-	r.Published = figuresOf(func(p Percentile) float64 { return t.Ns(row.At(p)) })
+	r.Published = Figures{P50: t.Ns(row.P50), P90: t.Ns(row.P90), P99: t.Ns(row.P99), P999: t.Ns(row.P999)}
 	if row.RPSThousands > 0 {
 		r.PublishedRPS = row.RPS()
 	}

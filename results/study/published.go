@@ -175,16 +175,6 @@ func Published() (*Data, error) {
 	return &d, nil
 }
 
-// Systems returns the study's systems, the baseline first, in the order
-// of the published tables.
-func Systems() ([]System, error) {
-	d, err := Published()
-	if err != nil {
-		return nil, err
-	}
-	return d.Systems, nil
-}
-
 // validate checks that the tables match the systems and have units.
 func (d *Data) validate() error {
 	if len(d.Systems) == 0 || !d.Systems[0].Baseline {
@@ -251,21 +241,3 @@ func (t Table) Ns(v float64) float64 {
 // RPS returns the row's throughput in requests per second, 0 when the
 // table has none.
 func (r Row) RPS() float64 { return r.RPSThousands * 1000 }
-
-// At returns the row's figure at percentile p, in the table's unit; NaN
-// for a percentile the study did not publish.
-func (r Row) At(p Percentile) float64 {
-	switch p {
-	case P50:
-		return r.P50
-	case P90:
-		return r.P90
-	case P99:
-		return r.P99
-	case P999:
-		return r.P999
-	case P9999:
-		return r.P9999
-	}
-	return math.NaN()
-}

@@ -84,10 +84,11 @@ func TestPublishedRoundTrip(t *testing.T) {
 }
 
 func TestSystems(t *testing.T) {
-	systems, err := Systems()
+	d, err := Published()
 	if err != nil {
 		t.Fatal(err)
 	}
+	systems := d.Systems
 	want := map[string]string{
 		"Baseline (nginx)": "nginx", "C (HAProxy)": "haproxy", "C++ (draft-http-tunnel)": "draft-http-tunnel",
 		"Rust (http-tunnel)": "http-tunnel", "Go (tcp-proxy)": "go-tcp-proxy", "Java (NetCrusher)": "netcrusher", "Python (pproxy)": "pproxy",

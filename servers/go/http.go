@@ -131,7 +131,15 @@ func parseDelay(s string) (time.Duration, bool) {
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
-	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[s[i:]]
+	var unit time.Duration
+	switch s[i:] {
+	case "us":
+		unit = time.Microsecond
+	case "ms":
+		unit = time.Millisecond
+	case "s":
+		unit = time.Second
+	}
 	n, err := strconv.ParseInt(s[:i], 10, 64)
 	if i == 0 || unit == 0 || err != nil || n > int64(maxDelay/unit) {
 		return 0, false
