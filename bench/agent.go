@@ -41,8 +41,8 @@ type AgentSpec struct {
 	Addr string
 	// CPUs are the agent's client CPUs, one loop each; empty: one loop.
 	CPUs []int
-	// Wait is the loops' wait strategy ("" or auto: spin when CPUs are
-	// given, else block; the closed loop blocks).
+	// Wait is the loops' wait strategy; "" or auto: on CPUs given, spin
+	// for an open loop and hybrid for the closed loop; without, block.
 	Wait string
 	// Host names the agent in the merged cell ("": the hostname).
 	Host string
@@ -127,13 +127,7 @@ func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	e := &Executor{}
-	if len(s.CPUs) > 0 {
-		e.CPUs.Client = servers.FormatCPUSet(s.CPUs)
-	}
-	spec := s.Cell
-	spec.Load.Wait = s.Wait
-	wait, window, err := e.waitFor(spec)
+	wait, window, err := s.wait()
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +137,19 @@ func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario) (*Result, err
 		Timeout: s.Cell.Load.Timeout, CPUs: s.CPUs, Start: s.T0,
 		Split: Whole().Part(uint64(s.Index), uint64(s.Count)),
 	})
+}
+
+// wait returns the agent's wait strategy and spin window, chosen as the
+// executor chooses for a target it did not launch: CPUs of the agent's
+// own are CPUs the target does not run on.
+func (s AgentSpec) wait() (Wait, time.Duration, error) {
+	e := &Executor{TargetAddr: s.Addr}
+	if len(s.CPUs) > 0 {
+		e.CPUs.Client = servers.FormatCPUSet(s.CPUs)
+	}
+	spec := s.Cell
+	spec.Load.Wait = s.Wait
+	return e.waitFor(spec)
 }
 
 // output wraps the agent's result in its cell.

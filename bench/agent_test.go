@@ -116,6 +116,33 @@ func TestAgentSpecChecks(t *testing.T) {
 	}
 }
 
+// An agent's auto wait: the target is remote, so CPUs given to the agent
+// are its own and it spins (open loop) or is hybrid (closed); without
+// CPUs it shares whatever runs there and blocks. An explicit wait wins.
+func TestAgentWait(t *testing.T) {
+	open, closed := agentCell(100, 2), agentCell(100, 2)
+	closed.Load.Rate = 0
+	tests := []struct {
+		name string
+		spec AgentSpec
+		want Wait
+	}{
+		{name: "open loop on its CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", CPUs: []int{2, 3}}, want: WaitSpin},
+		{name: "closed loop on its CPUs", spec: AgentSpec{Cell: closed, Addr: "10.0.0.5:80", CPUs: []int{2}}, want: WaitHybrid},
+		{name: "no CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80"}, want: WaitBlock},
+		{name: "auto spelled out", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", Wait: WaitAuto}, want: WaitBlock},
+		{name: "explicit block on its CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", CPUs: []int{2}, Wait: "block"}, want: WaitBlock},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, err := tt.spec.wait()
+			if err != nil || got != tt.want {
+				t.Errorf("wait() = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
 // fakeOutput is agent index of count with a one-value histogram.
 func fakeOutput(t *testing.T, index, count int) *AgentOutput {
 	t.Helper()
