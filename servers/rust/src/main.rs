@@ -101,7 +101,7 @@ fn run(cfg: Config) -> io::Result<()> {
 async fn serve_until_signal(cfg: Config) -> io::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    let listener = net::listen(&cfg.listen).await?;
+    let listener = net::listen(&cfg.listen)?;
     eprintln!(
         "{PROG}: mode={} io={} threads={} listen={}",
         cfg.mode,

@@ -1,17 +1,18 @@
-//! The TCP plumbing every mode of the async form shares: binding the
-//! listener and the accept loop that hands each connection, with
-//! TCP_NODELAY set, to its own task; and the settings the blocking form
-//! shares with it.
+//! The TCP plumbing every mode shares: binding the listener (both I/O
+//! forms), the accept loop of the async form that hands each connection,
+//! with TCP_NODELAY set, to its own task, and the settings the blocking
+//! form shares with it.
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use tokio::net::{lookup_host, TcpListener, TcpSocket, TcpStream};
+use socket2::{Domain, Socket, Type};
+use tokio::net::{TcpListener, TcpStream};
 
 /// The listen backlog asked for; the kernel caps it at net.core.somaxconn.
-pub const BACKLOG: u32 = 4096;
+const BACKLOG: i32 = 4096;
 
 /// Bounds of the pause after a failed accept (for example EMFILE), so that
 /// a burst of failures does not spin the CPU.
@@ -28,7 +29,7 @@ pub fn accept_backoff(last: Duration) -> Duration {
 
 /// Turns a listen address into one the resolver takes: an empty HOST
 /// (`:PORT`) means every IPv4 address, as in Go.
-pub fn host_port(addr: &str) -> String {
+fn host_port(addr: &str) -> String {
     if addr.starts_with(':') {
         format!("0.0.0.0{addr}")
     } else {
@@ -36,17 +37,13 @@ pub fn host_port(addr: &str) -> String {
     }
 }
 
-/// Adds the address to an error of listening on it.
-pub fn listen_error(addr: &str, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("listen {addr}: {e}"))
-}
-
-/// Binds a listener to addr (HOST:PORT; an empty HOST means every IPv4
-/// address), trying each address the host resolves to.
-pub async fn listen(addr: &str) -> io::Result<TcpListener> {
-    let context = |e| listen_error(addr, e);
+/// Binds a blocking listener to addr (HOST:PORT; an empty HOST means
+/// every IPv4 address), trying each address the host resolves to. Both
+/// I/O forms listen through it.
+pub fn listen_std(addr: &str) -> io::Result<std::net::TcpListener> {
+    let context = |e: io::Error| io::Error::new(e.kind(), format!("listen {addr}: {e}"));
     let mut last_err = None;
-    for sa in lookup_host(&host_port(addr)).await.map_err(context)? {
+    for sa in host_port(addr).to_socket_addrs().map_err(context)? {
         match bind(sa) {
             Ok(listener) => return Ok(listener),
             Err(e) => last_err = Some(e),
@@ -56,16 +53,21 @@ pub async fn listen(addr: &str) -> io::Result<TcpListener> {
     Err(context(err))
 }
 
+/// Binds a tokio listener to addr, as listen_std does. It must run
+/// inside the runtime.
+pub fn listen(addr: &str) -> io::Result<TcpListener> {
+    let listener = listen_std(addr)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
+}
+
 /// Binds and listens on one address with SO_REUSEADDR, like Go does.
-fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(BACKLOG)
+fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Accepts connections forever and spawns handle(conn) for each one. Accept

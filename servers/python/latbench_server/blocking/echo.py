@@ -1,4 +1,5 @@
-"""The echo mode of the blocking form."""
+"""The echo mode of the blocking form, and the copy loop it shares with
+the proxy."""
 
 import socket
 
@@ -9,10 +10,16 @@ RECV_BYTES = 64 << 10
 def serve_echo(conn: socket.socket) -> None:
     """Write back what conn reads until the client closes; raises
     OSError when the connection fails."""
+    copy(conn, conn)
+
+
+def copy(src: socket.socket, dst: socket.socket) -> None:
+    """Write to dst what src reads until src ends; raises OSError when
+    either fails."""
     buf = bytearray(RECV_BYTES)
     view = memoryview(buf)
     while True:
-        n = conn.recv_into(buf)
+        n = src.recv_into(buf)
         if not n:
             return
-        conn.sendall(view[:n])
+        dst.sendall(view[:n])

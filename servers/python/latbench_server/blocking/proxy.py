@@ -16,7 +16,7 @@ from typing import Tuple
 
 from ..conns import set_socket_nodelay
 from ..proxy import DIAL_TIMEOUT_S
-from .echo import RECV_BYTES
+from .echo import copy
 from .pool import Pool
 
 # _Relay is one backend to client relay: backend, client and the event set
@@ -62,16 +62,10 @@ def _relay(relay: _Relay) -> None:
 
 def _copy(src: socket.socket, dst: socket.socket) -> None:
     """Write to dst what src reads until src ends or either fails."""
-    buf = bytearray(RECV_BYTES)
-    view = memoryview(buf)
     try:
-        while True:
-            n = src.recv_into(buf)
-            if not n:
-                return
-            dst.sendall(view[:n])
+        copy(src, dst)
     except OSError:
-        return
+        pass
 
 
 def _shutdown_both(a: socket.socket, b: socket.socket) -> None:

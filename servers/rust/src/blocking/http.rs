@@ -13,6 +13,7 @@ use std::net::{Shutdown, TcpStream};
 use std::thread;
 use std::time::SystemTime;
 
+use httpdate::HttpDate;
 use hyper::{Method, Response, StatusCode};
 
 use super::request::{Error, Head, Reader};
@@ -49,7 +50,7 @@ fn serve(stream: &TcpStream) -> io::Result<bool> {
             Err(Error::Io) => return Ok(false),
             Err(Error::Bad(status)) => return write_error(&mut w, status).map(|()| true),
         }
-        let answer = route(&head.method, &head.path);
+        let answer = route(&head.method, head.uri.path());
         if !answer.wait.is_zero() {
             thread::sleep(answer.wait);
         }
@@ -103,21 +104,22 @@ fn write_status(w: &mut impl Write, http10: bool, status: StatusCode) -> io::Res
     write!(w, "{version} {} {reason}\r\n", status.as_str())
 }
 
-/// Writes the Date header, which an origin server with a clock must send.
+/// Writes the Date header, which an origin server with a clock must send;
+/// formatted straight into w, without a String per response.
 fn write_date(w: &mut impl Write) -> io::Result<()> {
-    let date = httpdate::fmt_http_date(SystemTime::now());
-    write!(w, "date: {date}\r\n")
+    write!(w, "date: {}\r\n", HttpDate::from(SystemTime::now()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::blocking::request::BodyLen;
+    use hyper::Uri;
 
     fn head(method: Method, http10: bool, keep_alive: bool) -> Head {
         Head {
             method,
-            path: String::new(),
+            uri: Uri::from_static("/"),
             http10,
             keep_alive,
             body: BodyLen::Length(0),

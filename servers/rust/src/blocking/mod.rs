@@ -34,7 +34,7 @@ use signals::StopSignals;
 pub fn run(cfg: Config) -> io::Result<()> {
     // Before any thread starts, so that every thread inherits the mask.
     let stop = StopSignals::block()?;
-    let listener = listen::listen(&cfg.listen)?;
+    let listener = crate::net::listen_std(&cfg.listen)?;
     eprintln!(
         "{PROG}: mode={} io={} workers={} listen={}",
         cfg.mode,

@@ -24,7 +24,8 @@ const READ_SIZE: usize = 16 << 10;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Head {
     pub method: Method,
-    pub path: String,
+    /// The request target; route on its path.
+    pub uri: Uri,
     /// The request asked for HTTP/1.0.
     pub http10: bool,
     /// The connection stays open after the answer.
@@ -205,7 +206,7 @@ fn parse_head(bytes: &[u8]) -> Result<Option<(Head, usize)>, Error> {
     let (keep_alive, body) = framing(req.headers, http10)?;
     let head = Head {
         method,
-        path: uri.path().to_string(),
+        uri,
         http10,
         keep_alive,
         body,
@@ -327,7 +328,7 @@ GET http://x/delay/1ms/bytes/2 HTTP/1.1\r\nHost: x\r\n\r\n";
         assert_eq!(err, None);
         let got: Vec<_> = heads
             .iter()
-            .map(|h| (h.method.as_str(), h.path.as_str()))
+            .map(|h| (h.method.as_str(), h.uri.path()))
             .collect();
         assert_eq!(
             got,
@@ -365,7 +366,7 @@ POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0
 GET /c HTTP/1.1\r\nContent-Length: 0, 0\r\n\r\n";
         let (heads, err) = read_all(input);
         assert_eq!(err, None);
-        let paths: Vec<_> = heads.iter().map(|h| h.path.as_str()).collect();
+        let paths: Vec<_> = heads.iter().map(|h| h.uri.path()).collect();
         assert_eq!(paths, ["/a", "/b", "/c"]);
         assert_eq!(heads[1].body, BodyLen::Chunked);
         assert!(heads.iter().all(|h| h.keep_alive));

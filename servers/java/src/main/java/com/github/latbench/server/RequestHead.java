@@ -79,10 +79,11 @@ record RequestHead(String method, String target, int major, int minor, boolean k
             for (String line = in.requireLine(budget); !line.isEmpty(); line = in.requireLine(budget)) {
                 budget -= line.length();
                 int colon = line.indexOf(':');
-                if (colon <= 0 || !isToken(line.substring(0, colon))) {
+                String name = colon <= 0 ? "" : line.substring(0, colon);
+                if (!isToken(name)) {
                     throw new MalformedRequestException("bad header line"); // Also obsolete folding.
                 }
-                h.add(line.substring(0, colon).toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+                h.add(name.toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
             }
             return h;
         }
@@ -156,12 +157,24 @@ record RequestHead(String method, String target, int major, int minor, boolean k
 
     /** Reports whether s is a non-empty RFC 9110 token (a method or a header name). */
     private static boolean isToken(String s) {
-        return !s.isEmpty() && s.chars().allMatch(c -> c > ' ' && c < 127 && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
     }
 
     /** Reports whether s can be a request target: non-empty, no control characters or spaces. */
     private static boolean isTarget(String s) {
-        return !s.isEmpty() && s.chars().allMatch(c -> c > ' ' && c != 127);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c == 127) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
     }
 
     private static boolean isDigit(int c) {
