@@ -77,7 +77,7 @@ func (m *merger) add(c *Cell) error {
 		into *hdrhistogram.Histogram
 		enc  string
 	}{{m.latency, c.Histograms.Latency}, {m.service, c.Histograms.ServiceTime}, {m.lag, c.Histograms.Lag}} {
-		if err := mergeEncoded(h.into, h.enc); err != nil {
+		if err := MergeEncoded(h.into, h.enc); err != nil {
 			return err
 		}
 	}
@@ -91,9 +91,10 @@ func (m *merger) add(c *Cell) error {
 	return nil
 }
 
-// mergeEncoded merges a base64 histogram into h after checking that it
-// was recorded with the same range and precision.
-func mergeEncoded(h *hdrhistogram.Histogram, enc string) error {
+// MergeEncoded merges a base64 histogram into h after checking that it
+// was recorded with the same range and precision; an empty encoding adds
+// nothing.
+func MergeEncoded(h *hdrhistogram.Histogram, enc string) error {
 	if enc == "" {
 		return nil
 	}
@@ -122,10 +123,10 @@ func (m *merger) addClasses(classes []ClassStats) error {
 			m.classes[c.Name] = cm
 			m.classOrder = append(m.classOrder, c.Name)
 		}
-		if err := mergeEncoded(cm.latency, c.Histograms.Latency); err != nil {
+		if err := MergeEncoded(cm.latency, c.Histograms.Latency); err != nil {
 			return err
 		}
-		if err := mergeEncoded(cm.service, c.Histograms.ServiceTime); err != nil {
+		if err := MergeEncoded(cm.service, c.Histograms.ServiceTime); err != nil {
 			return err
 		}
 		for k, n := range c.Errors {
@@ -143,7 +144,7 @@ func (m *merger) addIntervals(ivs []Interval) error {
 			im = &intervalMerge{latency: NewHistogram()}
 			m.intervals[iv.StartNs] = im
 		}
-		if err := mergeEncoded(im.latency, iv.Latency); err != nil {
+		if err := MergeEncoded(im.latency, iv.Latency); err != nil {
 			return err
 		}
 		im.endNs = max(im.endNs, iv.EndNs)

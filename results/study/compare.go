@@ -185,10 +185,10 @@ func measure(cells []results.Cell, sys System, t Table) (SystemResult, error) {
 			r.Failed++
 			continue
 		}
-		if err := mergeInto(lat, c.Histograms.Latency); err != nil {
+		if err := results.MergeEncoded(lat, c.Histograms.Latency); err != nil {
 			return r, fmt.Errorf("study: cell %s: latency: %w", c.ID, err)
 		}
-		if err := mergeInto(svc, c.Histograms.ServiceTime); err != nil {
+		if err := results.MergeEncoded(svc, c.Histograms.ServiceTime); err != nil {
 			return r, fmt.Errorf("study: cell %s: service time: %w", c.ID, err)
 		}
 		r.Cells++
@@ -248,21 +248,6 @@ func addOverheads(systems []SystemResult) {
 		s.Share = ratio(s.RPS, base.RPS)
 		s.PublishedShare = ratio(s.PublishedRPS, base.PublishedRPS)
 	}
-}
-
-// mergeInto adds a base64 histogram to h; an empty encoding adds nothing.
-func mergeInto(h *hdrhistogram.Histogram, enc string) error {
-	if enc == "" {
-		return nil
-	}
-	part, err := results.DecodeHistogram(enc)
-	if err != nil {
-		return err
-	}
-	if dropped := h.Merge(part); dropped > 0 {
-		return fmt.Errorf("%d values outside latbench's histogram range", dropped)
-	}
-	return nil
 }
 
 // percentiles reads the compared percentiles of h, all NaN when it is
