@@ -17,8 +17,13 @@ all: build servers
 toolchain:
 	@scripts/check-go.sh
 
+# latbench, and the executables it launches agents with: latbench-agent
+# (one load agent, what an agent image carries) and latbench-k8s (the
+# Kubernetes launcher, the only one with client-go in it).
 build: toolchain
 	$(GO) build -o $(BIN)/latbench ./cmd/latbench
+	$(GO) build -o $(BIN)/latbench-agent ./cmd/latbench-agent
+	$(GO) build -o $(BIN)/latbench-k8s ./cmd/latbench-k8s
 
 # Every reference server whose toolchain is here, plus nginx and HAProxy
 # from Debian's packages; it lists what it skipped and why.
@@ -35,7 +40,12 @@ study-targets:
 server-go: toolchain
 	$(GO) build -o $(BIN)/latbench-server-go ./servers/go
 
-bench: build server-go
+# The quick suite needs latbench and the Go server only: one go build
+# compiles both at once, then each is linked.
+bench: toolchain
+	$(GO) build ./cmd/latbench ./servers/go
+	$(GO) build -o $(BIN)/latbench ./cmd/latbench
+	$(GO) build -o $(BIN)/latbench-server-go ./servers/go
 	$(BIN)/latbench suite $(SUITE)
 
 # The conformance suite (servers/conformance) runs against every server

@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/catalog"
@@ -37,7 +40,7 @@ type AgentSpec struct {
 	// T0 is when the cell's schedule starts (its warm-up begins then), on
 	// every agent's wall clock.
 	T0 time.Time
-	// Addr is the target's address (agents never launch targets).
+	// Addr is the target's address (agents never start targets).
 	Addr string
 	// CPUs are the agent's client CPUs, one loop each; empty: one loop.
 	CPUs []int
@@ -82,8 +85,10 @@ func ConfigHash(spec CellSpec) string {
 
 // RunAgent runs one agent's share: it checks that the target answers, is
 // ready before T0 or fails loudly, then sends its share of the schedule
-// from T0 and returns its cell.
-func RunAgent(ctx context.Context, spec AgentSpec) (*AgentOutput, error) {
+// from T0. Its output streams to w as it goes: the interval log's header,
+// each interval as it closes, and at the end the line with the agent's
+// cell (WriteStream's format). A failed agent writes no cell line.
+func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, error) {
 	if err := spec.check(); err != nil {
 		return nil, err
 	}
@@ -91,7 +96,7 @@ func RunAgent(ctx context.Context, spec AgentSpec) (*AgentOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Probe(ctx, sc, spec.Addr, DefaultTimeout); err != nil {
+	if err := Probe(ctx, sc, spec.Addr, engine.DefaultTimeout); err != nil {
 		return nil, fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", spec.Index, spec.Count, spec.Addr, err)
 	}
 	ready := time.Until(spec.T0)
@@ -99,11 +104,29 @@ func RunAgent(ctx context.Context, spec AgentSpec) (*AgentOutput, error) {
 		return nil, fmt.Errorf("agent %d of %d was ready %v after T0 (%s): it started late or the target was slow to answer; "+
 			"start the agents again with a later T0", spec.Index, spec.Count, -ready, spec.T0.UTC().Format(time.RFC3339Nano))
 	}
-	res, err := spec.run(ctx, sc)
+	log, err := results.NewIntervalLog(w, spec.logHeader())
 	if err != nil {
 		return nil, err
 	}
-	return spec.output(sc, res, ready), nil
+	sink := &intervalSink{log: log, warmup: spec.Cell.Load.Warmup, every: time.Second}
+	res, err := spec.run(ctx, sc, sink)
+	if err == nil {
+		err = sink.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := spec.output(sc, res, ready)
+	return out, out.writeCellLine(w)
+}
+
+// logHeader is the header of the agent's interval log: times from T0,
+// every interval tagged with the agent.
+func (s AgentSpec) logHeader() results.IntervalLogHeader {
+	return results.IntervalLogHeader{
+		Comment:   fmt.Sprintf("latbench agent %d of %d, cell %s: latency from due time, ns; times from T0", s.Index, s.Count, s.Cell.ID),
+		StartTime: s.T0, Offset: s.Cell.Load.Warmup, Tag: fmt.Sprintf("agent=%d", s.Index),
+	}
 }
 
 // check rejects a spec that cannot run.
@@ -122,8 +145,8 @@ func (s AgentSpec) check() error {
 }
 
 // run sends the agent's share.
-func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario) (*Result, error) {
-	pacer, err := NewPacer(s.Cell.Load.Arrival, s.Cell.Load.Rate, 1)
+func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario, sink *intervalSink) (*engine.Result, error) {
+	pacer, err := engine.NewPacer(s.Cell.Load.Arrival, s.Cell.Load.Rate, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -131,21 +154,22 @@ func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	return Run(ctx, Options{
+	return engine.Run(ctx, engine.Options{
 		Scenario: sc, Addrs: []string{s.Addr}, Connections: s.Cell.Load.Connections, Pacer: pacer,
 		Wait: wait, SpinWindow: window, Warmup: s.Cell.Load.Warmup, Duration: s.Cell.Load.Duration,
 		Timeout: s.Cell.Load.Timeout, CPUs: s.CPUs, Start: s.T0,
-		Split: Whole().Part(uint64(s.Index), uint64(s.Count)),
+		Split: engine.Whole().Part(uint64(s.Index), uint64(s.Count)),
+		Every: sink.every, OnInterval: sink.take,
 	})
 }
 
 // wait returns the agent's wait strategy and spin window, chosen as the
-// executor chooses for a target it did not launch: CPUs of the agent's
+// executor chooses for a target it did not start: CPUs of the agent's
 // own are CPUs the target does not run on.
-func (s AgentSpec) wait() (Wait, time.Duration, error) {
+func (s AgentSpec) wait() (engine.Wait, time.Duration, error) {
 	e := &Executor{TargetAddr: s.Addr}
 	if len(s.CPUs) > 0 {
-		e.CPUs.Client = servers.FormatCPUSet(s.CPUs)
+		e.CPUs.Client = host.FormatCPUSet(s.CPUs)
 	}
 	spec := s.Cell
 	spec.Load.Wait = s.Wait
@@ -153,7 +177,7 @@ func (s AgentSpec) wait() (Wait, time.Duration, error) {
 }
 
 // output wraps the agent's result in its cell.
-func (s AgentSpec) output(sc scenarios.Scenario, res *Result, ready time.Duration) *AgentOutput {
+func (s AgentSpec) output(sc scenarios.Scenario, res *engine.Result, ready time.Duration) *AgentOutput {
 	e := &Executor{}
 	cell := e.newCell(s.Cell)
 	cell.Load.TargetAddr = s.Addr
@@ -177,7 +201,7 @@ func (s AgentSpec) output(sc scenarios.Scenario, res *Result, ready time.Duratio
 // its share of the rate and of the connections.
 func (s AgentSpec) share() CellSpec {
 	spec := s.Cell
-	part := Whole().Part(uint64(s.Index), uint64(s.Count))
+	part := engine.Whole().Part(uint64(s.Index), uint64(s.Count))
 	spec.Load.Rate /= float64(s.Count)
 	spec.Load.Connections = int(part.Count(uint64(spec.Load.Connections)))
 	return spec

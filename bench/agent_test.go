@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios/catalog"
 )
@@ -35,7 +37,13 @@ func runAgents(ctx context.Context, cell CellSpec, n int, addr string) ([]*Agent
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i], errs[i] = RunAgent(ctx, AgentSpec{Cell: cell, Index: i, Count: n, T0: t0, Addr: addr, Wait: "block", Host: fmt.Sprintf("a%d", i)})
+			// Each agent streams its output as it goes, as it would to a
+			// pod's log, and the output is what parsing the stream gives.
+			var stream bytes.Buffer
+			_, errs[i] = RunAgent(ctx, AgentSpec{Cell: cell, Index: i, Count: n, T0: t0, Addr: addr, Wait: "block", Host: fmt.Sprintf("a%d", i)}, &stream)
+			if errs[i] == nil {
+				outs[i], errs[i] = ParseAgentStream(&stream)
+			}
 		}()
 	}
 	wg.Wait()
@@ -85,7 +93,7 @@ func TestAgentsShareTheSchedule(t *testing.T) {
 // late and every latency in it would be wrong.
 func TestAgentNotReadyByT0Fails(t *testing.T) {
 	addr := startEcho(t)
-	_, err := RunAgent(context.Background(), AgentSpec{Cell: agentCell(100, 1), Count: 1, T0: time.Now().Add(-time.Second), Addr: addr})
+	_, err := RunAgent(context.Background(), AgentSpec{Cell: agentCell(100, 1), Count: 1, T0: time.Now().Add(-time.Second), Addr: addr}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "after T0") {
 		t.Fatalf("RunAgent with a past T0 = %v, want an error saying it was ready after T0", err)
 	}
@@ -109,7 +117,7 @@ func TestAgentSpecChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := ok
 			tt.spoil(&s)
-			if _, err := RunAgent(context.Background(), s); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			if _, err := RunAgent(context.Background(), s, io.Discard); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("RunAgent = %v, want an error containing %q", err, tt.wantErr)
 			}
 		})
@@ -125,13 +133,13 @@ func TestAgentWait(t *testing.T) {
 	tests := []struct {
 		name string
 		spec AgentSpec
-		want Wait
+		want engine.Wait
 	}{
-		{name: "open loop on its CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", CPUs: []int{2, 3}}, want: WaitSpin},
-		{name: "closed loop on its CPUs", spec: AgentSpec{Cell: closed, Addr: "10.0.0.5:80", CPUs: []int{2}}, want: WaitHybrid},
-		{name: "no CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80"}, want: WaitBlock},
-		{name: "auto spelled out", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", Wait: WaitAuto}, want: WaitBlock},
-		{name: "explicit block on its CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", CPUs: []int{2}, Wait: "block"}, want: WaitBlock},
+		{name: "open loop on its CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", CPUs: []int{2, 3}}, want: engine.WaitSpin},
+		{name: "closed loop on its CPUs", spec: AgentSpec{Cell: closed, Addr: "10.0.0.5:80", CPUs: []int{2}}, want: engine.WaitHybrid},
+		{name: "no CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80"}, want: engine.WaitBlock},
+		{name: "auto spelled out", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", Wait: WaitAuto}, want: engine.WaitBlock},
+		{name: "explicit block on its CPUs", spec: AgentSpec{Cell: open, Addr: "10.0.0.5:80", CPUs: []int{2}, Wait: "block"}, want: engine.WaitBlock},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +154,7 @@ func TestAgentWait(t *testing.T) {
 // fakeOutput is agent index of count with a one-value histogram.
 func fakeOutput(t *testing.T, index, count int) *AgentOutput {
 	t.Helper()
-	h := results.NewHistogram()
+	h := engine.NewHistogram()
 	if err := h.RecordValue(int64(1000 * (index + 1))); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +163,7 @@ func fakeOutput(t *testing.T, index, count int) *AgentOutput {
 		t.Fatal(err)
 	}
 	cell := results.Cell{ID: "c", Status: results.StatusOK, Histograms: results.Histograms{Latency: enc},
-		Stats: results.CellStats{Requests: 1, FellDue: 1}}
+		Stats: results.CellStats{Requests: 1, Counts: engine.Counts{FellDue: 1}}}
 	return &AgentOutput{Schema: AgentSchema, ConfigHash: "abc", Cell: cell,
 		Agent: AgentInfo{Index: index, Count: count, T0UnixNs: 42, Host: fmt.Sprintf("h%d", index)}}
 }
@@ -252,12 +260,16 @@ func TestSuiteYAMLRoundTrip(t *testing.T) {
 		cell CellSpec
 	}{{name: "open echo", cell: agentCell(3000, 3)}, {name: "closed http mix", cell: mix}, {name: "named connect load", cell: conn}} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := AgentCell("cell.yaml", SuiteYAML(tt.cell), "")
+			data, err := SuiteYAML(tt.cell)
 			if err != nil {
-				t.Fatalf("%v\n%s", err, SuiteYAML(tt.cell))
+				t.Fatal(err)
+			}
+			got, err := AgentCell("cell.yaml", data, "")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, data)
 			}
 			if !reflect.DeepEqual(got.Scenario, tt.cell.Scenario) || !reflect.DeepEqual(got.Load, tt.cell.Load) {
-				t.Errorf("planned back:\n%+v\n%+v\nwant\n%+v\n%+v\nfrom\n%s", got.Scenario, got.Load, tt.cell.Scenario, tt.cell.Load, SuiteYAML(tt.cell))
+				t.Errorf("planned back:\n%+v\n%+v\nwant\n%+v\n%+v\nfrom\n%s", got.Scenario, got.Load, tt.cell.Scenario, tt.cell.Load, data)
 			}
 		})
 	}

@@ -3,12 +3,13 @@ package bench
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/scenarios/suite"
 	"github.com/latbench/latbench/servers"
+	"gopkg.in/yaml.v3"
 )
 
 // AgentLauncher starts the agents of one cell on an engine that already
@@ -19,7 +20,7 @@ type AgentLauncher interface {
 	Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*AgentOutput, error)
 }
 
-// TargetHoster is an AgentLauncher whose agents reach a launched target on
+// TargetHoster is an AgentLauncher whose agents reach a started target on
 // an address of their own network (local agents in namespaces): the
 // target must listen there.
 type TargetHoster interface {
@@ -27,57 +28,36 @@ type TargetHoster interface {
 }
 
 // SuiteYAML writes the cell as a suite file of one cell, the format
-// agents read: the same scenario and load, so that PlanSuite of it gives
-// back spec's configuration (ConfigHash).
-func SuiteYAML(spec CellSpec) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# one cell of a latbench run, for its agents\nname: %s\ntargets: [%s]\n", quote(spec.ID), quote(spec.Target))
+// agents read, with the suite reader's own codec: the same scenario and
+// load, so that PlanSuite of it gives back spec's configuration
+// (ConfigHash).
+func SuiteYAML(spec CellSpec) ([]byte, error) {
 	l := spec.Load
-	fmt.Fprintf(&b, "defaults:\n  warmup: %s\n  duration: %s\n  connections: %d\n  timeout: %s\n  arrival: %s\n",
-		l.Warmup, l.Duration, l.Connections, l.Timeout, quote(firstString(l.Arrival, "uniform")))
-	if l.Wait != "" {
-		fmt.Fprintf(&b, "  wait: %s\n", quote(l.Wait))
+	s := suite.Suite{
+		Name:    spec.ID,
+		Targets: []string{spec.Target},
+		Defaults: suite.Load{Warmup: suite.Duration(l.Warmup), Duration: suite.Duration(l.Duration),
+			Connections: l.Connections, Timeout: suite.Duration(l.Timeout), Arrival: firstString(l.Arrival, "uniform"), Wait: l.Wait},
+		Scenarios: []suite.Scenario{scenarioEntry(spec.Scenario)},
+		Loads:     []suite.Load{{Name: l.Name, Rate: suite.Rate{PerSecond: l.Rate, Set: true}}},
 	}
-	b.WriteString("scenarios:\n")
-	writeScenarioYAML(&b, spec)
-	rate := "max"
-	if l.Rate > 0 {
-		rate = strconv.FormatFloat(l.Rate, 'f', -1, 64)
+	b, err := yaml.Marshal(&s)
+	if err != nil {
+		return nil, fmt.Errorf("the agents' cell file: %w", err)
 	}
-	fmt.Fprintf(&b, "loads:\n  - rate: %s\n", rate)
-	if l.Name != "" {
-		fmt.Fprintf(&b, "    name: %s\n", quote(l.Name))
-	}
-	return []byte(b.String())
+	return append([]byte("# one cell of a latbench run, for its agents\n"), b...), nil
 }
 
-// writeScenarioYAML writes the cell's scenario entry.
-func writeScenarioYAML(b *strings.Builder, spec CellSpec) {
-	sc := spec.Scenario
-	fmt.Fprintf(b, "  - scenario: %s\n", sc.Name)
-	field := func(key, value string) { fmt.Fprintf(b, "    %s: %s\n", key, value) }
-	if sc.Size != 0 {
-		field("size", strconv.Itoa(sc.Size))
-	}
-	if sc.Path != "" {
-		field("path", quote(sc.Path))
-	}
+// scenarioEntry is the suite entry of a scenario spec.
+func scenarioEntry(sc catalog.Spec) suite.Scenario {
+	e := suite.Scenario{Name: sc.Name, Size: sc.Size, Path: sc.Path, ReconnectEvery: sc.ReconnectEvery,
+		Protocol: sc.Protocol, Mix: sc.Mix}
 	if sc.NoKeepAlive {
-		field("keepalive", "false")
+		off := false
+		e.KeepAlive = &off
 	}
-	if sc.ReconnectEvery != 0 {
-		field("reconnect_every", strconv.Itoa(sc.ReconnectEvery))
-	}
-	if sc.Protocol != "" {
-		field("protocol", sc.Protocol)
-	}
-	if sc.Mix != "" {
-		field("mix", quote(sc.Mix))
-	}
+	return e
 }
-
-// quote writes s as a YAML double-quoted string.
-func quote(s string) string { return strconv.Quote(s) }
 
 // AgentCell plans a suite file's text as an agent does and returns its
 // cell id, or its only cell when id is "". source names the file in
@@ -119,17 +99,20 @@ func (e *CellNotFoundError) Error() string {
 }
 
 // measureWithAgents measures a cell with Agents agents through the
-// launcher, against the launched target, and returns the merged cell.
+// launcher, against the started target, and returns the merged cell.
 // The target's CPU and memory are sampled over the agents' whole run;
 // its CPU share is of the warm-up and the window.
 func (e *Executor) measureWithAgents(ctx context.Context, spec CellSpec, t *cellTargets) (results.Cell, servers.Usage, error) {
-	yaml := SuiteYAML(spec)
-	cell, err := AgentCell("cell.yaml", yaml, "")
+	cellYAML, err := SuiteYAML(spec)
+	if err != nil {
+		return results.Cell{}, servers.Usage{}, err
+	}
+	cell, err := AgentCell("cell.yaml", cellYAML, "")
 	if err != nil {
 		return results.Cell{}, servers.Usage{}, fmt.Errorf("the agents' cell: %w", err)
 	}
 	sampler := t.target.StartSampling(sampleEvery)
-	outs, err := e.Launcher.Run(ctx, yaml, cell.ID, e.Agents, t.target.Addr())
+	outs, err := e.Launcher.Run(ctx, cellYAML, cell.ID, e.Agents, t.target.Addr())
 	usage := sampler.Stop()
 	if loaded := spec.Load.Warmup + spec.Load.Duration; loaded > 0 {
 		// The target idles while the agents start and wait for T0: its
@@ -167,6 +150,9 @@ func (e *Executor) finishWithAgents(ctx context.Context, spec CellSpec, cell res
 		return failed(cell, err)
 	}
 	adoptMerged(&cell, merged, usage)
+	if err := e.writeIntervals(&cell); err != nil {
+		cell.Warnings = append(cell.Warnings, "interval log not saved: "+err.Error())
+	}
 	if cell.Status != results.StatusOK {
 		return cell
 	}
@@ -174,6 +160,27 @@ func (e *Executor) finishWithAgents(ctx context.Context, spec CellSpec, cell res
 		return failed(cell, err)
 	}
 	return cell
+}
+
+// writeIntervals writes a merged cell's intervals to its interval log,
+// as a cell measured here streams them, and drops them from memory.
+func (e *Executor) writeIntervals(cell *results.Cell) error {
+	ivs := cell.Intervals
+	cell.Intervals = nil
+	if e.IntervalLog == nil || len(ivs) == 0 {
+		return nil
+	}
+	file, err := e.IntervalLog(cell.ID)
+	if err != nil {
+		return err
+	}
+	sink := newIntervalSink(cell.ID, file, 0, 0, nil, nil)
+	for _, iv := range ivs {
+		if sink.err == nil {
+			sink.err = sink.log.Add(iv)
+		}
+	}
+	return sink.close()
 }
 
 // withAgents reports whether cells are measured by agents.

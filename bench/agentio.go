@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/latbench/latbench/results"
 )
@@ -29,45 +26,30 @@ const AgentMarker = "#latbench-agent "
 // AgentFileName returns the file an agent writes into a folder.
 func AgentFileName(index int) string { return fmt.Sprintf("agent-%d.hlog", index) }
 
-// WriteStream writes the output as an interval log with the JSON line.
+// WriteStream writes the output as an interval log with the JSON line:
+// what RunAgent streams as it goes, from an output held in memory.
 func (o *AgentOutput) WriteStream(w io.Writer) error {
+	spec := AgentSpec{Index: o.Agent.Index, Count: o.Agent.Count, T0: time.Unix(0, o.Agent.T0UnixNs)}
+	spec.Cell.ID, spec.Cell.Load.Warmup = o.Cell.ID, o.Cell.Load.Warmup
+	log, err := results.NewIntervalLog(w, spec.logHeader())
+	if err != nil {
+		return err
+	}
+	for _, iv := range o.Cell.Intervals {
+		if err := log.Add(iv); err != nil {
+			return err
+		}
+	}
+	return o.writeCellLine(w)
+}
+
+// writeCellLine writes the line that holds the agent's cell as JSON.
+func (o *AgentOutput) writeCellLine(w io.Writer) error {
 	doc, err := json.Marshal(o)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	lw := hdrhistogram.NewHistogramLogWriter(&buf)
-	t0 := time.Unix(0, o.Agent.T0UnixNs)
-	warmupMs := o.Cell.Load.Warmup.Milliseconds()
-	for _, write := range []func() error{
-		lw.OutputLogFormatVersion,
-		func() error { return lw.OutputStartTime(t0.UnixMilli()) },
-		func() error {
-			return lw.OutputComment(fmt.Sprintf("latbench agent %d of %d, cell %s: latency from due time, ns; times from T0",
-				o.Agent.Index, o.Agent.Count, o.Cell.ID))
-		},
-		lw.OutputLegend,
-	} {
-		if err := write(); err != nil {
-			return err
-		}
-	}
-	for _, iv := range o.Cell.Intervals {
-		h, err := results.DecodeHistogram(iv.Latency)
-		if err != nil {
-			return err
-		}
-		h.SetTag(fmt.Sprintf("agent=%d", o.Agent.Index))
-		h.SetStartTimeMs(warmupMs + iv.StartNs/1e6)
-		h.SetEndTimeMs(warmupMs + iv.EndNs/1e6)
-		if err := lw.OutputIntervalHistogram(h); err != nil {
-			return err
-		}
-	}
-	buf.WriteString(AgentMarker)
-	buf.Write(doc)
-	buf.WriteString("\n")
-	_, err = w.Write(buf.Bytes())
+	_, err = fmt.Fprintf(w, "%s%s\n", AgentMarker, doc)
 	return err
 }
 
@@ -84,27 +66,65 @@ func (o *AgentOutput) WriteDir(dir string) error {
 }
 
 // ParseAgentStream reads an agent's output from r: an interval log, or
-// any text (a pod's log) holding the agent's JSON line.
+// any text (a pod's log) holding the agent's JSON line, with the
+// intervals before it.
 func ParseAgentStream(r io.Reader) (*AgentOutput, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 256<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if i := strings.Index(line, AgentMarker); i >= 0 {
-			var o AgentOutput
-			if err := json.Unmarshal([]byte(line[i+len(AgentMarker):]), &o); err != nil {
-				return nil, fmt.Errorf("agent output: %w", err)
-			}
-			if o.Schema != AgentSchema {
-				return nil, fmt.Errorf("agent output of schema %d; this latbench reads %d", o.Schema, AgentSchema)
-			}
-			return &o, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
+	data, err := io.ReadAll(r)
+	if err != nil {
 		return nil, err
 	}
-	return nil, errors.New("no agent output in it (no line starting with " + strings.TrimSpace(AgentMarker) + ")")
+	line, logText, found := cutAgentLine(string(data))
+	if !found {
+		return nil, errors.New("no agent output in it (no line starting with " + strings.TrimSpace(AgentMarker) + ")")
+	}
+	var o AgentOutput
+	if err := json.Unmarshal([]byte(line), &o); err != nil {
+		return nil, fmt.Errorf("agent output: %w", err)
+	}
+	if o.Schema != AgentSchema {
+		return nil, fmt.Errorf("agent output of schema %d; this latbench reads %d", o.Schema, AgentSchema)
+	}
+	if o.Cell.Intervals, err = results.ReadIntervalLog(strings.NewReader(logText)); err != nil {
+		return nil, fmt.Errorf("agent output's intervals: %w", err)
+	}
+	return &o, nil
+}
+
+// cutAgentLine finds the agent's JSON line in text and returns its JSON,
+// and the interval log before it. A pod's log mixes the agent's stdout
+// with its stderr, so only the log's own lines are kept: comments, the
+// legend and the interval lines, which an agent always tags.
+func cutAgentLine(text string) (doc, logText string, found bool) {
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		if i := strings.Index(line, AgentMarker); i >= 0 {
+			return line[i+len(AgentMarker):], b.String(), true
+		}
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, `"`) || strings.HasPrefix(line, "Tag=") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return "", "", false
+}
+
+// LogTail returns the last k lines of an agent's log (its stderr, or a
+// pod's log) that say something about it, joined with sep: without its
+// interval log and its output line. none when there is no such line.
+func LogTail(log string, k int, sep, none string) string {
+	var lines []string
+	for _, line := range strings.Split(log, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.Contains(line, AgentMarker) || strings.HasPrefix(line, "#") ||
+			strings.HasPrefix(line, `"`) || strings.HasPrefix(line, "Tag=") {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		return none
+	}
+	return strings.Join(lines[max(0, len(lines)-k):], sep)
 }
 
 // ReadAgentOutputs reads every agent output in the given files and

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/catalog"
@@ -41,17 +44,28 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	if b := targets.currentBackend(); b != nil {
 		cell.BackendArgv, cell.BackendVersion = b.Argv(), e.versionOf(spec.Backend)
 	}
-	steal := startStealMeter()
+	steal := host.StartSteal()
 	if e.withAgents() {
 		cell = e.finishWithAgents(ctx, spec, cell, targets)
-		steal.record(&cell)
+		recordSteal(steal, &cell)
 		return cell
 	}
-	res, usage, runErr := e.measure(ctx, spec, sc, targets, progress)
+	sink, err := e.newSink(spec, progress)
+	if err != nil {
+		cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
+		return failed(cell, err)
+	}
+	res, usage, runErr := e.measure(ctx, spec, sc, targets, sink)
 	cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
+	if err := sink.close(); err != nil {
+		cell.Warnings = append(cell.Warnings, "interval log not saved: "+err.Error())
+	}
 	if res != nil {
 		fillCell(&cell, spec, res, usage)
-		steal.record(&cell)
+		if sink.faults != nil {
+			cell.Faults = sink.faults.results(res.Faults)
+		}
+		recordSteal(steal, &cell)
 	}
 	if runErr != nil {
 		return failed(cell, runErr)
@@ -93,17 +107,17 @@ func (e *Executor) warmupFor(spec CellSpec) time.Duration {
 	return warmup
 }
 
-// launch starts one manifest target of the cell spec in mode on cpus,
+// startTarget starts one manifest target of the cell spec in mode on cpus,
 // listening on listen ("" for a free port), and waits until probe passes.
-func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, netem *servers.Netem, probe func(context.Context, string) error) (*servers.Process, error) {
+func (e *Executor) startTarget(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, netem *host.Netem, probe func(context.Context, string) error) (*servers.Process, error) {
 	target, err := e.Manifest.Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	return servers.Launch(ctx, servers.LaunchSpec{
+	return servers.Start(ctx, servers.StartSpec{
 		Target: target, Mode: mode, Root: e.Root, CPUs: cpus,
 		Listen: listen, Backend: backend, Probe: probe, ReadyTimeout: e.ReadyTimeout,
-		BodySizes: bodySizes(spec.Scenario), Workers: e.Workers, Netem: netem,
+		BodySizes: bodySizes(spec.Scenario), Workers: e.Workers, Netem: netem, Ledger: e.Ledger,
 	})
 }
 
@@ -112,7 +126,7 @@ func (e *Executor) launch(ctx context.Context, spec CellSpec, name, mode, cpus, 
 // here, before any measurement.
 func verifyProbe(sc scenarios.Scenario) func(context.Context, string) error {
 	return func(ctx context.Context, addr string) error {
-		if err := Probe(ctx, sc, addr, DefaultTimeout); err != nil {
+		if err := Probe(ctx, sc, addr, engine.DefaultTimeout); err != nil {
 			return fmt.Errorf("protocol check (one %s request) failed: %w", sc.Name(), err)
 		}
 		return nil
@@ -126,7 +140,7 @@ func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time
 	if d, ok := ctx.Deadline(); ok {
 		timeout = max(min(timeout, time.Until(d)), time.Millisecond)
 	}
-	res, err := Run(ctx, Options{Scenario: sc, Addrs: []string{addr}, MaxRequests: 1, Timeout: timeout})
+	res, err := engine.Run(ctx, engine.Options{Scenario: sc, Addrs: []string{addr}, MaxRequests: 1, Timeout: timeout})
 	switch {
 	case err != nil:
 		return err
@@ -138,7 +152,7 @@ func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time
 	for class, n := range res.Errors {
 		if n > 0 {
 			name := scenarios.ErrorClass(class).String()
-			return fmt.Errorf("%s (%s)", res.Samples[name], name)
+			return fmt.Errorf("%s (%s)", res.ErrorSamples[name], name)
 		}
 	}
 	return errors.New("no response")
@@ -147,8 +161,8 @@ func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time
 // measure warms up and measures the cell while sampling the target's CPU
 // and memory. If the target exits mid-run, the run stops and the error
 // says why; the partial result is still returned.
-func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, progress func(Progress)) (*Result, servers.Usage, error) {
-	pacer, err := NewPacer(spec.Load.Arrival, spec.Load.Rate, 1)
+func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, sink *intervalSink) (*engine.Result, servers.Usage, error) {
+	pacer, err := engine.NewPacer(spec.Load.Arrival, spec.Load.Rate, 1)
 	if err != nil {
 		return nil, servers.Usage{}, err
 	}
@@ -164,14 +178,14 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	defer cancel(nil)
 	stopWatching := watchExit(runCtx, cancel, t)
 	sampler := startSamplingAfter(t.target, spec.Load.Warmup)
-	opts := Options{
+	opts := engine.Options{
 		Scenario: sc, Addrs: t.target.Addrs(), Connections: spec.Load.Connections,
 		Pacer: pacer, Wait: wait, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
-		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Progress: progress,
-		SpinWindow: window, CPUs: cpus,
+		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout,
+		SpinWindow: window, CPUs: cpus, Every: sink.every, OnInterval: sink.take,
 	}
 	stopFaults := e.startFaults(runCtx, spec, sc, t, &opts)
-	res, err := Run(runCtx, opts)
+	res, err := engine.Run(runCtx, opts)
 	stopFaults()
 	usage := sampler.stop()
 	stopWatching()
@@ -187,6 +201,23 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	return res, usage, nil
 }
 
+// newSink returns the interval sink of a cell: its interval log (when
+// the executor has one), its fault tracker and its progress.
+func (e *Executor) newSink(spec CellSpec, progress func(Progress)) (*intervalSink, error) {
+	every := time.Second
+	if len(spec.Faults) > 0 {
+		every = faultInterval
+	}
+	var file io.WriteCloser
+	if e.IntervalLog != nil {
+		var err error
+		if file, err = e.IntervalLog(spec.ID); err != nil {
+			return nil, fmt.Errorf("interval log: %w", err)
+		}
+	}
+	return newIntervalSink(spec.ID, file, spec.Load.Warmup, every, newFaultTracker(spec.Faults), progress), nil
+}
+
 // faultLead is how far ahead of now a run with faults starts, so that
 // the fault driver and the loops share one start time.
 const faultLead = 50 * time.Millisecond
@@ -195,18 +226,17 @@ const faultLead = 50 * time.Millisecond
 // opts gets a start time, the fault windows and finer intervals, and the
 // fault driver starts. The returned function stops the driver and waits
 // for it; nothing it froze stays frozen.
-func (e *Executor) startFaults(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, opts *Options) (stop func()) {
+func (e *Executor) startFaults(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, opts *engine.Options) (stop func()) {
 	if len(spec.Faults) == 0 {
 		return func() {}
 	}
 	opts.Start = time.Now().Add(faultLead)
-	opts.ProgressEvery = faultInterval
 	for _, f := range spec.Faults {
 		end := f.End()
 		if f.Kind == FaultKillBackend && f.For == 0 {
 			end = opts.Duration // killed for good: the fault lasts to the end
 		}
-		opts.Faults = append(opts.Faults, FaultWindow{From: f.At, To: end})
+		opts.Faults = append(opts.Faults, engine.FaultWindow{From: f.At, To: end})
 	}
 	backendAddr := ""
 	if b := t.currentBackend(); b != nil {
@@ -214,7 +244,7 @@ func (e *Executor) startFaults(ctx context.Context, spec CellSpec, sc scenarios.
 	}
 	d := &faultDriver{faults: spec.Faults, window: opts.Start.Add(opts.Warmup), targets: t, log: e.Log,
 		restart: func(ctx context.Context) (*servers.Process, error) {
-			return e.launchBackend(ctx, spec, t.netem, backendAddr, verifyProbe(sc))
+			return e.startBackend(ctx, spec, t.netem, backendAddr, verifyProbe(sc))
 		}}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/results"
-	"github.com/latbench/latbench/servers"
 )
 
 // CollectEnv describes the machine and software of a run. root is the
@@ -84,7 +84,7 @@ func versions(names []string) map[string]string {
 // onlineCPUs returns how many CPUs the machine has online, whatever
 // cpuset latbench itself runs on (runtime.NumCPU counts only those).
 func onlineCPUs() int {
-	set, err := servers.ParseCPUSet(strings.TrimSpace(readFile("/sys/devices/system/cpu/online")))
+	set, err := host.ParseCPUSet(strings.TrimSpace(readFile("/sys/devices/system/cpu/online")))
 	if err != nil || len(set) == 0 {
 		return runtime.NumCPU()
 	}

@@ -3,9 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/servers"
 )
@@ -37,15 +40,15 @@ type CPUs struct {
 type Executor struct {
 	// Manifest names the targets cells may use.
 	Manifest *servers.Manifest
-	// Root is the repository root: where targets are built and launched.
+	// Root is the repository root: where targets are built and started.
 	Root string
 	// CPUs are the cpusets recorded in each cell; the target and backend
-	// sets are applied when launching.
+	// sets are applied when starting them.
 	CPUs CPUs
-	// TargetAddr, when set, is a server latbench did not launch: every
+	// TargetAddr, when set, is a server latbench did not start: every
 	// cell connects there and nothing is started or stopped.
 	TargetAddr string
-	// Listen, when set, is the host:port launched targets listen on
+	// Listen, when set, is the host:port started targets listen on
 	// instead of a free port on 127.0.0.1.
 	Listen string
 	// ReadyTimeout bounds each target's start (0: the servers default).
@@ -56,6 +59,9 @@ type Executor struct {
 	// Workers overrides the thread pool of blocking-form targets
 	// ({workers}) when above 0.
 	Workers int
+	// Ledger, when set, records the process groups of the targets while
+	// they run (host.Ledger).
+	Ledger *host.Ledger
 	// RelayBinary is the latbench binary that runs the fault relay
 	// (`latbench relay`) for slow-backend faults; "" means this program.
 	RelayBinary string
@@ -70,6 +76,10 @@ type Executor struct {
 	Progress func(cell CellSpec, index, total int, p Progress)
 	// Log, when set, receives one line as each cell starts and ends.
 	Log func(line string)
+	// IntervalLog, when set, opens the interval log of a cell, which
+	// receives the window's intervals as they close; the executor closes
+	// it when the cell ends.
+	IntervalLog func(cellID string) (io.WriteCloser, error)
 	// Save, when set, is called after every cell with the run so far and
 	// the cell just finished, so that an interrupted run keeps its cells.
 	Save func(run *results.Run, cell *results.Cell) error
@@ -175,9 +185,9 @@ func cellOutcome(c *results.Cell) string {
 
 // newCell returns the cell for spec with everything known before it runs.
 func (e *Executor) newCell(spec CellSpec) results.Cell {
-	loop, arrival := LoopClosed, ""
+	loop, arrival := engine.LoopClosed, ""
 	if spec.Load.Rate > 0 {
-		loop, arrival = LoopOpen, spec.Load.Arrival
+		loop, arrival = engine.LoopOpen, spec.Load.Arrival
 	}
 	scenario := spec.Scenario.Name
 	if spec.Proxy {
@@ -214,7 +224,7 @@ func (e *Executor) newCell(spec CellSpec) results.Cell {
 		c.Load.BackendCPUs = e.CPUs.Backend
 	}
 	if e.TargetAddr != "" {
-		c.Load.TargetCPUs = "" // not launched by latbench: not pinned by it
+		c.Load.TargetCPUs = "" // not started by latbench: not pinned by it
 	}
 	return c
 }
@@ -233,32 +243,32 @@ const WaitAuto = "auto"
 
 // waitFor returns the wait strategy of spec's loops and the hybrid
 // strategy's spin window.
-func (e *Executor) waitFor(spec CellSpec) (Wait, time.Duration, error) {
+func (e *Executor) waitFor(spec CellSpec) (engine.Wait, time.Duration, error) {
 	window := spec.Load.SpinWindow
 	if window == 0 {
-		window = DefaultSpinWindow
+		window = engine.DefaultSpinWindow
 		if spec.Load.Rate == 0 {
-			window = ClosedSpinWindow
+			window = engine.ClosedSpinWindow
 		}
 	}
 	if spec.Load.Wait != "" && spec.Load.Wait != WaitAuto {
-		w, err := ParseWait(spec.Load.Wait)
+		w, err := engine.ParseWait(spec.Load.Wait)
 		return w, window, err
 	}
 	switch {
 	case !e.ownCPUs(spec):
-		return WaitBlock, window, nil
+		return engine.WaitBlock, window, nil
 	case spec.Load.Rate > 0:
-		return WaitSpin, window, nil
+		return engine.WaitSpin, window, nil
 	}
-	return WaitHybrid, window, nil
+	return engine.WaitHybrid, window, nil
 }
 
 // ownCPUs reports whether the client is pinned to CPUs that neither the
 // target nor, for a proxy cell, its backend may run on. A target latbench
-// did not launch has no cpuset here and does not count.
+// did not start has no cpuset here and does not count.
 func (e *Executor) ownCPUs(spec CellSpec) bool {
-	client, err := servers.ParseCPUSet(e.CPUs.Client)
+	client, err := host.ParseCPUSet(e.CPUs.Client)
 	if e.CPUs.Client == "" || err != nil {
 		return false
 	}
@@ -271,9 +281,9 @@ func (e *Executor) ownCPUs(spec CellSpec) bool {
 	}
 	for _, o := range others {
 		if o == "" {
-			return false // launched unpinned: it may run anywhere
+			return false // started unpinned: it may run anywhere
 		}
-		set, err := servers.ParseCPUSet(o)
+		set, err := host.ParseCPUSet(o)
 		if err != nil || overlaps(client, set) {
 			return false
 		}
@@ -297,7 +307,7 @@ func (e *Executor) clientCPUs() ([]int, error) {
 	if e.CPUs.Client == "" {
 		return nil, nil
 	}
-	cpus, err := servers.ParseCPUSet(e.CPUs.Client)
+	cpus, err := host.ParseCPUSet(e.CPUs.Client)
 	if err != nil {
 		return nil, fmt.Errorf("client cpus %q: %w", e.CPUs.Client, err)
 	}

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/scenarios/scenariotest"
 	"github.com/latbench/latbench/servers"
@@ -45,7 +47,7 @@ func TestExecuteExternalTarget(t *testing.T) {
 	if len(run.Cells) != 2 || !run.Complete || saves != 3 {
 		t.Fatalf("%d cells, complete %v, %d saves; want 2, true, 3", len(run.Cells), run.Complete, saves)
 	}
-	for i, want := range []string{LoopOpen, LoopClosed} {
+	for i, want := range []string{engine.LoopOpen, engine.LoopClosed} {
 		c := run.Cells[i]
 		if c.Status != results.StatusOK || c.Load.Loop != want || c.Stats.Requests == 0 || c.Histograms.Latency == "" {
 			t.Errorf("cell %d: status %s (%s), loop %s, %d requests; want ok, %s, requests", i, c.Status, c.Failure, c.Load.Loop, c.Stats.Requests, want)
@@ -163,15 +165,15 @@ func TestClientWarnings(t *testing.T) {
 		{name: "rate not reached", spec: open, stats: results.CellStats{AchievedRPS: 900}, want: []string{"10.0% below the target 1000 rps"}},
 		{name: "late sends", spec: open, stats: results.CellStats{AchievedRPS: 1000, Lag: results.Summary{P99: 250_000}},
 			want: []string{"lag p99 250.0µs"}},
-		{name: "busy client", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, LoopBusyPct: 97}, want: []string{"worked 97% of the window"}},
-		{name: "spinning is not busy", spec: open, stats: results.CellStats{AchievedRPS: 1000, ClientCPUPct: 100, LoopBusyPct: 12}},
-		{name: "a closed-loop connection without a measured request", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, IdleConnections: 1},
+		{name: "busy client", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, Counts: engine.Counts{LoopBusyPct: 97}}, want: []string{"worked 97% of the window"}},
+		{name: "spinning is not busy", spec: open, stats: results.CellStats{AchievedRPS: 1000, ClientCPUPct: 100, Counts: engine.Counts{LoopBusyPct: 12}}},
+		{name: "a closed-loop connection without a measured request", spec: closed, stats: results.CellStats{AchievedRPS: 5e4, Counts: engine.Counts{IdleConnections: 1}},
 			want: []string{"1 of 2 connections carried no measured request"}},
-		{name: "idle connections at a low rate are no news", spec: open, stats: results.CellStats{AchievedRPS: 1000, FellDue: 3, IdleConnections: 1}},
-		{name: "warm-up errors", spec: open, stats: results.CellStats{AchievedRPS: 1000, WarmupErrors: 4},
+		{name: "idle connections at a low rate are no news", spec: open, stats: results.CellStats{AchievedRPS: 1000, Counts: engine.Counts{FellDue: 3, IdleConnections: 1}}},
+		{name: "warm-up errors", spec: open, stats: results.CellStats{AchievedRPS: 1000, Counts: engine.Counts{WarmupErrors: 4}},
 			want: []string{"4 requests failed during warm-up"}},
 		{name: "closed loop has no rate or lag to miss", spec: closed, stats: results.CellStats{AchievedRPS: 10, Lag: results.Summary{P99: 1e9}}},
-		{name: "unsent and out of range", spec: open, stats: results.CellStats{AchievedRPS: 1000, Unsent: 7, OutOfRange: 2},
+		{name: "unsent and out of range", spec: open, stats: results.CellStats{AchievedRPS: 1000, Counts: engine.Counts{Unsent: 7, OutOfRange: 2}},
 			want: []string{"7 requests fell due but waited", "2 values outside"}},
 	}
 	for _, tt := range tests {
@@ -195,11 +197,11 @@ func TestNoneCompletedFailsTheCell(t *testing.T) {
 		stats results.CellStats
 		want  string // "" for no failure
 	}{
-		{name: "answered", stats: results.CellStats{FellDue: 10, Requests: 1}},
+		{name: "answered", stats: results.CellStats{Requests: 1, Counts: engine.Counts{FellDue: 10}}},
 		{name: "nothing fell due", stats: results.CellStats{}},
-		{name: "all unsent", stats: results.CellStats{FellDue: 7000, Unsent: 7000}, want: "no request succeeded: 7000 fell due, 0 failed, 7000 were never sent"},
-		{name: "all timed out", stats: results.CellStats{FellDue: 3, ErrorsTotal: 3, Errors: map[string]int64{"timeout": 3},
-			ErrorSamples: map[string]string{"timeout": "no complete response within the 5s timeout"}},
+		{name: "all unsent", stats: results.CellStats{Counts: engine.Counts{FellDue: 7000, Unsent: 7000}}, want: "no request succeeded: 7000 fell due, 0 failed, 7000 were never sent"},
+		{name: "all timed out", stats: results.CellStats{ErrorsTotal: 3, Counts: engine.Counts{FellDue: 3, Errors: engine.ErrorCounts{scenarios.ErrTimeout: 3},
+			ErrorSamples: map[string]string{"timeout": "no complete response within the 5s timeout"}}},
 			want: "3 timeout (no complete response within the 5s timeout)"},
 	}
 	for _, tt := range tests {
@@ -221,18 +223,18 @@ func TestWaitStrategyChoice(t *testing.T) {
 		cpus   CPUs
 		ext    bool
 		spec   CellSpec
-		want   Wait
-		window time.Duration // 0: DefaultSpinWindow
+		want   engine.Wait
+		window time.Duration // 0: engine.DefaultSpinWindow
 	}{
-		{name: "open loop on CPUs of its own spins", cpus: CPUs{Client: "0", Target: "1", Backend: "1"}, spec: echoCell(1000), want: WaitSpin},
-		{name: "closed loop polls a moment after each send", cpus: CPUs{Client: "0", Target: "1"}, spec: echoCell(0), want: WaitHybrid, window: ClosedSpinWindow},
-		{name: "closed loop on a shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(0), want: WaitBlock, window: ClosedSpinWindow},
-		{name: "shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(1000), want: WaitBlock},
-		{name: "unpinned blocks", cpus: CPUs{}, spec: echoCell(1000), want: WaitBlock},
-		{name: "an external target does not share the client's CPUs", cpus: CPUs{Client: "0"}, ext: true, spec: echoCell(1000), want: WaitSpin},
+		{name: "open loop on CPUs of its own spins", cpus: CPUs{Client: "0", Target: "1", Backend: "1"}, spec: echoCell(1000), want: engine.WaitSpin},
+		{name: "closed loop polls a moment after each send", cpus: CPUs{Client: "0", Target: "1"}, spec: echoCell(0), want: engine.WaitHybrid, window: engine.ClosedSpinWindow},
+		{name: "closed loop on a shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(0), want: engine.WaitBlock, window: engine.ClosedSpinWindow},
+		{name: "shared CPU blocks", cpus: CPUs{Client: "0-1", Target: "1"}, spec: echoCell(1000), want: engine.WaitBlock},
+		{name: "unpinned blocks", cpus: CPUs{}, spec: echoCell(1000), want: engine.WaitBlock},
+		{name: "an external target does not share the client's CPUs", cpus: CPUs{Client: "0"}, ext: true, spec: echoCell(1000), want: engine.WaitSpin},
 		{name: "a proxy's backend on the client's CPU blocks", cpus: CPUs{Client: "0", Target: "1", Backend: "0"},
-			spec: func() CellSpec { c := echoCell(1000); c.Proxy = true; return c }(), want: WaitBlock},
-		{name: "asked for", cpus: CPUs{Client: "0", Target: "1"}, spec: func() CellSpec { c := echoCell(1000); c.Load.Wait = "hybrid"; return c }(), want: WaitHybrid},
+			spec: func() CellSpec { c := echoCell(1000); c.Proxy = true; return c }(), want: engine.WaitBlock},
+		{name: "asked for", cpus: CPUs{Client: "0", Target: "1"}, spec: func() CellSpec { c := echoCell(1000); c.Load.Wait = "hybrid"; return c }(), want: engine.WaitHybrid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -242,7 +244,7 @@ func TestWaitStrategyChoice(t *testing.T) {
 			}
 			got, window, err := e.waitFor(tt.spec)
 			if tt.window == 0 {
-				tt.window = DefaultSpinWindow
+				tt.window = engine.DefaultSpinWindow
 			}
 			if err != nil || got != tt.want || window != tt.window {
 				t.Errorf("waitFor = %v, %v, %v; want %v, %v", got, window, err, tt.want, tt.window)

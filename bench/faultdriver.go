@@ -23,7 +23,7 @@ type faultDriver struct {
 	faults  []Fault
 	window  time.Time // when the measured window opens
 	targets *cellTargets
-	restart func(ctx context.Context) (*servers.Process, error) // launches the backend again
+	restart func(ctx context.Context) (*servers.Process, error) // starts the backend again
 	log     func(string)
 
 	mu      sync.Mutex // guards stopped
@@ -86,7 +86,7 @@ func (d *faultDriver) fault(f Fault) (begin, end func(context.Context) error) {
 			return d.targets.currentBackend().Signal(syscall.SIGKILL)
 		}
 		if f.For > 0 {
-			end = d.relaunch
+			end = d.restartBackend
 		}
 		return begin, end
 	}
@@ -119,8 +119,8 @@ func (d *faultDriver) thawAll() {
 	}
 }
 
-// relaunch starts the killed backend again on its address.
-func (d *faultDriver) relaunch(ctx context.Context) error {
+// restartBackend starts the killed backend again on its address.
+func (d *faultDriver) restartBackend(ctx context.Context) error {
 	p, err := d.restart(ctx)
 	if err != nil {
 		return fmt.Errorf("restarting the backend: %w", err)

@@ -5,6 +5,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 )
 
@@ -12,12 +13,49 @@ import (
 // interval must come back for the target to count as recovered.
 const recoveryFactor = 2
 
-// faultResults returns what each fault did: availability during it, from
-// the run's counts, and the time to recover, from the interval log.
-func faultResults(faults []Fault, counts []FaultCount, intervals []results.Interval) []results.FaultResult {
+// faultTracker follows a cell's intervals as they close and keeps what
+// its faults' figures need and nothing more: the merged latencies of the
+// window before the first fault, and the start and p99 of every later
+// interval.
+type faultTracker struct {
+	faults []Fault
+	first  time.Duration           // offset of the earliest fault
+	before *hdrhistogram.Histogram // the window before it
+	after  []intervalP99           // intervals from the first fault on
+}
+
+// intervalP99 is one interval's start and latency p99 (0: no latency).
+type intervalP99 struct {
+	start time.Duration
+	p99   int64
+}
+
+// newFaultTracker returns a tracker for faults; nil when there are none.
+func newFaultTracker(faults []Fault) *faultTracker {
+	if len(faults) == 0 {
+		return nil
+	}
+	return &faultTracker{faults: faults, first: firstAt(faults), before: engine.NewHistogram()}
+}
+
+// add takes one interval of the window, [start, end), with latencies h.
+func (t *faultTracker) add(start, end time.Duration, h *hdrhistogram.Histogram) {
+	if end <= t.first {
+		t.before.Merge(h)
+		return
+	}
+	p := intervalP99{start: start}
+	if h.TotalCount() > 0 {
+		p.p99 = h.ValueAtQuantile(99)
+	}
+	t.after = append(t.after, p)
+}
+
+// results returns what each fault did: availability during it, from the
+// run's counts, and the time to recover, from the intervals.
+func (t *faultTracker) results(counts []engine.FaultCount) []results.FaultResult {
 	var out []results.FaultResult
-	first := firstAt(faults)
-	for i, f := range faults {
+	for i, f := range t.faults {
 		r := results.FaultResult{Fault: f.String(), Kind: f.Kind, At: f.At, For: f.For, Availability: 1}
 		if i < len(counts) {
 			r.FellDue, r.Succeeded = counts[i].FellDue, counts[i].Succeeded
@@ -25,7 +63,7 @@ func faultResults(faults []Fault, counts []FaultCount, intervals []results.Inter
 				r.Availability = float64(r.Succeeded) / float64(r.FellDue)
 			}
 		}
-		r.BaselineP99, r.Recovered, r.Recovery = recovery(f, first, intervals)
+		r.BaselineP99, r.Recovered, r.Recovery = t.recovery(f)
 		out = append(out, r)
 	}
 	return out
@@ -40,50 +78,19 @@ func firstAt(faults []Fault) time.Duration {
 	return first
 }
 
-// recovery returns the latency p99 of the window before the first fault
-// (baselineEnd), so that an earlier fault does not count as normal, and
-// whether and how long after f's end an interval's p99 came back within
-// recoveryFactor of it. Without a baseline there is no recovery to speak
-// of.
-func recovery(f Fault, baselineEnd time.Duration, intervals []results.Interval) (baselineNs int64, recovered bool, after time.Duration) {
-	before := results.NewHistogram()
-	for _, iv := range intervals {
-		if time.Duration(iv.EndNs) <= baselineEnd {
-			if h := decodeInterval(iv); h != nil {
-				before.Merge(h)
-			}
-		}
-	}
-	if before.TotalCount() == 0 {
+// recovery returns the latency p99 of the window before the first fault,
+// so that an earlier fault does not count as normal, and whether and how
+// long after f's end an interval's p99 came back within recoveryFactor of
+// it. Without a baseline there is no recovery to speak of.
+func (t *faultTracker) recovery(f Fault) (baselineNs int64, recovered bool, after time.Duration) {
+	if t.before.TotalCount() == 0 {
 		return 0, false, 0
 	}
-	baselineNs = before.ValueAtQuantile(99)
-	for _, iv := range intervals {
-		if time.Duration(iv.StartNs) < f.End() {
-			continue
-		}
-		if h := decodeInterval(iv); h != nil && h.TotalCount() > 0 && h.ValueAtQuantile(99) <= recoveryFactor*baselineNs {
-			return baselineNs, true, time.Duration(iv.StartNs) - f.End()
+	baselineNs = t.before.ValueAtQuantile(99)
+	for _, iv := range t.after {
+		if iv.start >= f.End() && iv.p99 > 0 && iv.p99 <= recoveryFactor*baselineNs {
+			return baselineNs, true, iv.start - f.End()
 		}
 	}
 	return baselineNs, false, 0
-}
-
-// decodeInterval returns an interval's latency histogram, nil if it does
-// not decode (it was encoded by this process, so it always does).
-func decodeInterval(iv results.Interval) *hdrhistogram.Histogram {
-	h, err := results.DecodeHistogram(iv.Latency)
-	if err != nil {
-		return nil
-	}
-	return h
-}
-
-// availability returns the successful share of the measured requests,
-// 1 when none fell due.
-func availability(st *results.CellStats) float64 {
-	if st.FellDue == 0 {
-		return 1
-	}
-	return float64(st.Requests) / float64(st.FellDue)
 }

@@ -4,24 +4,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latbench/latbench/results"
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/latbench/latbench/bench/engine"
 )
 
-// interval returns a 1 s interval starting at second s whose requests all
+// second returns the latencies of a 1 s interval whose n requests all
 // took latency.
-func interval(t *testing.T, s int, latency time.Duration, n int64) results.Interval {
+func second(t *testing.T, latency time.Duration, n int64) *hdrhistogram.Histogram {
 	t.Helper()
-	h := results.NewHistogram()
+	h := engine.NewHistogram()
 	if n > 0 {
 		if err := h.RecordValues(int64(latency), n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	enc, err := results.EncodeHistogram(h)
-	if err != nil {
-		t.Fatal(err)
+	return h
+}
+
+// track feeds a tracker of faults one 1 s interval per latency (0: no
+// request in it).
+func track(t *testing.T, faults []Fault, latencies []time.Duration) *faultTracker {
+	t.Helper()
+	tr := newFaultTracker(faults)
+	for s, l := range latencies {
+		n := int64(100)
+		if l == 0 {
+			n = 0
+		}
+		tr.add(time.Duration(s)*time.Second, time.Duration(s+1)*time.Second, second(t, l, n))
 	}
-	return results.Interval{StartNs: int64(s) * 1e9, EndNs: int64(s+1) * 1e9, Latency: enc, Completed: n}
+	return tr
 }
 
 func TestFaultRecovery(t *testing.T) {
@@ -43,15 +56,7 @@ func TestFaultRecovery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var ivs []results.Interval
-			for s, l := range tt.latencies {
-				n := int64(100)
-				if l == 0 {
-					n = 0
-				}
-				ivs = append(ivs, interval(t, s, l, n))
-			}
-			base, ok, after := recovery(stall, stall.At, ivs)
+			base, ok, after := track(t, []Fault{stall}, tt.latencies).recovery(stall)
 			if time.Duration(base) < tt.wantBaseline*999/1000 || time.Duration(base) > tt.wantBaseline*1001/1000 || ok != tt.wantRecovered || after != tt.wantAfter {
 				t.Errorf("recovery = %v, %v, %v; want %v, %v, %v", time.Duration(base), ok, after, tt.wantBaseline, tt.wantRecovered, tt.wantAfter)
 			}
@@ -63,10 +68,10 @@ func TestFaultRecovery(t *testing.T) {
 // first fault's stall is not what normal looks like.
 func TestFaultRecoveryBaselineIsBeforeTheFirstFault(t *testing.T) {
 	const ms = time.Millisecond
+	first := Fault{At: time.Second, Kind: FaultStopTarget, For: time.Second}
 	second := Fault{At: 3 * time.Second, Kind: FaultKillBackend, For: time.Second}
-	ivs := []results.Interval{interval(t, 0, ms, 100), interval(t, 1, 900*ms, 100), interval(t, 2, ms, 100),
-		interval(t, 3, 0, 0), interval(t, 4, 50*ms, 100), interval(t, 5, ms, 100)}
-	base, ok, after := recovery(second, time.Second, ivs)
+	tr := track(t, []Fault{first, second}, []time.Duration{ms, 900 * ms, ms, 0, 50 * ms, ms})
+	base, ok, after := tr.recovery(second)
 	if time.Duration(base) > 2*ms || !ok || after != time.Second {
 		t.Errorf("recovery = %v, %v, %v; want a 1ms baseline and recovery 1s after the fault", time.Duration(base), ok, after)
 	}
@@ -74,8 +79,8 @@ func TestFaultRecoveryBaselineIsBeforeTheFirstFault(t *testing.T) {
 
 func TestFaultResults(t *testing.T) {
 	faults := []Fault{{At: time.Second, Kind: FaultStopTarget, For: time.Second}, {At: 3 * time.Second, Kind: FaultKillBackend}}
-	got := faultResults(faults, []FaultCount{{FellDue: 100, Succeeded: 75}, {}}, nil)
+	got := newFaultTracker(faults).results([]engine.FaultCount{{FellDue: 100, Succeeded: 75}, {}})
 	if len(got) != 2 || got[0].Availability != 0.75 || got[0].Fault != "at 1s: stop-target 1s" || got[1].Availability != 1 {
-		t.Errorf("faultResults = %+v", got)
+		t.Errorf("results = %+v", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/servers"
@@ -13,37 +14,17 @@ import (
 
 // fillCell records what a run measured in cell: statistics, encoded
 // histograms, the target's resource use and warnings about the client.
-func fillCell(cell *results.Cell, spec CellSpec, res *Result, usage servers.Usage) {
+func fillCell(cell *results.Cell, spec CellSpec, res *engine.Result, usage servers.Usage) {
 	cell.Load.Loop = res.Loop
 	cell.Load.Wait = res.Wait
 	cell.Load.Loops = res.Loops
 	st := &cell.Stats
-	st.Requests = res.Requests()
-	st.Errors = errorCounts(res.Errors)
-	st.ErrorsTotal = res.ErrorsTotal()
-	st.ErrorSamples = res.Samples
-	st.FellDue = res.FellDue
-	st.Unsent = res.Unsent
-	st.AchievedRPS = res.AchievedRPS()
-	st.MeasuredFor = res.Measured
-	st.InFlightAtStart = res.InFlightAtStart
-	st.InFlightAtEnd = res.InFlightAtEnd
-	st.IdleConnections = res.IdleConnections
-	st.WarmupErrors = res.WarmupErrors
-	st.LoopBusyPct = res.BusyPct
-	st.Availability = availability(st)
-	st.Latency = results.Summarize(res.Latency)
-	st.ServiceTime = results.Summarize(res.Service)
-	st.Lag = results.Summarize(res.Lag)
-	st.OutOfRange = res.OutOfRange
-	st.DroppedMerges = res.DroppedMerges
+	st.Counts = res.Counts
+	st.Derive(res.Latency, res.Service, res.Lag)
 	st.ServerCPUPct = usage.CPUPercent
 	st.ServerPeakRSS = usage.PeakRSSBytes
-	st.ClientCPUPct = res.ClientCPUPercent()
 	cell.Histograms = encodeAll(res, &cell.Warnings)
 	cell.Classes = classStats(res.Classes, &cell.Warnings)
-	cell.Intervals = res.Intervals
-	cell.Faults = faultResults(spec.Faults, res.Faults, res.Intervals)
 	if w := nagleWarning(res.Service); w != "" {
 		cell.Warnings = append(cell.Warnings, w)
 	}
@@ -58,7 +39,7 @@ func noneCompleted(st *results.CellStats) error {
 	}
 	msg := fmt.Sprintf("no request succeeded: %d fell due, %d failed, %d were never sent", st.FellDue, st.ErrorsTotal, st.Unsent)
 	for _, class := range scenarios.ErrorClassNames() {
-		if n := st.Errors[class]; n > 0 {
+		if n := st.Errors.Of(class); n > 0 {
 			msg += fmt.Sprintf("; %d %s", n, class)
 			if s := st.ErrorSamples[class]; s != "" {
 				msg += " (" + s + ")"
@@ -68,21 +49,8 @@ func noneCompleted(st *results.CellStats) error {
 	return errors.New(msg)
 }
 
-// errorCounts names every error class, with zero for the classes that did
-// not occur, so that every result lists the same keys.
-func errorCounts(counts [scenarios.NumErrorClasses]int64) map[string]int64 {
-	m := make(map[string]int64, len(counts))
-	for class, n := range counts {
-		if scenarios.ErrorClass(class) == scenarios.ErrNone {
-			continue
-		}
-		m[scenarios.ErrorClass(class).String()] = n
-	}
-	return m
-}
-
 // encodeAll encodes the three histograms; a failure becomes a warning.
-func encodeAll(res *Result, warnings *[]string) results.Histograms {
+func encodeAll(res *engine.Result, warnings *[]string) results.Histograms {
 	return results.Histograms{
 		Latency:     encode("latency", res.Latency, warnings),
 		ServiceTime: encode("service time", res.Service, warnings),
@@ -100,11 +68,11 @@ func encode(name string, h *hdrhistogram.Histogram, warnings *[]string) string {
 }
 
 // classStats returns the figures of each request class of a mix.
-func classStats(classes []ClassTotals, warnings *[]string) []results.ClassStats {
+func classStats(classes []engine.Class, warnings *[]string) []results.ClassStats {
 	var out []results.ClassStats
 	for _, c := range classes {
-		cs := results.ClassStats{Name: c.Name, Requests: c.Latency.TotalCount(), Errors: errorCounts(c.Errors),
-			ErrorsTotal: sumErrors(&c.Errors), Latency: results.Summarize(c.Latency), ServiceTime: results.Summarize(c.Service)}
+		cs := results.ClassStats{Name: c.Name, Requests: c.Latency.TotalCount(), Errors: c.Errors,
+			ErrorsTotal: c.Errors.Total(), Latency: results.Summarize(c.Latency), ServiceTime: results.Summarize(c.Service)}
 		cs.Histograms.Latency = encode(c.Name+" latency", c.Latency, warnings)
 		cs.Histograms.ServiceTime = encode(c.Name+" service time", c.Service, warnings)
 		out = append(out, cs)

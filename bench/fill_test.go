@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/scenarios/scenariotest"
 )
 
@@ -25,7 +26,7 @@ func TestNagleWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := results.NewHistogram()
+			h := engine.NewHistogram()
 			for v, n := range tt.values {
 				if err := h.RecordValues(int64(v), n); err != nil {
 					t.Fatal(err)
@@ -58,8 +59,16 @@ func TestNagleIsRecognised(t *testing.T) {
 			}
 		}
 	})
-	res, err := Run(context.Background(), Options{Scenario: pingScenario{}, Addrs: []string{srv.Addr()}, Connections: 4,
-		Pacer: UniformPacer{PerSecond: 200}, Duration: 2 * time.Second})
+	sc, err := catalog.New(catalog.Spec{Name: "echo", Size: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pacer, err := engine.NewPacer("uniform", 200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(context.Background(), engine.Options{Scenario: sc, Addrs: []string{srv.Addr()}, Connections: 4,
+		Pacer: pacer, Duration: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 )
 
@@ -26,7 +27,7 @@ func (f *fakeTarget) run(spec CellSpec) results.Cell {
 	if spec.Load.Rate > f.capacityRPS {
 		achieved, latNs = f.capacityRPS, 50*f.fastNs
 	}
-	h := results.NewHistogram()
+	h := engine.NewHistogram()
 	if err := h.RecordValues(latNs, 1000); err != nil {
 		f.t.Fatal(err)
 	}

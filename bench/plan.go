@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/scenarios/suite"
 )
@@ -333,7 +334,7 @@ func loadSpec(l, d suite.Load) LoadSpec {
 		Warmup:      firstDuration(l.Warmup, d.Warmup, DefaultWarmup),
 		Duration:    firstDuration(l.Duration, d.Duration, DefaultDuration),
 		Requests:    max(l.Requests, d.Requests),
-		Timeout:     firstDuration(l.Timeout, d.Timeout, DefaultTimeout),
+		Timeout:     firstDuration(l.Timeout, d.Timeout, engine.DefaultTimeout),
 		Arrival:     firstString(l.Arrival, d.Arrival, "uniform"),
 		Wait:        firstString(l.Wait, d.Wait, WaitAuto),
 	}

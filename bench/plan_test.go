@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/scenarios/suite"
 )
 
@@ -44,11 +45,11 @@ loads:
 		want LoadSpec
 	}{
 		{name: "suite defaults over latbench's", cell: 0, want: LoadSpec{Name: "fixed", Rate: 1000, Connections: 4,
-			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Wait: "auto"}},
+			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: engine.DefaultTimeout, Arrival: "uniform", Wait: "auto"}},
 		{name: "max is rate 0", cell: 2, want: LoadSpec{Name: "max", Connections: 4,
-			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Wait: "auto"}},
+			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: engine.DefaultTimeout, Arrival: "uniform", Wait: "auto"}},
 		{name: "scenario loads override", cell: 4, want: LoadSpec{Name: "slow", Rate: 10, Connections: 1,
-			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: DefaultTimeout, Arrival: "uniform", Wait: "spin"}},
+			Warmup: DefaultWarmup, Duration: 3 * time.Second, Timeout: engine.DefaultTimeout, Arrival: "uniform", Wait: "spin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/servers"
 )
@@ -99,11 +100,11 @@ func (e *Executor) checkNetem(ctx context.Context, plan *Plan) error {
 		seen[c.Netem] = true
 		switch {
 		case e.TargetAddr != "":
-			return errors.New("--netem puts a target latbench launches in a namespace of its own; it cannot impair a server at --target-addr")
+			return errors.New("--netem puts a target latbench starts in a namespace of its own; it cannot impair a server at --target-addr")
 		case e.Listen != "":
 			return errors.New("--netem gives the target an address in its namespace: drop --listen")
 		}
-		n, err := servers.NewNetem(ctx, c.Netem)
+		n, err := host.NewNetem(ctx, c.Netem)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/servers"
@@ -29,7 +30,7 @@ type cellTargets struct {
 	backendKilled atomic.Bool
 
 	// netem is the impaired network the processes run in; nil for none.
-	netem *servers.Netem
+	netem *host.Netem
 }
 
 // currentBackend returns the backend now.
@@ -71,14 +72,14 @@ func (t *cellTargets) stop(grace time.Duration) []string {
 	return warnings
 }
 
-// startTargets launches the cell's backend (for a proxy cell), the fault
+// startTargets starts the cell's backend (for a proxy cell), the fault
 // relay in front of it when a fault slows the backend down, and the
 // target; waits until each is ready and verifies that the target speaks
 // the scenario's protocol.
 func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios.Scenario) (*cellTargets, error) {
 	probe := verifyProbe(sc)
 	if e.TargetAddr != "" {
-		p, err := servers.Launch(ctx, servers.LaunchSpec{
+		p, err := servers.Start(ctx, servers.StartSpec{
 			Target: &servers.Target{Name: spec.Target, Modes: []string{spec.ServerMode()}, Address: e.TargetAddr},
 			Mode:   spec.ServerMode(), Probe: probe, ReadyTimeout: e.ReadyTimeout,
 		})
@@ -86,7 +87,7 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 	}
 	t := &cellTargets{}
 	if spec.Netem != "" {
-		n, err := servers.NewNetem(ctx, spec.Netem)
+		n, err := host.NewNetem(ctx, spec.Netem)
 		if err != nil {
 			return nil, err
 		}
@@ -94,20 +95,21 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 	}
 	backendAddr := ""
 	if spec.Proxy {
-		b, err := e.launchBackend(ctx, spec, t.netem, "", probe)
+		b, err := e.startBackend(ctx, spec, t.netem, "", probe)
 		if err != nil {
+			t.stop(e.StopGrace) // the impaired network, if any
 			return nil, fmt.Errorf("backend: %w", err)
 		}
 		t.backend, backendAddr = b, b.Addr()
 		if slices.ContainsFunc(spec.Faults, func(f Fault) bool { return f.Kind == FaultSlowBackend }) {
-			if t.relay, err = e.launchRelay(ctx, t.netem, backendAddr); err != nil {
+			if t.relay, err = e.startRelay(ctx, t.netem, backendAddr); err != nil {
 				t.stop(e.StopGrace)
 				return nil, fmt.Errorf("fault relay: %w", err)
 			}
 			backendAddr = t.relay.Addr()
 		}
 	}
-	p, err := e.launch(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, probe)
+	p, err := e.startTarget(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, probe)
 	if err != nil {
 		t.stop(e.StopGrace)
 		return nil, err
@@ -116,15 +118,15 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 	return t, nil
 }
 
-// launchBackend starts the backend of a proxy cell, on listen ("" for a
+// startBackend starts the backend of a proxy cell, on listen ("" for a
 // free port), in the impaired network netem if any.
-func (e *Executor) launchBackend(ctx context.Context, spec CellSpec, netem *servers.Netem, listen string, probe func(context.Context, string) error) (*servers.Process, error) {
-	return e.launch(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", netem, probe)
+func (e *Executor) startBackend(ctx context.Context, spec CellSpec, netem *host.Netem, listen string, probe func(context.Context, string) error) (*servers.Process, error) {
+	return e.startTarget(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", netem, probe)
 }
 
-// launchRelay starts the fault relay in front of backend, on the
+// startRelay starts the fault relay in front of backend, on the
 // backend's CPUs: its work is the slow dependency's, not the client's.
-func (e *Executor) launchRelay(ctx context.Context, netem *servers.Netem, backend string) (*servers.Process, error) {
+func (e *Executor) startRelay(ctx context.Context, netem *host.Netem, backend string) (*servers.Process, error) {
 	bin := e.RelayBinary
 	if bin == "" {
 		var err error
@@ -132,9 +134,9 @@ func (e *Executor) launchRelay(ctx context.Context, netem *servers.Netem, backen
 			return nil, err
 		}
 	}
-	return servers.Launch(ctx, servers.LaunchSpec{
+	return servers.Start(ctx, servers.StartSpec{
 		Target: servers.RelayTarget(bin), Mode: servers.ModeProxy, Root: e.Root, CPUs: e.CPUs.Backend,
-		Backend: backend, ReadyTimeout: e.ReadyTimeout, Netem: netem,
+		Backend: backend, ReadyTimeout: e.ReadyTimeout, Netem: netem, Ledger: e.Ledger,
 	})
 }
 
@@ -175,7 +177,7 @@ func watchExit(ctx context.Context, cancel context.CancelCauseFunc, t *cellTarge
 	}
 }
 
-// targetListen returns where a launched target listens: --listen, or an
+// targetListen returns where a started target listens: --listen, or an
 // address the agents can reach when they sit on a network of their own,
 // or "" for a free port on 127.0.0.1.
 func (e *Executor) targetListen() string {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/scenarios"
 )
 
 // µs is one microsecond in ns, for readable fixtures.
@@ -22,7 +24,7 @@ type spread struct {
 // record records the distribution into a new histogram.
 func (s spread) record(t testing.TB) *hdrhistogram.Histogram {
 	t.Helper()
-	h := NewHistogram()
+	h := engine.NewHistogram()
 	for i := int64(0); i < s.count; i++ {
 		v := s.fromNs
 		if s.count > 1 {
@@ -68,8 +70,8 @@ func (f fakeCell) build(t testing.TB) Cell {
 			Scenario: map[string]string{"size": "10000"}, TargetAddr: "127.0.0.1:9000",
 		},
 		Stats: CellStats{
-			Errors: f.errors, AchievedRPS: f.achievedRPS, MeasuredFor: 60 * time.Second,
-			ServerCPUPct: f.serverCPU, ServerPeakRSS: f.rssBytes, ClientCPUPct: f.clientCPU, LoopBusyPct: f.clientCPU / 2,
+			Counts:      engine.Counts{Errors: errorCounts(f.errors), Measured: 60 * time.Second, LoopBusyPct: f.clientCPU / 2},
+			AchievedRPS: f.achievedRPS, ServerCPUPct: f.serverCPU, ServerPeakRSS: f.rssBytes, ClientCPUPct: f.clientCPU,
 		},
 		Warnings: f.warnings,
 	}
@@ -99,6 +101,15 @@ func encodeSpread(t testing.TB, s *spread) (string, Summary) {
 		t.Fatal(err)
 	}
 	return enc, Summarize(h)
+}
+
+// errorCounts returns the counts of m, keyed by class name.
+func errorCounts(m map[string]int64) engine.ErrorCounts {
+	var e engine.ErrorCounts
+	for c := scenarios.ErrorClass(1); c < scenarios.NumErrorClasses; c++ {
+		e[c] = m[c.String()]
+	}
+	return e
 }
 
 // fakeRun returns a fixed Run: two open-loop cells (one with errors and
@@ -159,7 +170,7 @@ func fakeRun(t testing.TB) *Run {
 // fakeClass returns one request class of a mix with latency l.
 func fakeClass(t testing.TB, name string, l spread, errs map[string]int64) ClassStats {
 	t.Helper()
-	c := ClassStats{Name: name, Errors: errs}
+	c := ClassStats{Name: name, Errors: errorCounts(errs)}
 	c.Histograms.Latency, c.Latency = encodeSpread(t, &l)
 	c.Histograms.ServiceTime, c.ServiceTime = encodeSpread(t, &l)
 	c.Requests = c.Latency.Count

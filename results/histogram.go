@@ -14,16 +14,6 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Histogram range and precision. Values are nanoseconds.
-const (
-	// HistogramLowestNs is the smallest value a histogram tells apart.
-	HistogramLowestNs = 1
-	// HistogramHighestNs is the largest trackable value: one hour.
-	HistogramHighestNs = 3600 * 1_000_000_000
-	// HistogramSigFigs is the number of significant decimal digits kept.
-	HistogramSigFigs = 3
-)
-
 // Limits that keep DecodeHistogram from trusting hostile input.
 const (
 	// v2CookieBase is the uncompressed V2 cookie, word-size nibble cleared.
@@ -39,12 +29,6 @@ const (
 	// encodingHeaderLen is the size of the uncompressed V2 header.
 	encodingHeaderLen = 40
 )
-
-// NewHistogram returns an empty histogram for latencies in nanoseconds:
-// 1 ns to one hour, 3 significant digits.
-func NewHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(HistogramLowestNs, HistogramHighestNs, HistogramSigFigs)
-}
 
 // EncodeHistogram returns h in the standard HdrHistogram V2 compressed
 // encoding, as base64 text.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/latbench/latbench/bench/engine"
 )
 
 func TestNewHistogramRange(t *testing.T) {
@@ -27,7 +28,7 @@ func TestNewHistogramRange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHistogram()
+			h := engine.NewHistogram()
 			err := h.RecordValue(tt.valueNs)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("RecordValue(%d) error = %v, wantErr %v", tt.valueNs, err, tt.wantErr)
@@ -37,7 +38,7 @@ func TestNewHistogramRange(t *testing.T) {
 			}
 		})
 	}
-	if got := NewHistogram().SignificantFigures(); got != 3 {
+	if got := engine.NewHistogram().SignificantFigures(); got != 3 {
 		t.Errorf("SignificantFigures() = %d, want 3", got)
 	}
 }
@@ -53,7 +54,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHistogram()
+			h := engine.NewHistogram()
 			for _, v := range tt.values {
 				if err := h.RecordValue(v); err != nil {
 					t.Fatal(err)
@@ -127,7 +128,7 @@ func frameWithLength(compressed []byte, length int32) string {
 func validHeader(n int) v2Header {
 	return v2Header{
 		cookie: hdrhistogram.V2EncodingCookieBase | 0x10, payloadLen: int32(n),
-		sigFigs: HistogramSigFigs, lowest: HistogramLowestNs, highest: HistogramHighestNs,
+		sigFigs: engine.HistogramSigFigs, lowest: engine.HistogramLowestNs, highest: engine.HistogramHighestNs,
 	}
 }
 
@@ -174,12 +175,12 @@ func TestDecodeHistogramRejectsGarbage(t *testing.T) {
 }
 
 func FuzzDecodeHistogram(f *testing.F) {
-	h := NewHistogram()
+	h := engine.NewHistogram()
 	for _, v := range []int64{1, 250_000, 1_510_000, 61_000_000_000} {
 		_ = h.RecordValue(v)
 	}
 	enc, _ := EncodeHistogram(h)
-	empty, _ := EncodeHistogram(NewHistogram())
+	empty, _ := EncodeHistogram(engine.NewHistogram())
 	f.Add(enc, []byte{0x02, 0x03, 0x04})
 	f.Add(empty, []byte{})
 	f.Add("HISTFAAAAB", []byte{0xff, 0xff, 0x7f})

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/latbench/latbench/bench/engine"
 )
 
 // MergeCells adds cells measured in parts (the agents of one cell, each
@@ -48,7 +50,7 @@ type merger struct {
 // classMerge accumulates one request class.
 type classMerge struct {
 	latency, service *hdrhistogram.Histogram
-	errors           map[string]int64
+	errors           engine.ErrorCounts
 }
 
 // intervalMerge accumulates the intervals that start at one offset.
@@ -59,9 +61,8 @@ type intervalMerge struct {
 }
 
 func newMerger() *merger {
-	return &merger{latency: NewHistogram(), service: NewHistogram(), lag: NewHistogram(),
-		classes: map[string]*classMerge{}, intervals: map[int64]*intervalMerge{}, status: StatusOK,
-		stats: CellStats{Errors: map[string]int64{}, ErrorSamples: map[string]string{}}}
+	return &merger{latency: engine.NewHistogram(), service: engine.NewHistogram(), lag: engine.NewHistogram(),
+		classes: map[string]*classMerge{}, intervals: map[int64]*intervalMerge{}, status: StatusOK}
 }
 
 // add merges one part.
@@ -119,7 +120,7 @@ func (m *merger) addClasses(classes []ClassStats) error {
 	for _, c := range classes {
 		cm := m.classes[c.Name]
 		if cm == nil {
-			cm = &classMerge{latency: NewHistogram(), service: NewHistogram(), errors: map[string]int64{}}
+			cm = &classMerge{latency: engine.NewHistogram(), service: engine.NewHistogram()}
 			m.classes[c.Name] = cm
 			m.classOrder = append(m.classOrder, c.Name)
 		}
@@ -129,9 +130,7 @@ func (m *merger) addClasses(classes []ClassStats) error {
 		if err := MergeEncoded(cm.service, c.Histograms.ServiceTime); err != nil {
 			return err
 		}
-		for k, n := range c.Errors {
-			cm.errors[k] += n
-		}
+		cm.errors.Add(&c.Errors)
 	}
 	return nil
 }
@@ -141,7 +140,7 @@ func (m *merger) addIntervals(ivs []Interval) error {
 	for _, iv := range ivs {
 		im := m.intervals[iv.StartNs]
 		if im == nil {
-			im = &intervalMerge{latency: NewHistogram()}
+			im = &intervalMerge{latency: engine.NewHistogram()}
 			m.intervals[iv.StartNs] = im
 		}
 		if err := MergeEncoded(im.latency, iv.Latency); err != nil {
@@ -154,29 +153,12 @@ func (m *merger) addIntervals(ivs []Interval) error {
 	return nil
 }
 
-// addStats sums the counts of a part.
+// addStats merges the counts of a part; the resource use is the part's
+// highest.
 func (m *merger) addStats(c *Cell) {
-	st, in := &m.stats, &c.Stats
-	st.FellDue += in.FellDue
-	st.Unsent += in.Unsent
-	st.InFlightAtStart += in.InFlightAtStart
-	st.InFlightAtEnd += in.InFlightAtEnd
-	st.IdleConnections += in.IdleConnections
-	st.WarmupErrors += in.WarmupErrors
-	st.AchievedRPS += in.AchievedRPS
-	st.MeasuredFor = max(st.MeasuredFor, in.MeasuredFor)
-	st.ServerCPUPct = max(st.ServerCPUPct, in.ServerCPUPct)
-	st.ServerPeakRSS = max(st.ServerPeakRSS, in.ServerPeakRSS)
-	st.ClientCPUPct += in.ClientCPUPct
-	st.LoopBusyPct = max(st.LoopBusyPct, in.LoopBusyPct)
-	for k, n := range in.Errors {
-		st.Errors[k] += n
-	}
-	for k, v := range in.ErrorSamples {
-		if st.ErrorSamples[k] == "" {
-			st.ErrorSamples[k] = v
-		}
-	}
+	m.stats.Counts.Merge(&c.Stats.Counts)
+	m.stats.ServerCPUPct = max(m.stats.ServerCPUPct, c.Stats.ServerCPUPct)
+	m.stats.ServerPeakRSS = max(m.stats.ServerPeakRSS, c.Stats.ServerPeakRSS)
 	m.warnings = append(m.warnings, c.Warnings...)
 	if c.Status != StatusOK {
 		m.status = StatusFailed
@@ -186,17 +168,8 @@ func (m *merger) addStats(c *Cell) {
 
 // fill writes the merged figures into out.
 func (m *merger) fill(out *Cell) error {
-	st := m.stats
-	st.Latency, st.ServiceTime, st.Lag = Summarize(m.latency), Summarize(m.service), Summarize(m.lag)
-	st.Requests = m.latency.TotalCount()
-	for _, n := range st.Errors {
-		st.ErrorsTotal += n
-	}
-	st.Availability = 1
-	if st.FellDue > 0 {
-		st.Availability = float64(st.Requests) / float64(st.FellDue)
-	}
-	out.Stats = st
+	out.Stats = m.stats
+	out.Stats.Derive(m.latency, m.service, m.lag)
 	var err error
 	for _, h := range []struct {
 		dst *string
@@ -227,9 +200,7 @@ func (m *merger) mergedClasses() ([]ClassStats, error) {
 		cm := m.classes[name]
 		c := ClassStats{Name: name, Requests: cm.latency.TotalCount(), Errors: cm.errors,
 			Latency: Summarize(cm.latency), ServiceTime: Summarize(cm.service)}
-		for _, n := range cm.errors {
-			c.ErrorsTotal += n
-		}
+		c.ErrorsTotal = cm.errors.Total()
 		var err error
 		if c.Histograms.Latency, err = EncodeHistogram(cm.latency); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/latbench/latbench/bench/engine"
 )
 
 // sample is one recorded request of a synthetic cell.
@@ -32,9 +33,9 @@ func samples(n int) []sample {
 // into a cell, as one agent of stride would.
 func recordCell(t *testing.T, all []sample, offset, stride int) Cell {
 	t.Helper()
-	lat, svc, lag := NewHistogram(), NewHistogram(), NewHistogram()
-	classes := [2][2]*hdrhistogram.Histogram{{NewHistogram(), NewHistogram()}, {NewHistogram(), NewHistogram()}}
-	ivs := [4]*hdrhistogram.Histogram{NewHistogram(), NewHistogram(), NewHistogram(), NewHistogram()}
+	lat, svc, lag := engine.NewHistogram(), engine.NewHistogram(), engine.NewHistogram()
+	classes := [2][2]*hdrhistogram.Histogram{{engine.NewHistogram(), engine.NewHistogram()}, {engine.NewHistogram(), engine.NewHistogram()}}
+	ivs := [4]*hdrhistogram.Histogram{engine.NewHistogram(), engine.NewHistogram(), engine.NewHistogram(), engine.NewHistogram()}
 	var counts [4]int64
 	for i := offset; i < len(all); i += stride {
 		s := all[i]
@@ -48,7 +49,7 @@ func recordCell(t *testing.T, all []sample, offset, stride int) Cell {
 		}
 		counts[s.interval]++
 	}
-	c := Cell{ID: "c", Status: StatusOK, Stats: CellStats{FellDue: lat.TotalCount(), Errors: map[string]int64{}}}
+	c := Cell{ID: "c", Status: StatusOK, Stats: CellStats{Counts: engine.Counts{FellDue: lat.TotalCount()}}}
 	c.Histograms = Histograms{Latency: encode(t, lat), ServiceTime: encode(t, svc), Lag: encode(t, lag)}
 	for k, name := range []string{"/fast", "/slow"} {
 		c.Classes = append(c.Classes, ClassStats{Name: name, Requests: classes[k][0].TotalCount(),
@@ -125,7 +126,7 @@ func TestMergeWholeEqualsSplit(t *testing.T) {
 // Parts that cannot merge exactly are refused, with the reason.
 func TestMergeRefuses(t *testing.T) {
 	all := samples(1_000)
-	other := hdrhistogram.New(1, HistogramHighestNs, 2)
+	other := hdrhistogram.New(1, engine.HistogramHighestNs, 2)
 	if err := other.RecordValue(5_000); err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,24 @@
 // export, statistics and the rendered tables.
 package results
 
-import "time"
+import (
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/latbench/latbench/bench/engine"
+)
 
 // SchemaVersion is the version of result.json. Bump it on any change that
 // an older reader would misread. Version 2: the event-loop engine; loads
 // record their wait strategy (wait) instead of a timer, achieved_rps
 // counts completions inside the window only, and cells report the
 // window's edges, idle connections and loop busyness.
-const SchemaVersion = 2
+//
+// Version 3: the engine's counters as one record (window_completed and
+// client_cpu_ns added), and a cell's intervals in its interval log
+// (<cell>.latency.hlog) instead of result.json.
+const SchemaVersion = 3
 
 // StealWarnPct is the share of the machine's CPU time, in percent, a
 // hypervisor may take from a virtual machine during a cell before its
@@ -121,9 +131,11 @@ type Cell struct {
 	// Agents are the load agents whose merged measurements the cell is
 	// (latbench run --agents N, latbench merge), each with its own figures.
 	Agents []AgentStats `json:"agents,omitempty"`
-	// Intervals are the latencies of each second of the measured window,
-	// for latency-over-time charts and .hlog interval logs.
-	Intervals []Interval `json:"intervals,omitempty"`
+	// Intervals are the latencies of each stretch (a second, or a quarter
+	// second) of the measured window, for latency-over-time charts. They
+	// are never in result.json: they stream to the cell's interval log as
+	// they close and LoadIntervals reads them back.
+	Intervals []Interval `json:"-"`
 	Warnings  []string   `json:"warnings,omitempty"`
 }
 
@@ -163,56 +175,47 @@ type LoadConfig struct {
 	TargetAddr         string        `json:"target_addr"`
 }
 
-// CellStats are the numbers computed for one cell.
+// CellStats are the numbers computed for one cell: the engine's Counts
+// (merged exactly over loops and agents), and the figures derived from
+// them and the histograms (Derive).
 type CellStats struct {
+	engine.Counts
 	// Requests counts the measured requests that succeeded: those in the
 	// latency histogram.
-	Requests    int64            `json:"requests"`
-	Errors      map[string]int64 `json:"errors"`
-	ErrorsTotal int64            `json:"errors_total"`
-	// ErrorSamples holds, per error class, the first failure in words.
-	ErrorSamples map[string]string `json:"error_samples,omitempty"`
-	// FellDue counts the measured requests: due inside the window (open
-	// loop) or sent inside it (closed loop).
-	FellDue int64 `json:"fell_due"`
-	// Unsent counts measured requests that waited for a free connection
-	// longer than the timeout and were never sent.
-	Unsent int64 `json:"unsent"`
+	Requests    int64 `json:"requests"`
+	ErrorsTotal int64 `json:"errors_total"`
 	// AchievedRPS is the requests completed inside the window per second
 	// of it.
 	AchievedRPS float64 `json:"achieved_rps"`
-	// MeasuredFor is the length of the measured window: from the end of
-	// warm-up to exactly the duration after it (or to the last measured
-	// response of a request budget).
-	MeasuredFor time.Duration `json:"measured_ns"`
-	// InFlightAtStart counts requests sent during warm-up and still in
-	// flight when the window opened (not measured); InFlightAtEnd the
-	// measured requests in flight when it closed (followed until they
-	// ended or timed out).
-	InFlightAtStart int64 `json:"in_flight_at_start"`
-	InFlightAtEnd   int64 `json:"in_flight_at_end"`
-	// IdleConnections counts connections that carried no measured request.
-	IdleConnections int `json:"idle_connections"`
-	// WarmupErrors counts the failed requests of the warm-up.
-	WarmupErrors int64 `json:"warmup_errors"`
 	// Availability is the share of the measured requests (FellDue) that
 	// succeeded; 1 when none fell due.
 	Availability float64 `json:"availability"`
-	// LoopBusyPct is the share of the window the busiest event loop spent
-	// working rather than waiting, in percent: near 100 the client may be
-	// the bottleneck.
-	LoopBusyPct   float64 `json:"loop_busy_pct"`
-	Latency       Summary `json:"latency"`
-	ServiceTime   Summary `json:"service_time"`
-	Lag           Summary `json:"lag"`
-	OutOfRange    int64   `json:"out_of_range"`
-	DroppedMerges int64   `json:"dropped_merges"`
+	Latency      Summary `json:"latency"`
+	ServiceTime  Summary `json:"service_time"`
+	Lag          Summary `json:"lag"`
+	// ClientCPUPct is latbench's CPU use over the window, 100 = one core.
+	ClientCPUPct  float64 `json:"client_cpu_pct"`
 	ServerCPUPct  float64 `json:"server_cpu_pct"`
 	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`
-	ClientCPUPct  float64 `json:"client_cpu_pct"`
 	// StealPct is the share of the machine's CPU time a hypervisor took
 	// during the cell, in percent (Linux steal time; 0 on bare metal).
 	StealPct float64 `json:"steal_pct"`
+}
+
+// Derive computes every figure that follows from the Counts and the
+// histograms: requests, errors, rate, availability, client CPU and the
+// three latency summaries. It is the one place they are computed, for a
+// cell just measured and for a merged one alike.
+func (st *CellStats) Derive(latency, service, lag *hdrhistogram.Histogram) {
+	st.Requests = latency.TotalCount()
+	st.ErrorsTotal = st.Errors.Total()
+	st.AchievedRPS = st.Counts.AchievedRPS()
+	st.ClientCPUPct = st.ClientCPUPercent()
+	st.Availability = 1
+	if st.FellDue > 0 {
+		st.Availability = float64(st.Requests) / float64(st.FellDue)
+	}
+	st.Latency, st.ServiceTime, st.Lag = Summarize(latency), Summarize(service), Summarize(lag)
 }
 
 // AgentStats is what one load agent of a merged cell measured.
@@ -261,12 +264,12 @@ type FaultResult struct {
 // ClassStats are the figures of one request class of a mix.
 type ClassStats struct {
 	// Name is the class's path, e.g. /delay/100ms/bytes/100.
-	Name        string           `json:"name"`
-	Requests    int64            `json:"requests"`
-	Errors      map[string]int64 `json:"errors"`
-	ErrorsTotal int64            `json:"errors_total"`
-	Latency     Summary          `json:"latency"`
-	ServiceTime Summary          `json:"service_time"`
+	Name        string             `json:"name"`
+	Requests    int64              `json:"requests"`
+	Errors      engine.ErrorCounts `json:"errors"`
+	ErrorsTotal int64              `json:"errors_total"`
+	Latency     Summary            `json:"latency"`
+	ServiceTime Summary            `json:"service_time"`
 	// Histograms holds the class's latency and service time (lag is the
 	// cell's only).
 	Histograms Histograms `json:"histograms"`

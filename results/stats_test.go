@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/latbench/latbench/bench/engine"
 )
 
 // run is a value recorded count times.
@@ -13,7 +14,7 @@ type run struct{ valueNs, count int64 }
 // histOf records runs into a new histogram.
 func histOf(t *testing.T, runs ...run) *hdrhistogram.Histogram {
 	t.Helper()
-	h := NewHistogram()
+	h := engine.NewHistogram()
 	for _, r := range runs {
 		if err := h.RecordValues(r.valueNs, r.count); err != nil {
 			t.Fatal(err)

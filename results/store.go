@@ -82,43 +82,73 @@ func sanitizeName(s, fallback string) string {
 }
 
 // WriteFileAtomic writes data to path so that readers see either the old
-// file or the complete new one: it writes a temporary file in the same
-// folder, syncs and closes it, then renames it over path. On error the
-// temporary file is removed. The file is created with mode 0644.
-func WriteFileAtomic(path string, data []byte) (err error) {
+// file or the complete new one (CreateAtomic).
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Close()
+}
+
+// AtomicFile is a file written under a temporary name in its folder and
+// renamed over its path only when it is complete: readers see either the
+// old file or the whole new one, and a file streamed over an hour (an
+// interval log) appears only once it has ended.
+type AtomicFile struct {
+	f    *os.File
+	path string
+}
+
+// CreateAtomic starts writing path. The file is created with mode 0644.
+func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
+	return &AtomicFile{f: f, path: path}, nil
+}
+
+// Write writes to the temporary file.
+func (a *AtomicFile) Write(p []byte) (int, error) { return a.f.Write(p) }
+
+// Close syncs the temporary file and renames it over the path; on error
+// the temporary file is removed.
+func (a *AtomicFile) Close() (err error) {
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("write %s: %w", path, err)
+			a.Abort()
+			err = fmt.Errorf("write %s: %w", a.path, err)
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
+	if err = a.f.Chmod(0o644); err != nil {
 		return err
 	}
-	if err = f.Chmod(0o644); err != nil {
+	if err = a.f.Sync(); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
+	if err = a.f.Close(); err != nil {
 		return err
 	}
-	if err = f.Close(); err != nil {
+	if err = os.Rename(a.f.Name(), a.path); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	syncDir(dir)
+	syncDir(filepath.Dir(a.path))
 	return nil
+}
+
+// Abort drops the temporary file; path is left as it was.
+func (a *AtomicFile) Abort() {
+	a.f.Close()
+	os.Remove(a.f.Name())
 }
 
 // syncDir flushes a folder's entries so a completed rename survives a

@@ -102,7 +102,7 @@ func jsonClasses(classes []ClassStats) map[string]jsonClass {
 	}
 	m := make(map[string]jsonClass, len(classes))
 	for _, c := range classes {
-		m[c.Name] = jsonClass{Requests: c.Requests, Errors: c.ErrorsTotal, ErrorsByClass: nonZero(c.Errors),
+		m[c.Name] = jsonClass{Requests: c.Requests, Errors: c.ErrorsTotal, ErrorsByClass: c.Errors.NonZero(),
 			LatencyUs: toMicros(c.Latency), ServiceTimeUs: toMicros(c.ServiceTime)}
 	}
 	return m
@@ -151,7 +151,7 @@ func toJSONCell(c *Cell) jsonCell {
 		AchievedRPS:   c.Stats.AchievedRPS,
 		Requests:      c.Stats.Requests,
 		Errors:        c.Stats.ErrorsTotal,
-		ErrorsByClass: nonZero(c.Stats.Errors),
+		ErrorsByClass: c.Stats.Errors.NonZero(),
 		Unsent:        c.Stats.Unsent,
 		FellDue:       c.Stats.FellDue,
 		ErrorSamples:  c.Stats.ErrorSamples,
@@ -188,20 +188,4 @@ func toMicros(s Summary) jsonMicros {
 		StdDev:   usf(s.StdDev),
 		TrimMean: usf(s.TrimMean),
 	}
-}
-
-// nonZero returns a copy of the error counts without zero classes, or nil
-// when none remain.
-func nonZero(errs map[string]int64) map[string]int64 {
-	var out map[string]int64
-	for class, n := range errs {
-		if n == 0 {
-			continue
-		}
-		if out == nil {
-			out = make(map[string]int64)
-		}
-		out[class] = n
-	}
-	return out
 }

@@ -72,7 +72,7 @@ func costColumnsNoStatus() []column {
 		column{"cli busy %", true, ifMeasured(func(c *Cell) string { return fmtPct(c.Stats.LoopBusyPct) })},
 		column{"lag p50 µs", true, lag(func(s Summary) float64 { return float64(s.P50) })},
 		column{"lag p99 µs", true, lag(func(s Summary) float64 { return float64(s.P99) })},
-		column{"errors", false, ifMeasured(func(c *Cell) string { return errorClasses(c.Stats.Errors) })},
+		column{"errors", false, ifMeasured(func(c *Cell) string { return errorClasses(c.Stats.Errors.NonZero()) })},
 	)
 }
 

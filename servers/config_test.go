@@ -122,7 +122,7 @@ func manifestTarget(t *testing.T, name string) *Target {
 func TestLaunchNginx(t *testing.T) {
 	target := manifestTarget(t, "nginx")
 	requireInstalled(t, target.Binary)
-	p, err := Launch(context.Background(), LaunchSpec{Target: target, Mode: ModeHTTP, Root: repoRoot(t),
+	p, err := Start(context.Background(), StartSpec{Target: target, Mode: ModeHTTP, Root: repoRoot(t),
 		BodySizes: []int{777}, ReadyTimeout: testReadyTimeout, Probe: httpHealth})
 	if err != nil {
 		t.Fatal(err)
@@ -175,12 +175,12 @@ func getBody(c net.Conn, r *bufio.Reader, n int) error {
 func TestLaunchHAProxy(t *testing.T) {
 	target := manifestTarget(t, "haproxy")
 	requireInstalled(t, target.Binary)
-	backend, err := Launch(context.Background(), LaunchSpec{Target: goTarget(goServer(t)), Mode: ModeEcho, Root: repoRoot(t), ReadyTimeout: testReadyTimeout})
+	backend, err := Start(context.Background(), StartSpec{Target: goTarget(goServer(t)), Mode: ModeEcho, Root: repoRoot(t), ReadyTimeout: testReadyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer backend.Stop(testGrace)
-	p, err := Launch(context.Background(), LaunchSpec{Target: target, Mode: ModeProxy, Root: repoRoot(t),
+	p, err := Start(context.Background(), StartSpec{Target: target, Mode: ModeProxy, Root: repoRoot(t),
 		Backend: backend.Addr(), CPUs: "0", ReadyTimeout: testReadyTimeout})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@
 //
 //   - Lookup and Check: find the target in the Manifest and tell whether it
 //     can run (built binary, toolchains, command on PATH).
-//   - Launch: start the process pinned to a cpuset (PinnedCommand), wait
+//   - Start: start the process pinned to a cpuset (host.PinnedCommand), wait
 //     until it accepts TCP connections (waitReady) and run the protocol
 //     probe (verify). An external target (Target.Address) is only
 //     connected to, never started.
@@ -14,8 +14,9 @@
 //   - Process.Stop: SIGTERM to the process group, SIGKILL after a grace
 //     period.
 //
-// The client side pins itself with PinSelf; AllowedCPUs and DefaultCPUs
-// split the machine's CPUs between client and target.
+// CPU sets, pinning and network namespaces, for the client and the
+// targets alike, are in package bench/host. Targets are started
+// (Start); load agents are launched (package bench/launch).
 //
 // Everything here is Linux only: it reads /proc and uses sched_setaffinity.
 package servers

@@ -106,7 +106,7 @@ func shTarget(name, script string) *Target {
 
 // launch starts spec (filling in Root and a generous ReadyTimeout) and
 // registers a Stop for the end of the test.
-func launch(t *testing.T, spec LaunchSpec) *Process {
+func launch(t *testing.T, spec StartSpec) *Process {
 	t.Helper()
 	p, err := launchErr(t, spec)
 	if err != nil {
@@ -117,7 +117,7 @@ func launch(t *testing.T, spec LaunchSpec) *Process {
 
 // launchErr is launch returning Launch's error; a process it starts is
 // stopped at the end of the test.
-func launchErr(t *testing.T, spec LaunchSpec) (*Process, error) {
+func launchErr(t *testing.T, spec StartSpec) (*Process, error) {
 	t.Helper()
 	if spec.Root == "" {
 		spec.Root = t.TempDir()
@@ -128,7 +128,7 @@ func launchErr(t *testing.T, spec LaunchSpec) (*Process, error) {
 	if spec.Mode == "" {
 		spec.Mode = ModeEcho
 	}
-	p, err := Launch(context.Background(), spec)
+	p, err := Start(context.Background(), spec)
 	if p != nil {
 		t.Cleanup(func() { _ = p.Stop(testGrace) })
 	}
@@ -140,7 +140,7 @@ func launchErr(t *testing.T, spec LaunchSpec) (*Process, error) {
 // test.
 func startRaw(t *testing.T, target *Target) *Process {
 	t.Helper()
-	p, err := start(LaunchSpec{Target: target, Mode: ModeEcho, Root: t.TempDir(), Listen: "127.0.0.1:1"})
+	p, err := startCopies(StartSpec{Target: target, Mode: ModeEcho, Root: t.TempDir(), Listen: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}

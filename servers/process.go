@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/latbench/latbench/bench/host"
 )
 
 // Defaults and timings of the target lifecycle.
@@ -40,9 +42,9 @@ const (
 // usually report it as a warning.
 var ErrForceKilled = errors.New("killed with SIGKILL")
 
-// LaunchSpec describes one start of a target. Every optional field has a
+// StartSpec describes one start of a target. Every optional field has a
 // valid zero value.
-type LaunchSpec struct {
+type StartSpec struct {
 	Target *Target
 	Mode   string // echo, http or proxy; the target must support it
 	// Root is the repository root: the working directory of the command
@@ -61,7 +63,11 @@ type LaunchSpec struct {
 	Workers int
 	// Netem, when set, runs the target in that impaired network's
 	// namespace, on its address (Listen is then ignored).
-	Netem *Netem
+	Netem *host.Netem
+	// Ledger, when set, records the target's process groups while they
+	// run, so that a later latbench can sweep them should this one die
+	// without stopping them.
+	Ledger *host.Ledger
 	// ReadyTimeout bounds the readiness wait, probe included. 0 means
 	// DefaultReadyTimeout, or DefaultExternalReadyTimeout for an external
 	// target.
@@ -110,16 +116,18 @@ type Process struct {
 	// external is a server latbench did not start: a refused connection
 	// will not become an accepted one by waiting for a launch.
 	external bool
+
+	ledger *host.Ledger // where the copies' groups are recorded, or nil
 }
 
-// Launch starts the target of spec, waits until it accepts TCP connections
+// Start starts the target of spec, waits until it accepts TCP connections
 // on its listen address, and runs spec.Probe. A target with Instances N
-// gets N copies, each on its own port; Launch waits until every copy is
+// gets N copies, each on its own port; Start waits until every copy is
 // ready and probes each. On any failure it stops what it started and
 // returns an error that quotes the target's last output lines. ctx bounds
-// only the launch; the processes run until Stop. For an external target
-// Launch only waits until its address is reachable.
-func Launch(ctx context.Context, spec LaunchSpec) (*Process, error) {
+// only the start; the processes run until Stop. For an external target
+// Start only waits until its address is reachable.
+func Start(ctx context.Context, spec StartSpec) (*Process, error) {
 	spec, err := spec.withDefaults()
 	if err != nil {
 		return nil, err
@@ -128,7 +136,7 @@ func Launch(ctx context.Context, spec LaunchSpec) (*Process, error) {
 	var p *Process
 	if spec.Target.External() {
 		p = attach(spec)
-	} else if p, err = start(spec); err != nil {
+	} else if p, err = startCopies(spec); err != nil {
 		return nil, err
 	}
 	if err = p.waitReady(ctx, deadline, spec.ReadyTimeout); err == nil {
@@ -143,7 +151,7 @@ func Launch(ctx context.Context, spec LaunchSpec) (*Process, error) {
 
 // withDefaults validates spec and fills in its defaults, including a free
 // listen address for every copy.
-func (spec LaunchSpec) withDefaults() (LaunchSpec, error) {
+func (spec StartSpec) withDefaults() (StartSpec, error) {
 	t := spec.Target
 	switch {
 	case t == nil:
@@ -229,14 +237,14 @@ func FreePort(host string) (string, error) {
 }
 
 // attach returns the handle of an external target.
-func attach(spec LaunchSpec) *Process {
+func attach(spec StartSpec) *Process {
 	return &Process{name: spec.Target.Name, addrs: []string{spec.Listen}, exited: make(chan struct{}), external: true}
 }
 
 // start runs the target's copies, each in its own process group, and
 // starts the goroutines that reap them. If a copy fails to start, the
 // ones started before it are stopped.
-func start(spec LaunchSpec) (*Process, error) {
+func startCopies(spec StartSpec) (*Process, error) {
 	if len(spec.listens) == 0 {
 		spec.listens = []string{spec.Listen}
 	}
@@ -250,7 +258,7 @@ func start(spec LaunchSpec) (*Process, error) {
 		}
 	}
 	p := &Process{name: spec.Target.Name, addrs: spec.listens, output: newLineRing(outputLines),
-		exited: make(chan struct{}), workdir: vars.Workdir}
+		exited: make(chan struct{}), workdir: vars.Workdir, ledger: spec.Ledger}
 	for i, listen := range spec.listens {
 		vars.Listen = listen
 		c, err := p.startCopy(spec, vars, i+1)
@@ -271,9 +279,9 @@ func start(spec LaunchSpec) (*Process, error) {
 
 // configSpec returns what the target's written config needs: one worker
 // per CPU of its cpuset unless Threads says otherwise.
-func (spec LaunchSpec) configSpec() configSpec {
+func (spec StartSpec) configSpec() configSpec {
 	workers := spec.Threads
-	if cpus, err := ParseCPUSet(spec.CPUs); workers == 0 && err == nil {
+	if cpus, err := host.ParseCPUSet(spec.CPUs); workers == 0 && err == nil {
 		workers = len(cpus)
 	}
 	return configSpec{Listen: spec.Listen, Backend: spec.Backend, Workers: workers, Sizes: spec.BodySizes}
@@ -281,9 +289,9 @@ func (spec LaunchSpec) configSpec() configSpec {
 
 // startCopy starts copy number index of the target's command with vars
 // substituted.
-func (p *Process) startCopy(spec LaunchSpec, vars Vars, index int) (*instance, error) {
+func (p *Process) startCopy(spec StartSpec, vars Vars, index int) (*instance, error) {
 	t := spec.Target
-	argv, err := PinnedCommand(spec.CPUs, t.Expand(vars))
+	argv, err := host.PinnedCommand(spec.CPUs, t.Expand(vars))
 	if err != nil {
 		return nil, fmt.Errorf("launch %s: %w", t.Name, err)
 	}
@@ -299,7 +307,7 @@ func (p *Process) startCopy(spec LaunchSpec, vars Vars, index int) (*instance, e
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(withoutEnv(os.Environ(), EnvPinned, EnvAllowedCPUs), spec.Env...)
+	cmd.Env = append(host.UnpinnedEnv(), spec.Env...)
 	// One writer for both streams: exec then uses one pipe and one copying
 	// goroutine, so lines keep their order and Write is never concurrent
 	// for one copy. Copies of a group label their lines.
@@ -321,6 +329,12 @@ func (p *Process) startCopy(spec LaunchSpec, vars Vars, index int) (*instance, e
 	if err := cmd.Start(); err != nil {
 		stdin.Close()
 		return nil, fmt.Errorf("start target %s (%s): %w", t.Name, strings.Join(argv, " "), err)
+	}
+	if err := p.ledger.Add(cmd.Process.Pid, argv); err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		stdin.Close()
+		return nil, fmt.Errorf("start target %s: %w", t.Name, err)
 	}
 	return &instance{index: index, argv: argv, cmd: cmd, stdin: stdin, exited: make(chan struct{})}, nil
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/latbench/latbench/bench/host"
 )
 
 // roundTrip sends msg over a new connection to addr and returns what
@@ -63,7 +65,7 @@ func httpHealth(ctx context.Context, addr string) error {
 }
 
 func TestLaunchEcho(t *testing.T) {
-	p := launch(t, LaunchSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
+	p := launch(t, StartSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
 	if p.Pid() <= 0 || !strings.HasPrefix(p.Addr(), "127.0.0.1:") || strings.HasSuffix(p.Addr(), ":0") {
 		t.Fatalf("Pid, Addr = %d, %q; want a pid and a port on 127.0.0.1", p.Pid(), p.Addr())
 	}
@@ -114,9 +116,9 @@ func TestLaunchModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := LaunchSpec{Target: goTarget(bin), Mode: tt.mode, Listen: tt.listen, Threads: tt.threads, Probe: tt.probe}
+			spec := StartSpec{Target: goTarget(bin), Mode: tt.mode, Listen: tt.listen, Threads: tt.threads, Probe: tt.probe}
 			if tt.backend {
-				spec.Backend = launch(t, LaunchSpec{Target: goTarget(bin), Mode: ModeEcho}).Addr()
+				spec.Backend = launch(t, StartSpec{Target: goTarget(bin), Mode: ModeEcho}).Addr()
 			}
 			p := launch(t, spec)
 			if strings.HasSuffix(p.Addr(), ":0") {
@@ -201,7 +203,7 @@ func TestLaunchFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			spec := LaunchSpec{Target: tt.target, ReadyTimeout: tt.readyTimeout, Env: []string{"PIDFILE=" + pidFile, "BIN=" + bin}}
+			spec := StartSpec{Target: tt.target, ReadyTimeout: tt.readyTimeout, Env: []string{"PIDFILE=" + pidFile, "BIN=" + bin}}
 			if tt.probe != nil {
 				spec.Probe = tt.probe(pidFile)
 			}
@@ -234,28 +236,28 @@ func TestLaunchSpecErrors(t *testing.T) {
 	sleeper := shTarget("sleeper", "exec sleep 60")
 	tests := []struct {
 		name    string
-		spec    LaunchSpec
+		spec    StartSpec
 		wantErr string
 	}{
-		{name: "no target", spec: LaunchSpec{Mode: ModeEcho}, wantErr: "launch: no target"},
-		{name: "mode not served", spec: LaunchSpec{Target: sleeper, Mode: ModeHTTP}, wantErr: `target sleeper does not serve mode "http"; its modes: echo`},
-		{name: "proxy without backend", spec: LaunchSpec{Target: &Target{Name: "p", Modes: []string{ModeProxy}, Command: []string{"sh"}}, Mode: ModeProxy},
+		{name: "no target", spec: StartSpec{Mode: ModeEcho}, wantErr: "launch: no target"},
+		{name: "mode not served", spec: StartSpec{Target: sleeper, Mode: ModeHTTP}, wantErr: `target sleeper does not serve mode "http"; its modes: echo`},
+		{name: "proxy without backend", spec: StartSpec{Target: &Target{Name: "p", Modes: []string{ModeProxy}, Command: []string{"sh"}}, Mode: ModeProxy},
 			wantErr: "target p in proxy mode needs a backend address"},
-		{name: "not runnable", spec: LaunchSpec{Target: &Target{Name: "nb", Modes: []string{ModeEcho}, Binary: "bin/nb", Command: []string{"{root}/bin/nb"}}, Mode: ModeEcho},
+		{name: "not runnable", spec: StartSpec{Target: &Target{Name: "nb", Modes: []string{ModeEcho}, Binary: "bin/nb", Command: []string{"{root}/bin/nb"}}, Mode: ModeEcho},
 			wantErr: "target nb cannot run: missing binary bin/nb; build it"},
-		{name: "port in use", spec: LaunchSpec{Target: sleeper, Mode: ModeEcho, Listen: held.Addr().String()},
+		{name: "port in use", spec: StartSpec{Target: sleeper, Mode: ModeEcho, Listen: held.Addr().String()},
 			wantErr: "port " + held.Addr().String() + " in use; pick another with --listen"},
-		{name: "listen not host:port", spec: LaunchSpec{Target: sleeper, Mode: ModeEcho, Listen: "nope"},
+		{name: "listen not host:port", spec: StartSpec{Target: sleeper, Mode: ModeEcho, Listen: "nope"},
 			wantErr: `listen address "nope" is not host:port`},
-		{name: "listen on a foreign address", spec: LaunchSpec{Target: sleeper, Mode: ModeEcho, Listen: "192.0.2.1:1"},
+		{name: "listen on a foreign address", spec: StartSpec{Target: sleeper, Mode: ModeEcho, Listen: "192.0.2.1:1"},
 			wantErr: "cannot listen on 192.0.2.1:1"},
-		{name: "cpus outside the allowed set", spec: LaunchSpec{Target: sleeper, Mode: ModeEcho, CPUs: "1023"},
+		{name: "cpus outside the allowed set", spec: StartSpec{Target: sleeper, Mode: ModeEcho, CPUs: "1023"},
 			wantErr: "launch sleeper: cpuset 1023 is outside the CPUs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.spec.CPUs != "" {
-				if cpus, err := AllowedCPUs(); err != nil || slices.Contains(cpus, 1023) {
+				if cpus, err := host.AllowedCPUs(); err != nil || slices.Contains(cpus, 1023) {
 					t.Skip("CPU 1023 is allowed here")
 				}
 			}
@@ -269,7 +271,7 @@ func TestLaunchSpecErrors(t *testing.T) {
 
 func TestStartEmptyCommand(t *testing.T) {
 	tgt := &Target{Name: "e", Modes: []string{ModeEcho}, Command: []string{"{threads}"}}
-	p, err := start(LaunchSpec{Target: tgt, Mode: ModeEcho, Root: t.TempDir(), Listen: "127.0.0.1:1"})
+	p, err := startCopies(StartSpec{Target: tgt, Mode: ModeEcho, Root: t.TempDir(), Listen: "127.0.0.1:1"})
 	if err == nil || !strings.Contains(err.Error(), "the command is empty") {
 		if p != nil {
 			_ = p.Stop(testGrace)
@@ -282,7 +284,7 @@ func TestLaunchInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	_, err := Launch(ctx, LaunchSpec{Target: shTarget("sleeper", pidScript("exec sleep 60")), Mode: ModeEcho,
+	_, err := Start(ctx, StartSpec{Target: shTarget("sleeper", pidScript("exec sleep 60")), Mode: ModeEcho,
 		Root: t.TempDir(), Env: []string{"PIDFILE=" + pidFile}})
 	if err == nil || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "launch of target sleeper interrupted") {
 		t.Fatalf("Launch with a cancelled context = %v; want an interruption", err)
@@ -308,7 +310,7 @@ func TestLaunchExternal(t *testing.T) {
 	}
 	t.Run("reachable", func(t *testing.T) {
 		tgt := &Target{Name: "ext", Modes: []string{ModeProxy}, Address: held.Addr().String()}
-		p := launch(t, LaunchSpec{Target: tgt, Mode: ModeProxy})
+		p := launch(t, StartSpec{Target: tgt, Mode: ModeProxy})
 		if p.Pid() != 0 || p.Addr() != held.Addr().String() || p.Argv() != nil || p.Stderr() != nil || p.ExitError() != nil {
 			t.Errorf("external handle: pid %d, addr %s, argv %v, stderr %v, exit %v", p.Pid(), p.Addr(), p.Argv(), p.Stderr(), p.ExitError())
 		}
@@ -323,7 +325,7 @@ func TestLaunchExternal(t *testing.T) {
 	})
 	t.Run("unreachable", func(t *testing.T) {
 		tgt := &Target{Name: "gone", Modes: []string{ModeEcho}, Address: free}
-		_, err := launchErr(t, LaunchSpec{Target: tgt, Mode: ModeEcho, ReadyTimeout: 300 * time.Millisecond})
+		_, err := launchErr(t, StartSpec{Target: tgt, Mode: ModeEcho, ReadyTimeout: 300 * time.Millisecond})
 		if err == nil || !strings.Contains(err.Error(), "nothing listens at "+free+" (connection refused)") {
 			t.Fatalf("Launch of an unreachable external target = %v", err)
 		}
@@ -331,7 +333,7 @@ func TestLaunchExternal(t *testing.T) {
 }
 
 func TestExitedOnExternalKill(t *testing.T) {
-	p := launch(t, LaunchSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
+	p := launch(t, StartSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
 	killPid(t, p.Pid())
 	select {
 	case <-p.Exited():
@@ -354,12 +356,12 @@ func TestLaunchPinned(t *testing.T) {
 	if _, err := exec.LookPath("taskset"); err != nil {
 		t.Skip("taskset not installed")
 	}
-	allowed, err := AllowedCPUs()
+	allowed, err := host.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cpu := strconv.Itoa(allowed[0])
-	p := launch(t, LaunchSpec{Target: goTarget(goServer(t)), Mode: ModeEcho, CPUs: cpu})
+	p := launch(t, StartSpec{Target: goTarget(goServer(t)), Mode: ModeEcho, CPUs: cpu})
 	if argv := p.Argv(); filepath.Base(argv[0]) != "taskset" || argv[2] != cpu {
 		t.Errorf("Argv() = %q; want taskset -c %s first", argv, cpu)
 	}

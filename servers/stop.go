@@ -33,6 +33,11 @@ func (p *Process) Stop(grace time.Duration) error {
 		if p.workdir != "" {
 			os.RemoveAll(p.workdir)
 		}
+		for _, c := range p.copies {
+			if err := p.ledger.Remove(c.pgid()); err != nil && p.stopErr == nil {
+				p.stopErr = err
+			}
+		}
 	})
 	return p.stopErr
 }

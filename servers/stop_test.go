@@ -23,7 +23,7 @@ func startReady(t *testing.T, name, script string) *Process {
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	tgt := shTarget(name, script)
-	p, err := start(LaunchSpec{Target: tgt, Mode: ModeEcho, Root: t.TempDir(), Listen: "127.0.0.1:1", Env: []string{"READY=" + ready}})
+	p, err := startCopies(StartSpec{Target: tgt, Mode: ModeEcho, Root: t.TempDir(), Listen: "127.0.0.1:1", Env: []string{"READY=" + ready}})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
@@ -89,7 +89,7 @@ func TestStopGraceful(t *testing.T) {
 		grace  time.Duration
 	}{
 		{name: "go server", grace: testGrace, target: func(t *testing.T) *Process {
-			return launch(t, LaunchSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
+			return launch(t, StartSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
 		}},
 		{name: "sleep with the default grace", grace: 0, target: func(t *testing.T) *Process {
 			return startRaw(t, shTarget("sleeper", "exec sleep 60"))

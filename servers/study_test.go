@@ -180,7 +180,7 @@ func TestStudyTargetsInstalled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := launch(t, LaunchSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
+	backend := launch(t, StartSpec{Target: goTarget(goServer(t)), Mode: ModeEcho})
 	for _, tgt := range m.Targets {
 		t.Run(tgt.Name, func(t *testing.T) {
 			if st := tgt.Check(root); !st.Runnable {
@@ -189,7 +189,7 @@ func TestStudyTargetsInstalled(t *testing.T) {
 			if v := tgt.Version(root); !strings.HasPrefix(v, tgt.Name) {
 				t.Errorf("Version() = %q; want the installed version", v)
 			}
-			p := launch(t, LaunchSpec{Target: tgt, Mode: ModeProxy, Root: root, Backend: backend.Addr()})
+			p := launch(t, StartSpec{Target: tgt, Mode: ModeProxy, Root: root, Backend: backend.Addr()})
 			if got := len(p.Addrs()); got != tgt.Copies() {
 				t.Errorf("%d addresses, want %d", got, tgt.Copies())
 			}

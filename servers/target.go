@@ -71,7 +71,7 @@ type Target struct {
 	Instances int `yaml:"instances"`
 	// Workers is what {workers} stands for: the size of the thread pool of
 	// a server in the blocking I/O form (--workers); 0 means
-	// DefaultWorkers. A launch may override it (LaunchSpec.Workers, the
+	// DefaultWorkers. A launch may override it (StartSpec.Workers, the
 	// CLI's --target-workers).
 	Workers int `yaml:"workers"`
 	// VersionCommand is an argv whose first line of output (stdout, then

@@ -9,20 +9,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/latbench/latbench/bench"
-	"github.com/latbench/latbench/servers"
+	"github.com/latbench/latbench/bench/host"
 )
 
 // Local runs N agents as processes on this machine, each in a network
 // namespace of its own with its own address on a bridge (unless
 // Namespaces is false): the test bed for the other launchers.
 type Local struct {
-	// Binary is the latbench executable the agents run.
+	// Binary is the agent executable ("": AgentBinary, found by
+	// Companion).
 	Binary string
 	// CPUs, when set, pins every agent process to these CPUs (taskset
 	// list format); the agents then share them.
@@ -37,21 +37,21 @@ type Local struct {
 	// Log, when set, receives a line per agent as it ends.
 	Log func(line string)
 
-	net *agentNet
+	net *host.AgentNet
 }
 
 // NewLocal returns a local launcher; with namespaces it makes the bridge
 // now, so that the target can listen on its address. Close removes it.
 func NewLocal(ctx context.Context, l Local) (*Local, error) {
 	if l.Binary == "" {
-		exe, err := os.Executable()
+		bin, err := Companion(AgentBinary)
 		if err != nil {
-			return nil, fmt.Errorf("the latbench executable for the agents: %w", err)
+			return nil, fmt.Errorf("--launcher local runs the agents with %w", err)
 		}
-		l.Binary = exe
+		l.Binary = bin
 	}
 	if l.Namespaces {
-		n, err := newAgentNet(ctx)
+		n, err := host.NewAgentNet(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +64,7 @@ func NewLocal(ctx context.Context, l Local) (*Local, error) {
 // the agents: the bridge's, or loopback.
 func (l *Local) TargetHost() string {
 	if l.net != nil {
-		return l.net.hostAddr()
+		return l.net.TargetHost()
 	}
 	return "127.0.0.1"
 }
@@ -74,7 +74,7 @@ func (l *Local) Close() error {
 	if l.net == nil {
 		return nil
 	}
-	return l.net.close()
+	return l.net.Close()
 }
 
 // Run starts n agents on cellYAML's cell cellID against targetAddr, all
@@ -82,7 +82,7 @@ func (l *Local) Close() error {
 // index. Agents still running when ctx ends are stopped.
 func (l *Local) Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*bench.AgentOutput, error) {
 	if l.net != nil {
-		if err := l.net.ensure(ctx, n); err != nil {
+		if err := l.net.Ensure(ctx, n); err != nil {
 			return nil, err
 		}
 	}
@@ -123,15 +123,15 @@ func (l *Local) lead(n int) time.Duration {
 
 // agentArgv returns agent i's command line.
 func (l *Local) agentArgv(i, n int, cellFile, cellID, targetAddr string, t0 time.Time) ([]string, error) {
-	argv := []string{l.Binary, "agent", "--cell", cellFile, "--cell-id", cellID, "--target-addr", targetAddr,
+	argv := []string{l.Binary, "run", "--cell", cellFile, "--cell-id", cellID, "--target-addr", targetAddr,
 		"--index", strconv.Itoa(i), "--agents", strconv.Itoa(n), "--t0", strconv.FormatInt(t0.UnixNano(), 10), "--out", "-",
 		"--name", l.agentName(i)}
-	argv, err := servers.PinnedCommand(l.CPUs, argv)
+	argv, err := host.PinnedCommand(l.CPUs, argv)
 	if err != nil {
 		return nil, err
 	}
 	if l.net != nil {
-		argv = l.net.wrap(i, argv)
+		argv = l.net.Wrap(i, argv)
 	}
 	return argv, nil
 }
@@ -139,7 +139,7 @@ func (l *Local) agentArgv(i, n int, cellFile, cellID, targetAddr string, t0 time
 // agentName names agent i: its address in its namespace, or local-i.
 func (l *Local) agentName(i int) string {
 	if l.net != nil {
-		return l.net.agentAddr(i)
+		return l.net.AgentAddr(i)
 	}
 	return "local-" + strconv.Itoa(i)
 }
@@ -158,35 +158,14 @@ func (l *Local) runAgent(ctx context.Context, i, n int, cellFile, cellID, target
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
 	if runErr != nil {
-		return nil, fmt.Errorf("agent %d of %d: %v: %s", i, n, runErr, joinLines(lastLines(stderr.String(), 3), "; ", "(no output)"))
+		return nil, fmt.Errorf("agent %d of %d: %v: %s", i, n, runErr, bench.LogTail(stderr.String(), 3, "; ", "(no output)"))
 	}
 	if l.Log != nil {
-		l.Log(joinLines(lastLines(stderr.String(), 1), "", "(no output)"))
+		l.Log(bench.LogTail(stderr.String(), 1, "", "(no output)"))
 	}
 	out, err := bench.ParseAgentStream(&stdout)
 	if err != nil {
 		return nil, fmt.Errorf("agent %d of %d: %w", i, n, err)
 	}
 	return out, nil
-}
-
-// lastLines returns the last k lines of s that hold more than white
-// space, trimmed, leaving out an agent's output line (its JSON, which
-// says nothing about a failure).
-func lastLines(s string, k int) []string {
-	var lines []string
-	for _, line := range strings.Split(s, "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, bench.AgentMarker) {
-			lines = append(lines, line)
-		}
-	}
-	return lines[max(0, len(lines)-k):]
-}
-
-// joinLines joins lines with sep, or says there are none.
-func joinLines(lines []string, sep, none string) string {
-	if len(lines) == 0 {
-		return none
-	}
-	return strings.Join(lines, sep)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,9 +25,9 @@ import (
 type Slurm struct {
 	// Srun is the srun binary; "" = "srun" on PATH.
 	Srun string
-	// Binary is the latbench binary the tasks run; it must be on the
-	// shared filesystem, at the same path on every node. "" = this
-	// executable.
+	// Binary is the agent executable the tasks run; it must be on the
+	// shared filesystem, at the same path on every node. "" =
+	// AgentBinary, found by Companion.
 	Binary string
 	// Shared is a folder every node sees at the same path: the cell file
 	// and the outputs go there, in a folder of their own per run.
@@ -50,7 +49,7 @@ const slurmStopDelay = 15 * time.Second
 
 // Run writes cellYAML into Shared, runs
 //
-//	srun --ntasks N --kill-on-bad-exit=1 [Extra...] BINARY agent --cell FILE --cell-id ID
+//	srun --ntasks N --kill-on-bad-exit=1 [Extra...] latbench-agent run --cell FILE --cell-id ID
 //	     --target-addr ADDR --agents N --t0 T0 --out DIR
 //
 // (--cell-id only when cellID is not empty: an agent then takes the
@@ -93,7 +92,7 @@ func (s *Slurm) Run(ctx context.Context, cellYAML []byte, cellID string, n int, 
 		}
 		return nil, fmt.Errorf("slurm step of cell %s (%d tasks) failed (its files are in %s): %w", cellID, n, dir, err)
 	}
-	outs, err := readSlurmOutputs(outDir, n)
+	outs, err := readOutputs(outDir, n, "the tasks must see it at the same path (Shared must be on a filesystem every node shares)")
 	if err != nil {
 		return nil, fmt.Errorf("slurm step of cell %s (%d tasks) ended well but %w", cellID, n, err)
 	}
@@ -136,15 +135,15 @@ func (s *Slurm) srunPath() (string, error) {
 	return path, nil
 }
 
-// binary returns the latbench executable the tasks run, as an absolute
+// binary returns the agent executable the tasks run, as an absolute
 // path: the tasks may start in another folder.
 func (s *Slurm) binary() (string, error) {
 	if s.Binary == "" {
-		exe, err := os.Executable()
+		bin, err := Companion(AgentBinary)
 		if err != nil {
-			return "", fmt.Errorf("slurm: the latbench executable for the agents: %w", err)
+			return "", fmt.Errorf("slurm: the tasks run %w", err)
 		}
-		return exe, nil
+		return bin, nil
 	}
 	return filepath.Abs(s.Binary)
 }
@@ -180,7 +179,7 @@ func (s *Slurm) argv(binary, cellFile, cellID string, n int, targetAddr string, 
 	count := strconv.Itoa(n)
 	argv := []string{"--ntasks", count, "--kill-on-bad-exit=1"}
 	argv = append(argv, s.Extra...)
-	argv = append(argv, binary, "agent", "--cell", cellFile)
+	argv = append(argv, binary, "run", "--cell", cellFile)
 	if cellID != "" {
 		argv = append(argv, "--cell-id", cellID)
 	}
@@ -207,37 +206,6 @@ func runSrun(ctx context.Context, srun string, argv []string) error {
 		return fmt.Errorf("`%s %s`: %v; its output ends with:\n%s", srun, strings.Join(argv, " "), err, out.lastLines(15))
 	}
 	return nil
-}
-
-// readSlurmOutputs reads the agents' outputs and checks that every task
-// wrote one.
-func readSlurmOutputs(dir string, n int) ([]*bench.AgentOutput, error) {
-	var outs []*bench.AgentOutput
-	if found, _ := filepath.Glob(filepath.Join(dir, "*.hlog")); len(found) > 0 {
-		var err error
-		if outs, err = bench.ReadAgentOutputs([]string{dir}); err != nil {
-			return nil, fmt.Errorf("its outputs do not read: %w", err)
-		}
-	}
-	seen := make([]bool, n)
-	for _, o := range outs {
-		if o.Agent.Count != n || o.Agent.Index < 0 || o.Agent.Index >= n {
-			return nil, fmt.Errorf("an output in %s is agent %d of %d, not one of the step's %d", dir, o.Agent.Index, o.Agent.Count, n)
-		}
-		seen[o.Agent.Index] = true
-	}
-	var missing []string
-	for i, ok := range seen {
-		if !ok {
-			missing = append(missing, strconv.Itoa(i))
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("agents %s of %d wrote no output into %s: the tasks must see it at the same path "+
-			"(Shared must be on a filesystem every node shares)", strings.Join(missing, ", "), n, dir)
-	}
-	slices.SortFunc(outs, func(a, b *bench.AgentOutput) int { return a.Agent.Index - b.Agent.Index })
-	return outs, nil
 }
 
 // slurmSafeName makes a cell id fit in a folder's name.
@@ -279,5 +247,5 @@ func (t *slurmTail) Write(p []byte) (int, error) {
 func (t *slurmTail) lastLines(k int) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return "  " + joinLines(lastLines(string(t.buf), k), "\n  ", "(no output)")
+	return "  " + bench.LogTail(string(t.buf), k, "\n  ", "(no output)")
 }

@@ -61,7 +61,7 @@ done
 exit $rc
 `
 
-// slurmFakeAgent returns a fake `latbench agent`: it copies the cell file
+// slurmFakeAgent returns a fake `latbench-agent run`: it copies the cell file
 // it was given to DIR/cell-I.yaml and FIXTURES/agent-I.hlog, when there is
 // one, into --out; then it runs more, a shell fragment.
 func slurmFakeAgent(dir, fixtures, more string) string {
@@ -158,7 +158,7 @@ func TestSlurmRunsTheAgentsAsOneStep(t *testing.T) {
 	argv := f.argv(t)
 	cellFile, outDir, t0 := slurmArg(argv, "--cell"), slurmArg(argv, "--out"), slurmArg(argv, "--t0")
 	want := []string{"--ntasks", "3", "--kill-on-bad-exit=1", "--partition=fake", "--overcommit",
-		f.launcher.Binary, "agent", "--cell", cellFile, "--cell-id", "fixture-cell", "--target-addr", "10.0.0.5:8080",
+		f.launcher.Binary, "run", "--cell", cellFile, "--cell-id", "fixture-cell", "--target-addr", "10.0.0.5:8080",
 		"--agents", "3", "--t0", t0, "--out", outDir}
 	if !slices.Equal(argv, want) {
 		t.Errorf("srun's arguments:\n got %q\nwant %q", argv, want)
@@ -363,22 +363,22 @@ func checkSlurmMerge(t *testing.T, outs []*bench.AgentOutput, n int, want int64)
 	}
 }
 
-// The real `latbench agent` under the fake srun: the agents accept the
+// The real `latbench-agent run` under the fake srun: the agents accept the
 // step's command line, take their index from SLURM_PROCID and their
 // outputs merge into the whole schedule.
 func TestSlurmRealAgentsUnderFakeSrun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds latbench and runs agents for a few seconds")
+		t.Skip("builds latbench-agent and runs agents for a few seconds")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("go is not on PATH: latbench cannot be built for the agents")
+		t.Skip("go is not on PATH: latbench-agent cannot be built for the agents")
 	}
 	dir := t.TempDir()
-	binary := filepath.Join(dir, "latbench")
-	build := exec.Command(goTool, "build", "-o", binary, "github.com/latbench/latbench/cmd/latbench")
+	binary := filepath.Join(dir, AgentBinary)
+	build := exec.Command(goTool, "build", "-o", binary, "github.com/latbench/latbench/cmd/latbench-agent")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/latbench: %v\n%s", err, out)
+		t.Fatalf("go build ./cmd/latbench-agent: %v\n%s", err, out)
 	}
 	echo := scenariotest.Start(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
 	shared := filepath.Join(dir, "shared")
@@ -397,7 +397,7 @@ func TestSlurmRealAgentsUnderFakeSrun(t *testing.T) {
 }
 
 // TestSlurmOnThisMachine starts a one-node Slurm cluster here with
-// scripts/slurm/test-slurm.sh, which runs latbench agents under srun, and
+// scripts/slurm/test-slurm.sh, which runs latbench-agents under srun, and
 // within it TestSlurmInsideTestCluster: the launcher on the real srun.
 func TestSlurmOnThisMachine(t *testing.T) {
 	if os.Getenv("LATBENCH_SLURM_TEST") != "1" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/bench/launch"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 )
 
 // Names of the flags that measure cells with load agents.
@@ -37,11 +38,11 @@ const (
 func agentFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: flagAgents, Value: 1, Usage: "measure each cell with `N` load agents, each sending requests i mod N of its schedule from one T0; their histograms merge exactly"},
-		&cli.StringFlag{Name: flagLauncher, Value: launcherLocal, Usage: "what starts the agents (given with --agents 1: one agent, for a baseline): local (processes here, each in a network namespace of its own), k8s (an Indexed Job) or slurm (srun)"},
+		&cli.StringFlag{Name: flagLauncher, Value: launcherLocal, Usage: "what starts the agents (given with --agents 1: one agent, for a baseline): local (processes here, each in a network namespace of its own), k8s (an Indexed Job, through latbench-k8s) or slurm (srun)"},
 		&cli.DurationFlag{Name: flagAgentsLead, Usage: "how far ahead the agents' common start T0 is set, `D` (default: local 1 s + 100 ms per agent, slurm 10 s; k8s sets it once every pod is ready)"},
 		&cli.StringFlag{Name: flagSlurmShared, Usage: "with --launcher slurm: a `DIR` every node sees at the same path, for the cell file and the agents' outputs"},
 		&cli.StringSliceFlag{Name: flagSlurmArg, Usage: "with --launcher slurm: an extra srun `ARG`ument, e.g. --slurm-arg=--partition=load (repeatable)"},
-		&cli.StringFlag{Name: flagK8sImage, Usage: "with --launcher k8s: the container `IMAGE` with latbench on its PATH (scripts/k8s/Dockerfile)"},
+		&cli.StringFlag{Name: flagK8sImage, Usage: "with --launcher k8s: the container `IMAGE` with latbench-agent on its PATH (scripts/k8s/Dockerfile)"},
 		&cli.StringFlag{Name: flagK8sNamespace, Usage: "with --launcher k8s: the `NAMESPACE` of the agents' Job (default: the kubeconfig context's, else default)"},
 		&cli.StringFlag{Name: flagK8sContext, Usage: "with --launcher k8s: the kubeconfig `CONTEXT` (default: the current one)"},
 		&cli.BoolFlag{Name: flagLocalNamespaces, Value: true, Usage: "with --launcher local, give each agent a network namespace and an address of its own (needs root and ip); false: plain processes on 127.0.0.1"},
@@ -57,7 +58,7 @@ func setUpAgents(ctx context.Context, c *cli.Context, e *bench.Executor, plan *b
 	n := c.Int(flagAgents)
 	switch {
 	case n < 1:
-		return nil, usagef("--%s %d: need at least 1 (1 runs the load here, without agents)", flagAgents, n)
+		return nil, cmdline.Usagef("--%s %d: need at least 1 (1 runs the load here, without agents)", flagAgents, n)
 	case n == 1 && !c.IsSet(flagLauncher):
 		return nil, nil
 	}
@@ -73,25 +74,25 @@ func setUpAgents(ctx context.Context, c *cli.Context, e *bench.Executor, plan *b
 	case launcherK8s:
 		return setUpK8s(c, e)
 	default:
-		return nil, usagef("--%s %q: use %s, %s or %s", flagLauncher, name, launcherLocal, launcherK8s, launcherSlurm)
+		return nil, cmdline.Usagef("--%s %q: use %s, %s or %s", flagLauncher, name, launcherLocal, launcherK8s, launcherSlurm)
 	}
 }
 
 // checkAgentPlan refuses cells agents cannot share.
 func checkAgentPlan(plan *bench.Plan, n int) error {
 	if plan.Search != nil {
-		return usagef("--%s and --find-max do not combine yet: a search decides each step from the last", flagAgents)
+		return cmdline.Usagef("--%s and --find-max do not combine yet: a search decides each step from the last", flagAgents)
 	}
 	for _, c := range plan.Cells {
 		switch {
 		case len(c.Faults) > 0:
-			return usagef("cell %s: faults are driven from this machine and do not combine with --%s", c.ID, flagAgents)
+			return cmdline.Usagef("cell %s: faults are driven from this machine and do not combine with --%s", c.ID, flagAgents)
 		case c.Netem != "":
-			return usagef("cell %s: --netem puts the target in a namespace the agents cannot share; drop --%s or --netem", c.ID, flagAgents)
+			return cmdline.Usagef("cell %s: --netem puts the target in a namespace the agents cannot share; drop --%s or --netem", c.ID, flagAgents)
 		case c.Load.Duration == 0:
-			return usagef("cell %s: agents share a measured window; give a duration, not only a request count", c.ID)
+			return cmdline.Usagef("cell %s: agents share a measured window; give a duration, not only a request count", c.ID)
 		case c.Load.Connections > 0 && c.Load.Connections < n:
-			return usagef("cell %s: %d connections cannot be shared by %d agents; give at least one connection per agent", c.ID, c.Load.Connections, n)
+			return cmdline.Usagef("cell %s: %d connections cannot be shared by %d agents; give at least one connection per agent", c.ID, c.Load.Connections, n)
 		}
 	}
 	return nil
@@ -103,7 +104,7 @@ func setUpLocal(ctx context.Context, c *cli.Context, e *bench.Executor) (closer,
 	namespaces := c.Bool(flagLocalNamespaces)
 	if namespaces && e.TargetAddr != "" {
 		if host, _, err := net.SplitHostPort(e.TargetAddr); err == nil && isLoopback(host) {
-			return nil, usagef("--%s %s is loopback, which agents in namespaces of their own cannot reach; "+
+			return nil, cmdline.Usagef("--%s %s is loopback, which agents in namespaces of their own cannot reach; "+
 				"give the server's address on another interface, or --%s=false", flagTargetAddr, e.TargetAddr, flagLocalNamespaces)
 		}
 	}
@@ -112,7 +113,7 @@ func setUpLocal(ctx context.Context, c *cli.Context, e *bench.Executor) (closer,
 		Log: executorLog(e),
 	})
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, cmdline.Usagef("%v", err)
 	}
 	e.Launcher = l
 	return l.Close, nil
@@ -139,37 +140,39 @@ func isLoopback(host string) bool {
 func setUpSlurm(c *cli.Context, e *bench.Executor) (closer, error) {
 	shared := c.String(flagSlurmShared)
 	if shared == "" {
-		return nil, usagef("--%s %s needs --%s DIR: a folder every node sees at the same path", flagLauncher, launcherSlurm, flagSlurmShared)
+		return nil, cmdline.Usagef("--%s %s needs --%s DIR: a folder every node sees at the same path", flagLauncher, launcherSlurm, flagSlurmShared)
 	}
 	if st, err := os.Stat(shared); err != nil || !st.IsDir() {
-		return nil, usagef("--%s %s is not a folder: create it on a filesystem every node shares", flagSlurmShared, shared)
+		return nil, cmdline.Usagef("--%s %s is not a folder: create it on a filesystem every node shares", flagSlurmShared, shared)
 	}
 	e.Launcher = &launch.Slurm{Shared: shared, Lead: c.Duration(flagAgentsLead), Extra: c.StringSlice(flagSlurmArg)}
 	return nil, nil
 }
 
-// setUpK8s makes the Kubernetes launcher from the kubeconfig: one Indexed
-// Job per cell, T0 through a ConfigMap, outputs from the pods' logs.
+// setUpK8s makes the Kubernetes launcher: latbench-k8s, found beside
+// latbench or on PATH, runs one Indexed Job per cell (T0 through a
+// ConfigMap, outputs from the pods' logs) and writes the outputs back.
 func setUpK8s(c *cli.Context, e *bench.Executor) (closer, error) {
 	image := c.String(flagK8sImage)
 	switch {
 	case image == "":
-		return nil, usagef("--%s %s needs --%s IMAGE: a container image with latbench on its PATH (build one with scripts/k8s/Dockerfile)", flagLauncher, launcherK8s, flagK8sImage)
+		return nil, cmdline.Usagef("--%s %s needs --%s IMAGE: a container image with latbench-agent on its PATH (build one with scripts/k8s/Dockerfile)", flagLauncher, launcherK8s, flagK8sImage)
 	case e.TargetAddr == "":
-		return nil, usagef("--%s %s needs --%s HOST:PORT, the target as the pods reach it (a Service): latbench does not launch targets in the cluster", flagLauncher, launcherK8s, flagTargetAddr)
+		return nil, cmdline.Usagef("--%s %s needs --%s HOST:PORT, the target as the pods reach it (a Service): latbench does not start targets in the cluster", flagLauncher, launcherK8s, flagTargetAddr)
 	}
-	k, err := launch.NewK8s(c.String(flagK8sContext))
+	bin, err := launch.Companion(launch.K8sBinary)
 	if err != nil {
-		return nil, usagef("%v; set up a kubectl context (KUBECONFIG or ~/.kube/config), or pick one with --%s", err, flagK8sContext)
+		return nil, cmdline.Usagef("--%s %s runs %v", flagLauncher, launcherK8s, err)
 	}
-	k.Image = image
-	if ns := c.String(flagK8sNamespace); ns != "" {
-		k.Namespace = ns
+	args := []string{"--image", image}
+	for flag, arg := range map[string]string{flagK8sNamespace: "--namespace", flagK8sContext: "--context"} {
+		if v := c.String(flag); v != "" {
+			args = append(args, arg, v)
+		}
 	}
 	if lead := c.Duration(flagAgentsLead); lead > 0 {
-		k.Lead = lead
+		args = append(args, "--lead", lead.String())
 	}
-	k.Log = executorLog(e)
-	e.Launcher = k
+	e.Launcher = &launch.External{Binary: bin, Args: args, Log: executorLog(e)}
 	return nil, nil
 }

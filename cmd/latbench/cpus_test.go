@@ -3,13 +3,13 @@ package main
 import (
 	"testing"
 
-	"github.com/latbench/latbench/servers"
+	"github.com/latbench/latbench/bench/host"
 )
 
 // allowedCPUs returns the CPUs the tests may use.
 func allowedCPUs(t *testing.T) []int {
 	t.Helper()
-	cpus, err := servers.AllowedCPUs()
+	cpus, err := host.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 )
 
 func TestBadInput(t *testing.T) {
@@ -79,8 +81,8 @@ func TestBadInput(t *testing.T) {
 				args = append(args, "--out", out)
 			}
 			r := latbench(t, args...)
-			if r.code != exitUsage {
-				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitUsage, r.stderr)
+			if r.code != cmdline.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, cmdline.ExitUsage, r.stderr)
 			}
 			for _, want := range tt.want {
 				if !strings.Contains(r.stderr, want) {
@@ -107,8 +109,8 @@ func TestFailedBuild(t *testing.T) {
 `)
 	out := t.TempDir()
 	r := latbench(t, "run", "--targets", manifest, "--target", "broken", "--format", "json", "--out", out)
-	if r.code != exitFailed {
-		t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	if r.code != cmdline.ExitFailed {
+		t.Errorf("exit %d, want %d; stderr:\n%s", r.code, cmdline.ExitFailed, r.stderr)
 	}
 	for _, want := range []string{"building target broken", "compiler says no"} {
 		if !strings.Contains(r.stderr, want) {
@@ -130,7 +132,7 @@ func TestBadInputJSON(t *testing.T) {
 	var doc struct {
 		Error string `json:"error"`
 	}
-	if r.code != exitUsage || json.Unmarshal([]byte(r.stdout), &doc) != nil || !strings.Contains(doc.Error, `--rate "fast"`) {
-		t.Errorf("exit %d, stdout %q; want %d and a JSON error", r.code, r.stdout, exitUsage)
+	if r.code != cmdline.ExitUsage || json.Unmarshal([]byte(r.stdout), &doc) != nil || !strings.Contains(doc.Error, `--rate "fast"`) {
+		t.Errorf("exit %d, stdout %q; want %d and a JSON error", r.code, r.stdout, cmdline.ExitUsage)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/bench/host"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/results/report"
 	"github.com/latbench/latbench/servers"
@@ -72,13 +74,19 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	}
 	workers := c.Int(flagTargetWorkers)
 	if workers < 0 || workers > servers.MaxWorkers {
-		return nil, usagef("--%s %d: use 1 to %d threads", flagTargetWorkers, workers, servers.MaxWorkers)
+		return nil, cmdline.Usagef("--%s %d: use 1 to %d threads", flagTargetWorkers, workers, servers.MaxWorkers)
+	}
+	sweep(c.Context, stderr)
+	ledger, err := host.OpenLedger()
+	if err != nil {
+		return nil, err
 	}
 	e := &bench.Executor{
 		Workers:    workers,
 		CPUs:       cpus,
 		TargetAddr: c.String(flagTargetAddr),
 		Listen:     c.String(flagListen),
+		Ledger:     ledger,
 	}
 	if e.Root, e.Manifest, err = rootAndManifest(c); err != nil {
 		return nil, err
@@ -110,6 +118,16 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	}, nil
 }
 
+// sweep removes what latbench processes that died without cleaning up
+// left behind (processes, namespaces, links), naming each on stderr; a
+// failure to sweep is a warning, not a reason not to run.
+func sweep(ctx context.Context, stderr io.Writer) {
+	err := host.Sweep(ctx, func(line string) { fmt.Fprintln(stderr, "latbench: "+line) })
+	if err != nil {
+		fmt.Fprintf(stderr, "latbench: warning: cleaning up after an earlier latbench: %v\n", err)
+	}
+}
+
 // planOptions returns the options a run records: the seed, the rounds and
 // the plan's own.
 func planOptions(plan *bench.Plan, seed uint64, rounds int) map[string]string {
@@ -126,11 +144,11 @@ func repeatPlan(c *cli.Context, plan *bench.Plan) (uint64, error) {
 	rounds := c.Int(flagRounds)
 	switch {
 	case rounds < 1:
-		return 0, usagef("--rounds %d: need at least 1", rounds)
+		return 0, cmdline.Usagef("--rounds %d: need at least 1", rounds)
 	case rounds > 1 && plan.Search != nil:
-		return 0, usagef("--rounds and --find-max do not combine: a search decides its steps as it goes")
+		return 0, cmdline.Usagef("--rounds and --find-max do not combine: a search decides its steps as it goes")
 	case rounds*len(plan.Cells) > 100_000:
-		return 0, usagef("--rounds %d makes %d cells; that is more than any run should be", rounds, rounds*len(plan.Cells))
+		return 0, cmdline.Usagef("--rounds %d makes %d cells; that is more than any run should be", rounds, rounds*len(plan.Cells))
 	}
 	seed := c.Uint64(flagSeed)
 	if !c.IsSet(flagSeed) {
@@ -212,17 +230,20 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 		if errors.As(err, &build) {
 			return err // the input was fine; the build failed
 		}
-		return &usageError{err}
+		return &cmdline.UsageError{Err: err}
 	}
 	dir, err := results.NewRunDir(x.out, x.plan.Name, time.Now())
 	if err != nil {
-		return usagef("--out %s: %v", x.out, err)
+		return cmdline.Usagef("--out %s: %v", x.out, err)
 	}
 	run := x.newRun()
 	progress := newProgressLine(stderr)
 	x.exec.Progress = progress.update
 	x.exec.Log = progress.log
 	x.exec.Save = func(run *results.Run, cell *results.Cell) error { return saveRun(dir, run, cell) }
+	x.exec.IntervalLog = func(cellID string) (io.WriteCloser, error) {
+		return results.CreateAtomic(filepath.Join(dir, results.IntervalLogName(cellID)))
+	}
 	if x.live != nil {
 		x.wireLive(dir)
 	}
@@ -266,14 +287,18 @@ func saveRun(dir string, run *results.Run, cell *results.Cell) error {
 		if err := results.WriteCellHgrms(dir, cell); err != nil {
 			return err
 		}
-		return results.WriteCellHlog(dir, cell)
+		return results.WriteIntervalLog(dir, cell)
 	}
 	return writeReports(dir, run)
 }
 
 // writeReports writes report.txt (the tables as printed) and, with charts,
-// report.md and the self-contained report.html.
+// report.md and the self-contained report.html, reading the cells'
+// intervals back from their interval logs for the charts.
 func writeReports(dir string, run *results.Run) error {
+	if err := results.LoadIntervals(dir, run); err != nil {
+		return err
+	}
 	var b strings.Builder
 	if err := results.RenderTable(&b, run, results.FormatTable); err != nil {
 		return err

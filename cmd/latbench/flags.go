@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/results"
 )
 
@@ -65,13 +66,13 @@ func checkFormat(format string) error {
 	if slices.Contains(results.Formats(), format) {
 		return nil
 	}
-	return usagef("unknown --format %q; valid: %s", format, strings.Join(results.Formats(), ", "))
+	return cmdline.Usagef("unknown --format %q; valid: %s", format, strings.Join(results.Formats(), ", "))
 }
 
 // noArgs rejects stray positional arguments.
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
-		return usagef("unexpected argument %q; `latbench %s` takes only flags (see --help)", c.Args().First(), c.Command.Name)
+		return cmdline.Usagef("unexpected argument %q; `latbench %s` takes only flags (see --help)", c.Args().First(), c.Command.Name)
 	}
 	return nil
 }
@@ -82,7 +83,7 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	case 1:
 		return c.Args().First(), nil
 	case 0:
-		return "", usagef("missing %s: `latbench %s %s`", what, c.Command.Name, c.Command.ArgsUsage)
+		return "", cmdline.Usagef("missing %s: `latbench %s %s`", what, c.Command.Name, c.Command.ArgsUsage)
 	}
-	return "", usagef("too many arguments %q: `latbench %s` takes one %s", c.Args().Slice(), c.Command.Name, what)
+	return "", cmdline.Usagef("too many arguments %q: `latbench %s` takes one %s", c.Args().Slice(), c.Command.Name, what)
 }

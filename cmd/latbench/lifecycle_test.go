@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/results"
 )
 
@@ -28,8 +29,8 @@ loads: [{rate: 300}]
 `)
 	out := t.TempDir()
 	r := latbench(t, "suite", suiteFile, "--targets", manifest, "--out", out)
-	if r.code != exitFailed {
-		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	if r.code != cmdline.ExitFailed {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cmdline.ExitFailed, r.stderr)
 	}
 	run := checkRunDir(t, out, 2)
 	if len(run.Cells) != 2 {
@@ -80,8 +81,8 @@ func TestSignalStopsEverything(t *testing.T) {
 				<-done
 				t.Fatalf("latbench ignored %v; stderr:\n%s", sig, stderr.String())
 			}
-			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr.String())
+			if code := cmd.ProcessState.ExitCode(); code != cmdline.ExitInterrupted {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, cmdline.ExitInterrupted, stderr.String())
 			}
 			if left := processesUnder(bins.dir); len(left) > 0 {
 				t.Errorf("processes left after %v: %v", sig, left)

@@ -1,11 +1,12 @@
 // Command latbench drives load against network servers, records every
 // latency in HDR histograms and renders comparison tables. This package
-// only parses flags and wires the engine (bench), the workloads
+// only parses flags and wires the orchestration (bench), the workloads
 // (scenarios), the target lifecycle (servers) and the results together.
+// Its companions latbench-agent (one load agent) and latbench-k8s (the
+// Kubernetes launcher) are executables of their own.
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,16 +14,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/scenarios"
-)
-
-// Exit codes.
-const (
-	exitOK          = 0
-	exitFailed      = 1   // a cell failed, or an error while running
-	exitUsage       = 2   // bad input: nothing was run or written
-	exitInterrupted = 130 // SIGINT or SIGTERM: partial results were saved
 )
 
 func main() {
@@ -31,36 +24,7 @@ func main() {
 
 // runMain runs the CLI with args and returns the exit code.
 func runMain(args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
-	err := app.Run(interspersed(app, args))
-	if err == nil {
-		return exitOK
-	}
-	fmt.Fprintln(stderr, "latbench: "+err.Error())
-	return exitCode(err)
-}
-
-// exitCode maps an error to the process exit code.
-func exitCode(err error) int {
-	var usage *usageError
-	switch {
-	case errors.As(err, &usage):
-		return exitUsage
-	case errors.Is(err, bench.ErrInterrupted):
-		return exitInterrupted
-	}
-	return exitFailed
-}
-
-// usageError is bad input: a flag, an argument or a file the user gave.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-// usagef returns a usageError with a formatted message.
-func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
+	return cmdline.Run(newApp(stdout, stderr), args, stderr)
 }
 
 // newApp builds the command tree.
@@ -75,9 +39,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:   stderr,
 		HideVersion: true,
 		Commands: []*cli.Command{runCommand(stdout, stderr), suiteCommand(stdout, stderr), targetsCommand(stdout), reportCommand(stdout), compareCommand(stdout),
-			agentCommand(stdout, stderr), mergeCommand(stdout, stderr), k8sCommand(stdout, stderr), relayCommand()},
-		OnUsageError:    onUsageError,
-		ExitErrHandler:  func(*cli.Context, error) {}, // main decides the exit code
+			mergeCommand(stdout, stderr), relayCommand()},
+		OnUsageError:    cmdline.OnUsageError,
 		Action:          rootAction,
 		HideHelpCommand: false,
 	}
@@ -97,15 +60,5 @@ func rootAction(c *cli.Context) error {
 	if best := scenarios.Closest(name, names); best != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	return usagef("unknown command %q%s; commands: %s. See `latbench --help`", name, hint, strings.Join(names, ", "))
-}
-
-// onUsageError turns a flag parsing error into a usageError that says
-// where to find help.
-func onUsageError(c *cli.Context, err error, _ bool) error {
-	cmd := "latbench"
-	if c.Command != nil && c.Command.Name != "" {
-		cmd += " " + c.Command.Name
-	}
-	return usagef("%v; see `%s --help`", err, cmd)
+	return cmdline.Usagef("unknown command %q%s; commands: %s. See `latbench --help`", name, hint, strings.Join(names, ", "))
 }

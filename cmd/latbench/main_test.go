@@ -42,7 +42,10 @@ func runTests(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	bins = testBins{dir: dir, latbench: filepath.Join(dir, "latbench"), server: filepath.Join(dir, "latbench-server-go")}
-	for out, pkg := range map[string]string{bins.latbench: ".", bins.server: "../../servers/go"} {
+	// latbench-agent sits beside latbench, where the local launcher finds
+	// it.
+	agent := filepath.Join(dir, "latbench-agent")
+	for out, pkg := range map[string]string{bins.latbench: ".", bins.server: "../../servers/go", agent: "../latbench-agent"} {
 		if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			return 0, fmt.Errorf("build %s: %v\n%s", pkg, err, msg)
 		}

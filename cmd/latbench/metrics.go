@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/results/metrics"
 	"github.com/latbench/latbench/scenarios"
@@ -49,7 +50,7 @@ func newLiveMetrics(c *cli.Context, stderr io.Writer) (*liveMetrics, error) {
 	}
 	exp, err := metrics.New(metrics.Options{PushURL: push, Listen: listen})
 	if err != nil {
-		return nil, usagef("live metrics: %v", err)
+		return nil, cmdline.Usagef("live metrics: %v", err)
 	}
 	if a := exp.Addr(); a != "" {
 		fmt.Fprintf(stderr, "latbench: metrics on http://%s/metrics\n", a)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 )
 
 // A run with --prometheus-push pushes each cell's figures, second by
@@ -47,7 +49,7 @@ func TestLiveMetricsPush(t *testing.T) {
 // A bad push URL is bad input, reported before anything runs.
 func TestLiveMetricsBadURL(t *testing.T) {
 	r := latbench(t, "run", "--prometheus-push", "ftp://gateway", "--out", t.TempDir())
-	if r.code != exitUsage || !strings.Contains(r.stderr, "live metrics") {
-		t.Errorf("exit %d, stderr %q; want %d and the reason", r.code, r.stderr, exitUsage)
+	if r.code != cmdline.ExitUsage || !strings.Contains(r.stderr, "live metrics") {
+		t.Errorf("exit %d, stderr %q; want %d and the reason", r.code, r.stderr, cmdline.ExitUsage)
 	}
 }

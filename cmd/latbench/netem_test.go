@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 )
 
 // netemReady skips unless this machine can make network namespaces: root,
@@ -56,11 +58,11 @@ func TestNetemBadSpec(t *testing.T) {
 	netemReady(t)
 	out := t.TempDir()
 	r := latbench(t, "run", "--targets", testManifest(t, ""), "--out", out, "--netem", "dealy 2ms")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "tc netem options start with one of") {
+	if r.code != cmdline.ExitUsage || !strings.Contains(r.stderr, "tc netem options start with one of") {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	r = latbench(t, "run", "--targets", testManifest(t, ""), "--out", out, "--netem", "delay soon")
-	if r.code != exitUsage || !(strings.Contains(r.stderr, "tc qdisc add") || strings.Contains(r.stderr, "has no netem qdisc")) {
+	if r.code != cmdline.ExitUsage || !(strings.Contains(r.stderr, "tc qdisc add") || strings.Contains(r.stderr, "has no netem qdisc")) {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	if dirs := runDirs(t, out); len(dirs) > 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/servers"
 )
 
@@ -18,7 +19,7 @@ func relayCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Required: true, Usage: "`HOST:PORT` to listen on"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "backend `HOST:PORT`"},
 		},
-		OnUsageError: onUsageError,
+		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			return servers.RunRelayMain(c.String("listen"), c.String("to"))
 		},

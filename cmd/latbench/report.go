@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/results"
 )
 
@@ -20,7 +21,7 @@ func reportCommand(stdout io.Writer) *cli.Command {
 			"RUN_DIR/report.txt, report.md (tables and linked charts), report.html (one self-contained file\n" +
 			"with inline SVG charts) and the charts in RUN_DIR/charts/ (PNG and SVG).",
 		Flags:        []cli.Flag{formatFlag()},
-		OnUsageError: onUsageError,
+		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			dir, err := oneArg(c, "run folder")
 			if err != nil {
@@ -48,9 +49,9 @@ func loadRun(dir string) (*results.Run, error) {
 	run, err := results.LoadRun(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, usagef("%s has no %s: pass a folder that latbench run or suite wrote, e.g. runs/<time>-<name>", dir, results.ResultFile)
+			return nil, cmdline.Usagef("%s has no %s: pass a folder that latbench run or suite wrote, e.g. runs/<time>-<name>", dir, results.ResultFile)
 		}
-		return nil, &usageError{err}
+		return nil, &cmdline.UsageError{Err: err}
 	}
 	return run, nil
 }
@@ -67,10 +68,10 @@ func compareCommand(stdout io.Writer) *cli.Command {
 			"p < 0.05. Cells whose configuration differs (connections, payload, keep-alive, cpusets, ...)\n" +
 			"are refused with the reason. Example: latbench compare runs/A-languages runs/B-languages",
 		Flags:        []cli.Flag{formatFlag()},
-		OnUsageError: onUsageError,
+		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
-				return usagef("compare takes two run folders, got %d: `latbench compare RUN_A RUN_B`", c.NArg())
+				return cmdline.Usagef("compare takes two run folders, got %d: `latbench compare RUN_A RUN_B`", c.NArg())
 			}
 			format := c.String(flagFormat)
 			if err := checkFormat(format); err != nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/scenarios/suite"
 )
@@ -24,7 +26,7 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 			"sends as soon as its previous answer came back (throughput, not latency under load).\n\n" +
 			"Example: latbench run --target go --scenario http --rate 5000 --connections 10 --duration 30s",
 		Flags:        append(runFlags(), executionFlags()...),
-		OnUsageError: onUsageError,
+		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			return jsonOnError(c, stdout, func(stdout io.Writer) error {
 				if err := noArgs(c); err != nil {
@@ -50,7 +52,7 @@ func runFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Value: bench.DefaultDuration, Usage: "measured time"},
 		&cli.DurationFlag{Name: "warmup", Value: bench.DefaultWarmup, Usage: "load before measuring, not recorded"},
 		&cli.Int64Flag{Name: "requests", Usage: "stop after this many measured requests (0: no limit)"},
-		&cli.DurationFlag{Name: "timeout", Value: bench.DefaultTimeout, Usage: "per-request timeout; a request over it counts as a timeout error"},
+		&cli.DurationFlag{Name: "timeout", Value: engine.DefaultTimeout, Usage: "per-request timeout; a request over it counts as a timeout error"},
 		&cli.IntFlag{Name: "size", Usage: "payload `BYTES`: echo message size (default 64), or N of GET /bytes/N (default 10000)"},
 		&cli.StringFlag{Name: "path", Usage: "HTTP request `PATH` instead of /bytes/N"},
 		&cli.BoolFlag{Name: "no-keepalive", Usage: "http: a new connection for every request"},
@@ -111,11 +113,11 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		Mix:            c.String("mix"),
 	}
 	if _, err := catalog.New(spec); err != nil {
-		return nil, &usageError{err}
+		return nil, &cmdline.UsageError{Err: err}
 	}
 	faults, err := bench.ParseFaults(c.StringSlice("fault"))
 	if err != nil {
-		return nil, usagef("--fault: %v", err)
+		return nil, cmdline.Usagef("--fault: %v", err)
 	}
 	cell := bench.CellSpec{Target: c.String("target"), Scenario: spec, Load: load, Faults: faults, Netem: c.String("netem")}
 	if addr := c.String(flagTargetAddr); addr != "" && !c.IsSet("target") {
@@ -125,7 +127,7 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		cell.Proxy, cell.Backend = true, b
 	}
 	if err := bench.CheckFaults(cell.Faults, load.Duration, cell.Proxy); err != nil {
-		return nil, usagef("--fault: %v", err)
+		return nil, cmdline.Usagef("--fault: %v", err)
 	}
 	name := cell.Target + "-" + spec.Name
 	switch {
@@ -151,15 +153,15 @@ func stepsPlan(c *cli.Context, name string, cell bench.CellSpec) (*bench.Plan, e
 	steps := suite.Steps{Start: cell.Load.Rate, Step: c.Float64("rate-step"), Max: c.Float64("rate-max"), Extra: c.Int("max-iter")}
 	switch {
 	case steps.Start == 0:
-		return nil, usagef("rate steps need a starting --rate N, not max")
+		return nil, cmdline.Usagef("rate steps need a starting --rate N, not max")
 	case steps.Step <= 0 || steps.Max <= 0:
-		return nil, usagef("rate steps need both --rate-step and --rate-max above 0, e.g. --rate 1000 --rate-step 1000 --rate-max 5000")
+		return nil, cmdline.Usagef("rate steps need both --rate-step and --rate-max above 0, e.g. --rate 1000 --rate-step 1000 --rate-max 5000")
 	case steps.Max < steps.Start:
-		return nil, usagef("--rate-max %g is below --rate %g", steps.Max, steps.Start)
+		return nil, cmdline.Usagef("--rate-max %g is below --rate %g", steps.Max, steps.Start)
 	case steps.Extra < 0:
-		return nil, usagef("--max-iter %d: must be 0 or more", steps.Extra)
+		return nil, cmdline.Usagef("--max-iter %d: must be 0 or more", steps.Extra)
 	case (steps.Max-steps.Start)/steps.Step+float64(steps.Extra) >= 1000:
-		return nil, usagef("those rate steps make more than 1000 cells; raise --rate-step or lower --rate-max")
+		return nil, cmdline.Usagef("those rate steps make more than 1000 cells; raise --rate-step or lower --rate-max")
 	}
 	rates := steps.Rates()
 	cells := make([]bench.CellSpec, len(rates))
@@ -174,15 +176,15 @@ func stepsPlan(c *cli.Context, name string, cell bench.CellSpec) (*bench.Plan, e
 func searchPlan(c *cli.Context, name string, cell bench.CellSpec) (*bench.Plan, error) {
 	slo, err := bench.ParseSLO(c.String("slo"))
 	if err != nil {
-		return nil, usagef("--slo: %v", err)
+		return nil, cmdline.Usagef("--slo: %v", err)
 	}
 	switch {
 	case cell.Load.Rate == 0:
-		return nil, usagef("--find-max searches open-loop rates: give a starting --rate N (e.g. 1000), not max")
+		return nil, cmdline.Usagef("--find-max searches open-loop rates: give a starting --rate N (e.g. 1000), not max")
 	case c.Float64("max-error-rate") < 0 || c.Float64("max-error-rate") >= 1:
-		return nil, usagef("--max-error-rate %g: use a share from 0 to below 1, e.g. 0.001", c.Float64("max-error-rate"))
+		return nil, cmdline.Usagef("--max-error-rate %g: use a share from 0 to below 1, e.g. 0.001", c.Float64("max-error-rate"))
 	case c.Int("max-steps") < 1 || c.Int("max-steps") > 100:
-		return nil, usagef("--max-steps %d: use 1 to 100", c.Int("max-steps"))
+		return nil, cmdline.Usagef("--max-steps %d: use 1 to 100", c.Int("max-steps"))
 	}
 	cell = stepDuration(c, cell)
 	plan := bench.NewPlan(name+"-findmax", []bench.CellSpec{cell})
@@ -200,11 +202,11 @@ func parseRate(s string) (float64, error) {
 	rate, err := strconv.ParseFloat(strings.TrimSuffix(s, "rps"), 64)
 	switch {
 	case err != nil:
-		return 0, usagef("--rate %q: want requests per second (e.g. 1000) or max", s)
+		return 0, cmdline.Usagef("--rate %q: want requests per second (e.g. 1000) or max", s)
 	case rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate):
-		return 0, usagef("--rate %s: must be above 0 requests per second; use --rate max for closed loop", s)
+		return 0, cmdline.Usagef("--rate %s: must be above 0 requests per second; use --rate max for closed loop", s)
 	case rate > 10_000_000:
-		return 0, usagef("--rate %s: above 10M requests per second, no single client can pace that", s)
+		return 0, cmdline.Usagef("--rate %s: above 10M requests per second, no single client can pace that", s)
 	}
 	return rate, nil
 }
@@ -213,20 +215,20 @@ func parseRate(s string) (float64, error) {
 func checkLoad(l bench.LoadSpec) error {
 	switch {
 	case l.Connections < 1:
-		return usagef("--connections %d: need at least 1", l.Connections)
+		return cmdline.Usagef("--connections %d: need at least 1", l.Connections)
 	case l.Duration < 0 || l.Warmup < 0 || l.Timeout < 0 || l.Requests < 0:
-		return usagef("--duration, --warmup, --timeout and --requests cannot be negative")
+		return cmdline.Usagef("--duration, --warmup, --timeout and --requests cannot be negative")
 	case l.Duration == 0 && l.Requests == 0:
-		return usagef("--duration 0 needs --requests N, or the run would never end")
+		return cmdline.Usagef("--duration 0 needs --requests N, or the run would never end")
 	case l.Timeout == 0:
-		return usagef("--timeout 0: requests need a timeout, e.g. 5s")
+		return cmdline.Usagef("--timeout 0: requests need a timeout, e.g. 5s")
 	}
-	if _, err := bench.NewPacer(l.Arrival, max(l.Rate, 1), 1); err != nil {
-		return usagef("--pacing: %v", err)
+	if _, err := engine.NewPacer(l.Arrival, max(l.Rate, 1), 1); err != nil {
+		return cmdline.Usagef("--pacing: %v", err)
 	}
 	if l.Wait != bench.WaitAuto {
-		if _, err := bench.ParseWait(l.Wait); err != nil {
-			return usagef("--wait: %v", err)
+		if _, err := engine.ParseWait(l.Wait); err != nil {
+			return cmdline.Usagef("--wait: %v", err)
 		}
 	}
 	return nil

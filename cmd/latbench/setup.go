@@ -10,6 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/bench/host"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/servers"
 )
 
@@ -20,10 +22,10 @@ func findRoot(flagValue string) (string, error) {
 	if flagValue != "" {
 		root, err := filepath.Abs(flagValue)
 		if err != nil {
-			return "", usagef("--root: %v", err)
+			return "", cmdline.Usagef("--root: %v", err)
 		}
 		if _, err := os.Stat(servers.DefaultManifestPath(root)); err != nil {
-			return "", usagef("--root %s: no servers/targets.yaml there; point --root at the latbench repository", flagValue)
+			return "", cmdline.Usagef("--root %s: no servers/targets.yaml there; point --root at the latbench repository", flagValue)
 		}
 		return root, nil
 	}
@@ -39,7 +41,7 @@ func findRoot(flagValue string) (string, error) {
 			return root, nil
 		}
 	}
-	return "", usagef("cannot find the latbench repository (a folder with servers/targets.yaml) above the working directory; run latbench from inside it or pass --root DIR")
+	return "", cmdline.Usagef("cannot find the latbench repository (a folder with servers/targets.yaml) above the working directory; run latbench from inside it or pass --root DIR")
 }
 
 // searchUp looks for servers/targets.yaml in dir and its parents.
@@ -69,9 +71,9 @@ func loadManifest(root, userFile string) (*servers.Manifest, error) {
 	user, err := servers.LoadManifest(userFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("--targets %s: no such file", userFile)
+			return nil, cmdline.Usagef("--targets %s: no such file", userFile)
 		}
-		return nil, &usageError{err}
+		return nil, &cmdline.UsageError{Err: err}
 	}
 	m.Merge(user)
 	return m, nil
@@ -85,11 +87,11 @@ func resolveCPUs(c *cli.Context, w io.Writer) (bench.CPUs, error) {
 	if c.Bool(flagNoPin) {
 		return bench.CPUs{}, nil
 	}
-	allowed, err := servers.AllowedCPUs()
+	allowed, err := host.AllowedCPUs()
 	if err != nil {
 		return bench.CPUs{}, err
 	}
-	client, target, shared := servers.DefaultCPUs(allowed)
+	client, target, shared := host.DefaultCPUs(allowed)
 	cpus := bench.CPUs{
 		Client:  firstNonEmpty(c.String(flagClientCPUs), client),
 		Target:  firstNonEmpty(c.String(flagTargetCPUs), target),
@@ -99,11 +101,11 @@ func resolveCPUs(c *cli.Context, w io.Writer) (bench.CPUs, error) {
 		if *v == "" {
 			continue
 		}
-		set, err := servers.ParseCPUSet(*v)
+		set, err := host.ParseCPUSet(*v)
 		if err != nil {
-			return bench.CPUs{}, usagef("--%s %q: %v", flag, *v, err)
+			return bench.CPUs{}, cmdline.Usagef("--%s %q: %v", flag, *v, err)
 		}
-		*v = servers.FormatCPUSet(set)
+		*v = host.FormatCPUSet(set)
 	}
 	if cpus.Backend == "" {
 		cpus.Backend = cpus.Target
@@ -117,8 +119,8 @@ func resolveCPUs(c *cli.Context, w io.Writer) (bench.CPUs, error) {
 // pinSelf moves latbench onto the client cpuset. It re-executes the
 // program on success, so the code after it runs pinned.
 func pinSelf(cpus string) error {
-	if _, err := servers.PinSelf(cpus); err != nil {
-		return usagef("--%s: %v", flagClientCPUs, err)
+	if _, err := host.PinSelf(cpus); err != nil {
+		return cmdline.Usagef("--%s: %v", flagClientCPUs, err)
 	}
 	return nil
 }

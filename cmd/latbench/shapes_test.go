@@ -8,7 +8,8 @@ import (
 	"github.com/latbench/latbench/results"
 )
 
-// loadOnlyRun loads the one run folder under out.
+// loadOnlyRun loads the one run folder under out, with the cells'
+// intervals read back from their interval logs.
 func loadOnlyRun(t *testing.T, out string) (*results.Run, string) {
 	t.Helper()
 	dirs := runDirs(t, out)
@@ -17,6 +18,9 @@ func loadOnlyRun(t *testing.T, out string) (*results.Run, string) {
 	}
 	run, err := results.LoadRun(dirs[0])
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := results.LoadIntervals(dirs[0], run); err != nil {
 		t.Fatal(err)
 	}
 	return run, dirs[0]

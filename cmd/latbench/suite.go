@@ -9,8 +9,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
+	"github.com/latbench/latbench/bench/host"
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/scenarios/suite"
-	"github.com/latbench/latbench/servers"
 )
 
 // suiteCommand is `latbench suite FILE.yaml`: targets × scenarios × loads.
@@ -26,7 +27,7 @@ func suiteCommand(stdout, stderr io.Writer) *cli.Command {
 			Name:  flagQuick,
 			Usage: "a short pass: every cell measures " + bench.QuickDuration.String() + " after " + bench.QuickWarmup.String() + " of warm-up, and rate steps keep only their first and last step",
 		}),
-		OnUsageError: onUsageError,
+		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			return jsonOnError(c, stdout, func(stdout io.Writer) error {
 				path, err := oneArg(c, "suite file")
@@ -52,12 +53,12 @@ func suitePlan(c *cli.Context, path string) (*bench.Plan, error) {
 	s, err := suite.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, usagef("suite file %s does not exist; the bundled suites are in scenarios/suites/", path)
+			return nil, cmdline.Usagef("suite file %s does not exist; the bundled suites are in scenarios/suites/", path)
 		}
-		return nil, &usageError{err}
+		return nil, &cmdline.UsageError{Err: err}
 	}
 	if err := bench.CheckSuite(s); err != nil {
-		return nil, &usageError{err}
+		return nil, &cmdline.UsageError{Err: err}
 	}
 	options, err := fitMachine(c, s)
 	if err != nil {
@@ -84,13 +85,13 @@ func fitMachine(c *cli.Context, s *suite.Suite) (map[string]string, error) {
 	if s.Published != "" {
 		options["published"] = s.Published
 	}
-	allowed, err := servers.AllowedCPUs()
+	allowed, err := host.AllowedCPUs()
 	if err != nil || len(s.Machines) == 0 {
 		return options, nil
 	}
 	m := s.MachineFor(len(allowed))
 	if m == nil {
-		return nil, usagef("suite %s has no machine entry for %d CPUs; its smallest needs %d", s.Name, len(allowed), s.Machines[len(s.Machines)-1].CPUs)
+		return nil, cmdline.Usagef("suite %s has no machine entry for %d CPUs; its smallest needs %d", s.Name, len(allowed), s.Machines[len(s.Machines)-1].CPUs)
 	}
 	if !c.Bool(flagNoPin) {
 		for flag, v := range map[string]string{flagClientCPUs: m.Client, flagTargetCPUs: m.Target, flagBackendCPUs: m.Backend} {

@@ -8,6 +8,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/urfave/cli/v2"
 
+	"github.com/latbench/latbench/cmd/internal/cmdline"
 	"github.com/latbench/latbench/servers"
 )
 
@@ -20,7 +21,7 @@ func targetsCommand(stdout io.Writer) *cli.Command {
 			&cli.StringFlag{Name: flagTargets, Usage: "extra target manifest `FILE`"},
 			rootFlag(),
 		},
-		OnUsageError: onUsageError,
+		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

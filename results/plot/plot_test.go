@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results/internal/golden"
 
 	"github.com/latbench/latbench/results"
@@ -264,7 +265,7 @@ func TestChartSpecsSkipWhatIsMissing(t *testing.T) {
 
 func TestWriteAllZeroValuesDoNotPanic(t *testing.T) {
 	run := plottest.Run(t)
-	zero := results.NewHistogram()
+	zero := engine.NewHistogram()
 	for range 10 {
 		if err := zero.RecordValue(0); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 )
 
@@ -174,7 +175,7 @@ func belongs(c *results.Cell, sys System, m Mapping) bool {
 // beside the published ones.
 func measure(cells []results.Cell, sys System, t Table) (SystemResult, error) {
 	r := unmeasured(sys, t)
-	lat, svc := results.NewHistogram(), results.NewHistogram()
+	lat, svc := engine.NewHistogram(), engine.NewHistogram()
 	var rps, cpu []float64
 	for i := range cells {
 		c := &cells[i]

@@ -19,23 +19,23 @@ import (
 // Suite is one parsed suite file.
 type Suite struct {
 	// Name names the suite; it defaults to the file name without ".yaml".
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Description says what the suite is for.
-	Description string `yaml:"description"`
+	Description string `yaml:"description,omitempty"`
 	// Targets are target names from the manifest.
-	Targets []string `yaml:"targets"`
+	Targets []string `yaml:"targets,omitempty"`
 	// Defaults apply to every load that does not say otherwise.
-	Defaults Load `yaml:"defaults"`
+	Defaults Load `yaml:"defaults,omitempty"`
 	// Scenarios are the workloads.
-	Scenarios []Scenario `yaml:"scenarios"`
+	Scenarios []Scenario `yaml:"scenarios,omitempty"`
 	// Loads apply to every scenario that has no loads of its own.
-	Loads []Load `yaml:"loads"`
+	Loads []Load `yaml:"loads,omitempty"`
 	// Machines fit the suite to the machine it runs on: the first entry
 	// whose CPU count the machine has (the CPUs latbench may use) applies.
-	Machines []Machine `yaml:"machines"`
+	Machines []Machine `yaml:"machines,omitempty"`
 	// Published names published figures the report sets beside the run's
 	// ("study": the reference study's tables).
-	Published string `yaml:"published"`
+	Published string `yaml:"published,omitempty"`
 	// Source is the file the suite came from.
 	Source string `yaml:"-"`
 }
@@ -45,14 +45,14 @@ type Suite struct {
 // factor on every rate (a smaller machine gets proportionally less load).
 // Command-line cpusets win over it.
 type Machine struct {
-	CPUs      int     `yaml:"cpus"`
-	Client    string  `yaml:"client"`
-	Target    string  `yaml:"target"`
-	Backend   string  `yaml:"backend"`
-	RateScale float64 `yaml:"rate_scale"`
+	CPUs      int     `yaml:"cpus,omitempty"`
+	Client    string  `yaml:"client,omitempty"`
+	Target    string  `yaml:"target,omitempty"`
+	Backend   string  `yaml:"backend,omitempty"`
+	RateScale float64 `yaml:"rate_scale,omitempty"`
 	// Note says in words how this machine differs from the suite's
 	// reference (recorded with the run and shown in its report).
-	Note string `yaml:"note"`
+	Note string `yaml:"note,omitempty"`
 	Line int    `yaml:"-"`
 }
 
@@ -104,45 +104,45 @@ func (s *Suite) ScaleRates(f float64) {
 // Scenario is one workload of a suite and its settings.
 type Scenario struct {
 	// Name is the scenario: echo, http or connect.
-	Name string `yaml:"scenario"`
+	Name string `yaml:"scenario,omitempty"`
 	// Size is the payload: echo bytes, or N of GET /bytes/N.
-	Size int `yaml:"size"`
+	Size int `yaml:"size,omitempty"`
 	// Path overrides the HTTP path.
-	Path string `yaml:"path"`
+	Path string `yaml:"path,omitempty"`
 	// KeepAlive is the HTTP keep-alive policy (default true).
-	KeepAlive *bool `yaml:"keepalive"`
+	KeepAlive *bool `yaml:"keepalive,omitempty"`
 	// ReconnectEvery closes and reopens a connection after K requests.
-	ReconnectEvery int `yaml:"reconnect_every"`
+	ReconnectEvery int `yaml:"reconnect_every,omitempty"`
 	// Protocol is what the connect scenario speaks: echo or http.
-	Protocol string `yaml:"protocol"`
+	Protocol string `yaml:"protocol,omitempty"`
 	// Mix is an http request mix of weighted paths,
 	// "90:/bytes/100,10:/delay/100ms/bytes/100". With Delays, "{delay}"
 	// in it stands for each delay in turn.
-	Mix string `yaml:"mix"`
+	Mix string `yaml:"mix,omitempty"`
 	// Delays makes one scenario per delay of a slow dependency: each
 	// replaces "{delay}" in Mix, and the cells record it, so that reports
 	// can draw latency against the dependency's delay.
-	Delays []Duration `yaml:"delays"`
+	Delays []Duration `yaml:"delays,omitempty"`
 	// Faults is the timeline of faults of every cell of the scenario,
 	// e.g. "at 10s: slow-backend 200ms for 5s" (latbench run --help).
-	Faults []string `yaml:"faults"`
+	Faults []string `yaml:"faults,omitempty"`
 	// Netem impairs the link to the target with tc netem, e.g.
 	// "delay 2ms 500us loss 0.1%": the target runs in a network namespace
 	// of its own (root and iproute2 needed).
-	Netem string `yaml:"netem"`
+	Netem string `yaml:"netem,omitempty"`
 	// Proxy runs each target in proxy mode in front of Backend.
-	Proxy bool `yaml:"proxy"`
+	Proxy bool `yaml:"proxy,omitempty"`
 	// Backend names the proxy's backend target: one name, or a list of
 	// candidates of which the first one that can run here is used.
-	Backend Names `yaml:"backend"`
+	Backend Names `yaml:"backend,omitempty"`
 	// Baseline adds, before the proxies of each load, a cell that sends the
 	// same load to the backend directly; reports show every proxy's
 	// overhead over it.
-	Baseline bool `yaml:"baseline"`
+	Baseline bool `yaml:"baseline,omitempty"`
 	// Targets replace the suite's targets for this scenario.
-	Targets []string `yaml:"targets"`
+	Targets []string `yaml:"targets,omitempty"`
 	// Loads replace the suite's loads for this scenario.
-	Loads []Load `yaml:"loads"`
+	Loads []Load `yaml:"loads,omitempty"`
 	// Line is where the scenario starts in the suite file.
 	Line int `yaml:"-"`
 }
@@ -150,24 +150,24 @@ type Scenario struct {
 // Load is one load level.
 type Load struct {
 	// Name labels the load in cell ids, e.g. "fixed" or "max".
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Rate is requests per second, or "max" for closed loop.
-	Rate Rate `yaml:"rate"`
+	Rate Rate `yaml:"rate,omitempty"`
 	// Steps replaces Rate with a series of fixed rates, one cell each.
-	Steps *Steps `yaml:"steps"`
+	Steps *Steps `yaml:"steps,omitempty"`
 	// Connections is the connection pool size.
-	Connections int `yaml:"connections"`
+	Connections int `yaml:"connections,omitempty"`
 	// Warmup, Duration and Timeout are Go durations such as "2s".
-	Warmup   Duration `yaml:"warmup"`
-	Duration Duration `yaml:"duration"`
-	Timeout  Duration `yaml:"timeout"`
+	Warmup   Duration `yaml:"warmup,omitempty"`
+	Duration Duration `yaml:"duration,omitempty"`
+	Timeout  Duration `yaml:"timeout,omitempty"`
 	// Requests bounds the measured requests.
-	Requests int64 `yaml:"requests"`
+	Requests int64 `yaml:"requests,omitempty"`
 	// Arrival is uniform or poisson.
-	Arrival string `yaml:"arrival"`
+	Arrival string `yaml:"arrival,omitempty"`
 	// Wait is the event loops' wait strategy: auto (the default), spin,
 	// hybrid or block.
-	Wait string `yaml:"wait"`
+	Wait string `yaml:"wait,omitempty"`
 	// Line is where the load starts in the suite file.
 	Line int `yaml:"-"`
 }
@@ -221,10 +221,10 @@ func (s *Scenario) UnmarshalYAML(n *yaml.Node) error {
 // Extra more steps at Max (the reference study's "10 more steps at the
 // max").
 type Steps struct {
-	Start float64 `yaml:"start"`
-	Step  float64 `yaml:"step"`
-	Max   float64 `yaml:"max"`
-	Extra int     `yaml:"extra"`
+	Start float64 `yaml:"start,omitempty"`
+	Step  float64 `yaml:"step,omitempty"`
+	Max   float64 `yaml:"max,omitempty"`
+	Extra int     `yaml:"extra,omitempty"`
 	Line  int     `yaml:"-"`
 }
 
@@ -294,6 +294,17 @@ func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MarshalYAML writes the rate as UnmarshalYAML reads it.
+func (r Rate) MarshalYAML() (any, error) {
+	if r.PerSecond == 0 {
+		return "max", nil
+	}
+	return r.PerSecond, nil
+}
+
+// IsZero reports whether the rate is unset, so that omitempty omits it.
+func (r Rate) IsZero() bool { return !r.Set }
+
 // String returns "max" or the rate in requests per second.
 func (r Rate) String() string {
 	if r.PerSecond == 0 {
@@ -314,6 +325,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	*d = Duration(v)
 	return nil
 }
+
+// MarshalYAML writes the duration as UnmarshalYAML reads it.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // decodeStrict decodes n into v, rejecting keys v does not have: yaml.v3's
 // KnownFields check does not reach into custom unmarshalers.

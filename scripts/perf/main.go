@@ -191,7 +191,7 @@ func (e *env) launch(ctx context.Context, name, mode string) (*servers.Process, 
 	if err != nil {
 		return nil, err
 	}
-	return servers.Launch(ctx, servers.LaunchSpec{Target: t, Mode: mode, Root: e.cfg.root, CPUs: e.cfg.targetCPUs})
+	return servers.Start(ctx, servers.StartSpec{Target: t, Mode: mode, Root: e.cfg.root, CPUs: e.cfg.targetCPUs})
 }
 
 // run runs one job on the client CPUs and logs it.

@@ -177,9 +177,10 @@ fi
 for cmd in srun sinfo squeue scancel slurmctld slurmd munged jq; do
 	command -v "$cmd" >/dev/null || skip "$cmd is still missing after installing Debian's Slurm packages"
 done
-say "building bin/latbench and bin/latbench-server-go"
+say "building bin/latbench, bin/latbench-agent and bin/latbench-server-go"
 make -s -C "$root" build server-go >/dev/null || fail "make build server-go failed"
 latbench=$root/bin/latbench
+agent=$root/bin/latbench-agent
 server=$root/bin/latbench-server-go
 
 # --- A one-node cluster in a temp folder ----------------------------------
@@ -312,7 +313,7 @@ EOF
 t0=$(date -u -d "+$lead seconds" +%Y-%m-%dT%H:%M:%S.%NZ)
 say "srun -n $agents latbench agents, T0 $t0"
 if ! timeout 120 srun --ntasks "$agents" --overcommit --kill-on-bad-exit=1 \
-	"$latbench" agent --cell "$tmp/shared/cell.yaml" --target-addr "127.0.0.1:$target_port" \
+	"$agent" run --cell "$tmp/shared/cell.yaml" --target-addr "127.0.0.1:$target_port" \
 	--agents "$agents" --t0 "$t0" --out "$tmp/shared/out" 2>&1 | tee "$tmp/log/srun-agents.out"; then
 	fail "the agents' step failed:
 $(tail_of "$tmp/log/srun-agents.out" 12)"
@@ -336,7 +337,7 @@ say "the merged request count is the agents' sum and the schedule's ($want)"
 
 # --- The caller's command, while the cluster is up -------------------------
 if [ "$#" -gt 0 ]; then
-	export LATBENCH_SLURM_BIN=$latbench LATBENCH_SLURM_TARGET=127.0.0.1:$target_port LATBENCH_SLURM_SHARED=$tmp/shared
+	export LATBENCH_SLURM_BIN=$agent LATBENCH_SLURM_TARGET=127.0.0.1:$target_port LATBENCH_SLURM_SHARED=$tmp/shared
 	say "running: $*"
 	"$@" || fail "$* failed under the test cluster"
 fi

@@ -154,7 +154,7 @@ func (s *suite) start(t *testing.T, mode, backend string) *servers.Process {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
-	p, err := servers.Launch(ctx, servers.LaunchSpec{
+	p, err := servers.Start(ctx, servers.StartSpec{
 		Target: s.target, Mode: mode, Root: s.root, Backend: backend, ReadyTimeout: readyTimeout, Workers: s.workers,
 	})
 	if err != nil {

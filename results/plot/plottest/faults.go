@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/scenarios"
 )
 
 // faultSecond is one second of the fault cell: how much slower than usual
@@ -53,10 +55,10 @@ func faultCell(tb testing.TB) results.Cell {
 			Scenario:   map[string]string{"size": "100", "keepalive": "true"},
 			ClientCPUs: "0-3", TargetCPUs: "4-5", BackendCPUs: "6-7", TargetAddr: "127.0.0.1:9000",
 		},
-		Stats: results.CellStats{MeasuredFor: 25 * time.Second, ServerCPUPct: 30, ServerPeakRSS: 14 << 20, ClientCPUPct: 25, LoopBusyPct: 12},
+		Stats: results.CellStats{Counts: engine.Counts{Measured: 25 * time.Second, LoopBusyPct: 12}, ServerCPUPct: 30, ServerPeakRSS: 14 << 20, ClientCPUPct: 25},
 	}
 	base := shape{fromUs: 150, toUs: 400, tailToUs: 2500, count: 990, tailCount: 10}
-	total := results.NewHistogram()
+	total := engine.NewHistogram()
 	for i, s := range faultSeconds() {
 		iv := results.Interval{StartNs: int64(i) * int64(time.Second), EndNs: int64(i+1) * int64(time.Second), Completed: 1000, Errors: s.errors}
 		if ok := 1000 - s.errors; ok > 0 {
@@ -73,7 +75,7 @@ func faultCell(tb testing.TB) results.Cell {
 	c.Histograms.Latency, c.Stats.Latency = encodeHist(tb, total)
 	c.Histograms.ServiceTime, c.Stats.ServiceTime = c.Histograms.Latency, c.Stats.Latency
 	c.Stats.Requests = c.Stats.Latency.Count
-	c.Stats.Errors = map[string]int64{"refused": c.Stats.ErrorsTotal}
+	c.Stats.Errors = engine.ErrorCounts{scenarios.ErrConnect: c.Stats.ErrorsTotal}
 	c.Stats.Availability = float64(c.Stats.Requests) / float64(c.Stats.FellDue)
 	c.Stats.AchievedRPS = math.Round(float64(c.Stats.Requests) / 25)
 	baseline := int64(base.toUs * 1.1 * µs)

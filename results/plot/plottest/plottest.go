@@ -13,6 +13,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 )
 
@@ -36,7 +37,7 @@ func (s shape) encode(tb testing.TB) (string, results.Summary) {
 // record returns a histogram of the distribution.
 func (s shape) record(tb testing.TB) *hdrhistogram.Histogram {
 	tb.Helper()
-	h := results.NewHistogram()
+	h := engine.NewHistogram()
 	record := func(n int, from, to, power float64) {
 		for i := 0; i < n; i++ {
 			q := float64(i) / float64(max(n-1, 1))
@@ -108,8 +109,8 @@ func (s cellSpec) build(tb testing.TB) results.Cell {
 			ClientCPUs: "0", TargetCPUs: "1", TargetAddr: "127.0.0.1:9000",
 		},
 		Stats: results.CellStats{
-			Errors: map[string]int64{}, AchievedRPS: s.achieved, MeasuredFor: 10 * time.Second,
-			ServerCPUPct: s.cpuPct, ServerPeakRSS: s.rssMiB << 20, ClientCPUPct: s.clientCPU, LoopBusyPct: s.clientCPU / 2,
+			Counts:      engine.Counts{Measured: 10 * time.Second, LoopBusyPct: s.clientCPU / 2},
+			AchievedRPS: s.achieved, ServerCPUPct: s.cpuPct, ServerPeakRSS: s.rssMiB << 20, ClientCPUPct: s.clientCPU,
 		},
 	}
 	if s.loop == "open" {

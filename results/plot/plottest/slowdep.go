@@ -8,7 +8,9 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
+	"github.com/latbench/latbench/scenarios"
 )
 
 // delaysMs are the dependency's delays of SlowDependencyRun, in ms.
@@ -97,15 +99,15 @@ func depCell(tb testing.TB, t depTarget, i, ms int) results.Cell {
 			ClientCPUs: "0-3", TargetCPUs: "4-5", TargetAddr: "127.0.0.1:9000",
 		},
 		Stats: results.CellStats{
-			AchievedRPS: 1000 * t.availability[i], MeasuredFor: 10 * time.Second,
-			ServerCPUPct: 20, ServerPeakRSS: 16 << 20, ClientCPUPct: 25, LoopBusyPct: 12,
+			Counts:      engine.Counts{Measured: 10 * time.Second, LoopBusyPct: 12},
+			AchievedRPS: 1000 * t.availability[i], ServerCPUPct: 20, ServerPeakRSS: 16 << 20, ClientCPUPct: 25,
 		},
 	}
 	fast := fastShape().scaled(t.growth[i])
 	slow := slowShape().scaled(t.growth[i]).shifted(float64(ms) * 1000)
 	fh, fs := fast.record(tb), slow.record(tb)
 	c.Classes = []results.ClassStats{classOf(tb, "/bytes/100", fh), classOf(tb, slowPath, fs)}
-	total := results.NewHistogram()
+	total := engine.NewHistogram()
 	total.Merge(fh)
 	total.Merge(fs)
 	c.Histograms.Latency, c.Stats.Latency = encodeHist(tb, total)
@@ -113,12 +115,12 @@ func depCell(tb testing.TB, t depTarget, i, ms int) results.Cell {
 	c.Stats.Requests = c.Stats.Latency.Count
 	c.Stats.FellDue = int64(math.Round(float64(c.Stats.Requests) / t.availability[i]))
 	failed := c.Stats.FellDue - c.Stats.Requests
-	c.Stats.Errors = map[string]int64{"timeout": failed}
+	c.Stats.Errors = engine.ErrorCounts{scenarios.ErrTimeout: failed}
 	c.Stats.ErrorsTotal = failed
 	c.Stats.Availability = t.availability[i]
 	if failed > 0 {
 		// The timeouts are the fast requests queued behind slow ones.
-		c.Classes[0].Errors, c.Classes[0].ErrorsTotal = map[string]int64{"timeout": failed}, failed
+		c.Classes[0].Errors, c.Classes[0].ErrorsTotal = engine.ErrorCounts{scenarios.ErrTimeout: failed}, failed
 	}
 	if ms == t.intervalsAt {
 		c.Intervals = depIntervals(tb, fast, t.availability[i])
@@ -129,7 +131,7 @@ func depCell(tb testing.TB, t depTarget, i, ms int) results.Cell {
 // classOf returns the figures of one request class.
 func classOf(tb testing.TB, name string, h *hdrhistogram.Histogram) results.ClassStats {
 	tb.Helper()
-	cl := results.ClassStats{Name: name, Errors: map[string]int64{}}
+	cl := results.ClassStats{Name: name}
 	cl.Histograms.Latency, cl.Latency = encodeHist(tb, h)
 	cl.Histograms.ServiceTime, cl.ServiceTime = cl.Histograms.Latency, cl.Latency
 	cl.Requests = cl.Latency.Count

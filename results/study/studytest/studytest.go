@@ -14,6 +14,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/results"
 )
 
@@ -61,7 +62,7 @@ func (d Dist) Service() Dist {
 // Histogram records points into a latbench histogram.
 func Histogram(tb testing.TB, points ...Point) *hdrhistogram.Histogram {
 	tb.Helper()
-	h := results.NewHistogram()
+	h := engine.NewHistogram()
 	for _, p := range points {
 		if err := h.RecordValues(int64(math.Round(p.Us*1000)), p.Count); err != nil {
 			tb.Fatal(err)
@@ -110,7 +111,7 @@ func (s Cell) Build(tb testing.TB) results.Cell {
 			ClientCPUs: "0", TargetCPUs: "1", BackendCPUs: "1", TargetAddr: "127.0.0.1:9000",
 		},
 		Stats: results.CellStats{
-			Errors: map[string]int64{}, AchievedRPS: s.Achieved, MeasuredFor: 8 * time.Second,
+			Counts: engine.Counts{Measured: 8 * time.Second}, AchievedRPS: s.Achieved,
 			ServerCPUPct: s.CPUPct, ServerPeakRSS: s.RSSMiB << 20,
 		},
 	}
