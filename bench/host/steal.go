@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
 )
 
 // cpuTimes are the machine's CPU times from /proc/stat's "cpu" line, in
