@@ -2,7 +2,6 @@ package results
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -215,58 +214,53 @@ func fmtChange(r CompareRow) string {
 
 // RenderComparison writes cmp in format: table, markdown, csv or json.
 func RenderComparison(w io.Writer, cmp Comparison, format string) error {
-	header := []string{"cell", "figure", "A", "B", "change", "significant", "test"}
-	rows := make([][]string, len(cmp.Rows))
-	for i, r := range cmp.Rows {
+	t := Table{Title: "Change from A to B (latency in µs, median [95% CI] over rounds)",
+		Columns: columns("cell", "figure", "#A", "#B", "#change", "significant", "test")}
+	for _, r := range cmp.Rows {
 		significant := "no"
 		if r.Significant {
 			significant = "yes"
 		}
-		rows[i] = []string{r.Cell, r.Metric, fmtEstimate(r.Metric, r.A), fmtEstimate(r.Metric, r.B),
-			fmtChange(r), significant, r.Test}
-		if format != FormatCSV {
-			for j := range rows[i] {
-				rows[i][j] = cellText(rows[i][j], format == FormatMarkdown)
-			}
-		}
+		t.Rows = append(t.Rows, []string{r.Cell, r.Metric, fmtEstimate(r.Metric, r.A), fmtEstimate(r.Metric, r.B),
+			fmtChange(r), significant, r.Test})
 	}
-	var out []byte
+	var b bytes.Buffer
 	var err error
 	switch format {
 	case FormatJSON:
+		var out []byte
 		out, err = json.MarshalIndent(cmp, "", "  ")
-		out = append(out, '\n')
+		b.Write(append(out, '\n'))
 	case FormatCSV:
-		out, err = csvTable(header, rows)
+		err = t.WriteCSV(&b)
 	case FormatTable, FormatMarkdown:
-		out, err = compareText(cmp, header, rows, format == FormatMarkdown)
+		err = compareText(&b, cmp, t, format == FormatMarkdown)
 	default:
 		err = fmt.Errorf("unknown format %q (valid: %s)", format, strings.Join(Formats(), ", "))
 	}
 	if err != nil {
 		return fmt.Errorf("render comparison: %w", err)
 	}
-	_, err = w.Write(out)
+	_, err = w.Write(b.Bytes())
 	return err
 }
 
-// compareText renders the comparison table and the refused and unmatched
+// compareText writes the comparison table and the refused and unmatched
 // cells.
-func compareText(cmp Comparison, header []string, rows [][]string, markdown bool) ([]byte, error) {
-	var b bytes.Buffer
-	if len(rows) > 0 {
-		grid, err := renderStrings(header, rows, []bool{false, false, true, true, true, false, false}, markdown)
-		if err != nil {
-			return nil, err
+func compareText(b *bytes.Buffer, cmp Comparison, t Table, markdown bool) error {
+	if len(t.Rows) > 0 {
+		write := t.WriteText
+		if markdown {
+			write = t.WriteMarkdown
 		}
-		writeHeading(&b, "Change from A to B (latency in µs, median [95% CI] over rounds)", markdown)
-		b.WriteString(grid)
-		b.WriteString("\n")
+		if err := write(b); err != nil {
+			return err
+		}
 	}
-	writeList(&b, "Refused (configuration differs)", cmp.Refused, markdown)
-	writeList(&b, "Only in A", cmp.OnlyA, markdown)
-	writeList(&b, "Only in B", cmp.OnlyB, markdown)
-	return b.Bytes(), nil
+	writeList(b, "Refused (configuration differs)", cmp.Refused, markdown)
+	writeList(b, "Only in A", cmp.OnlyA, markdown)
+	writeList(b, "Only in B", cmp.OnlyB, markdown)
+	return nil
 }
 
 // fmtEstimate formats an estimate of a figure, with its interval only
@@ -290,17 +284,4 @@ func fmtFigure(figure string, v float64) string {
 		return fmtRate(v)
 	}
 	return fmtMicros(v)
-}
-
-// csvTable renders a header and rows as CSV.
-func csvTable(header []string, rows [][]string) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	if err := w.Write(header); err != nil {
-		return nil, err
-	}
-	if err := w.WriteAll(rows); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

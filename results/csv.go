@@ -2,31 +2,30 @@ package results
 
 import (
 	"bytes"
-	"encoding/csv"
 	"strconv"
 )
 
-// renderCSV renders one row per cell with every figure of the latency and
-// cost tables as plain numbers (µs, rps, %, MiB), for spreadsheets. Rounds
-// and baselines are columns, so every table can be rebuilt from it.
+// renderCSV renders the figures table as CSV.
 func renderCSV(run *Run) ([]byte, error) {
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	header := []string{"id", "target", "scenario", "backend", "baseline", "round", "load", "step", "loop",
-		"connections", "target_rps", "achieved_rps", "requests", "errors", "unsent", "status",
-		"p50_us", "p90_us", "p99_us", "p999_us", "p9999_us", "max_us", "mean_us", "stddev_us", "tm999_us",
-		"service_p50_us", "service_p99_us", "lag_p50_us", "lag_p99_us",
-		"server_cpu_pct", "server_rss_mib", "client_cpu_pct", "loop_busy_pct", "steal_pct"}
-	if err := w.Write(header); err != nil {
-		return nil, err
-	}
+	t := FiguresTable(run)
+	err := t.WriteCSV(&b)
+	return b.Bytes(), err
+}
+
+// FiguresTable is one row per cell with every figure of the latency and
+// cost tables as plain numbers (µs, rps, %, MiB), for spreadsheets. Rounds
+// and baselines are columns, so every table can be rebuilt from it.
+func FiguresTable(run *Run) Table {
+	t := Table{Columns: columns("id", "target", "scenario", "backend", "baseline", "#round", "load", "#step", "loop",
+		"#connections", "#target_rps", "#achieved_rps", "#requests", "#errors", "#unsent", "status",
+		"#p50_us", "#p90_us", "#p99_us", "#p999_us", "#p9999_us", "#max_us", "#mean_us", "#stddev_us", "#tm999_us",
+		"#service_p50_us", "#service_p99_us", "#lag_p50_us", "#lag_p99_us",
+		"#server_cpu_pct", "#server_rss_mib", "#client_cpu_pct", "#loop_busy_pct", "#steal_pct")}
 	for i := range run.Cells {
-		if err := w.Write(csvRow(&run.Cells[i])); err != nil {
-			return nil, err
-		}
+		t.Rows = append(t.Rows, csvRow(&run.Cells[i]))
 	}
-	w.Flush()
-	return b.Bytes(), w.Error()
+	return t
 }
 
 // csvRow is one cell's row of the CSV table.

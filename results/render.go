@@ -22,8 +22,8 @@ func Formats() []string {
 	return []string{FormatTable, FormatMarkdown, FormatJSON, FormatCSV}
 }
 
-// latencyNote explains what the latency columns measure.
-const latencyNote = "Latency is measured from each request's due time (open loop, so stalls count); " +
+// LatencyNote explains what the latency columns measure.
+const LatencyNote = "Latency is measured from each request's due time (open loop, so stalls count); " +
 	`rows marked "closed" are closed-loop and report service time.`
 
 // RenderTable writes a summary of run to w in the given format: "table"
@@ -57,79 +57,69 @@ func RenderTable(w io.Writer, run *Run, format string) error {
 	return err
 }
 
-// renderText renders the latency and cost tables and the notes under
-// them, as text or Markdown.
+// renderText renders the run line, the tables and the notes under them,
+// as text or Markdown.
 func renderText(run *Run, markdown bool) ([]byte, error) {
 	var b bytes.Buffer
-	writeRunLine(&b, run, markdown)
-	for _, sec := range []struct {
-		title string
-		cols  []column
-	}{
-		{"Latency (µs)", latencyColumns()},
-		{"Cost", costColumns(statusWidthFor(run.Cells, markdown))},
-	} {
-		grid, err := renderGrid(run.Cells, sec.cols, markdown)
-		if err != nil {
-			return nil, err
+	b.WriteString(RunLine(run) + "\n\n")
+	for _, t := range Tables(run, markdown) {
+		write := t.WriteText
+		if markdown {
+			write = t.WriteMarkdown
 		}
-		writeHeading(&b, sec.title, markdown)
-		b.WriteString(grid)
-		b.WriteString("\n")
-	}
-	if hasAgents(run.Cells) {
-		if err := writeAgents(&b, run.Cells, markdown); err != nil {
+		if err := write(&b); err != nil {
 			return nil, err
 		}
 	}
-	if hasClasses(run.Cells) {
-		if err := writeClasses(&b, run.Cells, markdown); err != nil {
-			return nil, err
-		}
-	}
-	if hasOverhead(run.Cells) {
-		grid, err := renderGrid(overheadCells(run.Cells), overheadColumns(run.Cells), markdown)
-		if err != nil {
-			return nil, err
-		}
-		writeHeading(&b, "Overhead over the baseline (latency growth, µs)", markdown)
-		b.WriteString(grid)
-		b.WriteString("\n")
-	}
-	if hasRounds(run.Cells) {
-		if err := writeRounds(&b, run.Cells, markdown); err != nil {
-			return nil, err
-		}
-	}
-	writeSearches(&b, run.Searches, markdown)
 	writeNotes(&b, run.Cells, markdown)
 	return b.Bytes(), nil
 }
 
-// writeRunLine writes which run the tables describe, and flags a run that
-// did not complete.
-func writeRunLine(b *bytes.Buffer, run *Run, markdown bool) {
-	fmt.Fprintf(b, "Suite %s, started %s, %d cells.", oneLine(run.Suite),
-		run.StartedAt.UTC().Format(time.DateTime+" MST"), len(run.Cells))
-	if !run.Complete {
-		b.WriteString(" INCOMPLETE: the run did not finish; cells may be missing.")
+// Tables returns the tables of a run's summary, in the order they are
+// shown: latency, cost, the agents of merged cells, the request classes
+// of mixes, the overhead over baselines, the medians over rounds, and
+// each max-throughput search. markdown says where the tables go: the
+// cost table's status column is cut to keep a table within 160
+// columns, which Markdown's escapes widen.
+func Tables(run *Run, markdown bool) []Table {
+	cells := run.Cells
+	tables := []Table{
+		cellTable("Latency (µs)", cells, latencyColumns()),
+		cellTable("Cost", cells, costColumns(statusWidthFor(cells, markdown))),
 	}
-	b.WriteString("\n\n")
+	if hasAgents(cells) {
+		tables = append(tables, agentsTable(cells))
+	}
+	if hasClasses(cells) {
+		tables = append(tables, classesTable(cells))
+	}
+	if hasOverhead(cells) {
+		tables = append(tables, cellTable("Overhead over the baseline (latency growth, µs)", overheadCells(cells), overheadColumns(cells)))
+	}
+	if hasRounds(cells) {
+		tables = append(tables, roundsTable(cells))
+	}
+	for _, s := range run.Searches {
+		tables = append(tables, searchTable(s))
+	}
+	return tables
 }
 
-// writeHeading writes a table title.
-func writeHeading(b *bytes.Buffer, title string, markdown bool) {
-	if markdown {
-		fmt.Fprintf(b, "### %s\n\n", title)
-		return
+// RunLine says which run the tables describe, and flags a run that did
+// not complete.
+func RunLine(run *Run) string {
+	line := fmt.Sprintf("Suite %s, started %s, %d cells.", oneLine(run.Suite),
+		run.StartedAt.UTC().Format(time.DateTime+" MST"), len(run.Cells))
+	if !run.Complete {
+		line += " INCOMPLETE: the run did not finish; cells may be missing."
 	}
-	fmt.Fprintf(b, "%s\n", title)
+	return line
 }
 
 // writeNotes writes the latency note, then every failure and warning, one
 // line each, prefixed by the cell ID.
 func writeNotes(b *bytes.Buffer, cells []Cell, markdown bool) {
-	b.WriteString(latencyNote + "\n")
+	b.WriteString(LatencyNote + "\n")
 	var failures, warnings []string
 	for i := range cells {
 		c := &cells[i]

@@ -1,8 +1,8 @@
 package results
 
 import (
-	"bytes"
 	"fmt"
+	"strings"
 )
 
 // hasRounds reports whether any cell is one round of a repeated cell.
@@ -15,12 +15,11 @@ func hasRounds(cells []Cell) bool {
 	return false
 }
 
-// writeRounds writes the rounds table: per configuration, the median over
+// roundsTable is the rounds table: per configuration, the median over
 // its rounds of each figure with its 95% bootstrap confidence interval.
-func writeRounds(b *bytes.Buffer, cells []Cell, markdown bool) error {
-	header := []string{"target", "scenario", "loop", "rate rps", "rounds ok", "achieved rps", "p50 µs", "p99 µs", "p99.9 µs"}
-	numeric := []bool{false, false, false, true, true, true, true, true, true}
-	var rows [][]string
+func roundsTable(cells []Cell) Table {
+	t := Table{Title: "Over rounds: median [95% confidence interval]",
+		Columns: columns("target", "scenario", "loop", "#rate rps", "#rounds ok", "#achieved rps", "#p50 µs", "#p99 µs", "#p99.9 µs")}
 	for _, g := range GroupRounds(cells) {
 		c := g.First
 		row := []string{TargetLabel(c), c.Scenario, loopLabel(c.Load), fmtTargetRate(c.Load.TargetRPS),
@@ -32,53 +31,39 @@ func writeRounds(b *bytes.Buffer, cells []Cell, markdown bool) error {
 			}
 			row = append(row, value)
 		}
-		rows = append(rows, row)
+		t.Rows = append(t.Rows, row)
 	}
-	return writeTable(b, "Over rounds: median [95% confidence interval]", header, rows, numeric, markdown)
+	return t
 }
 
-// writeTable writes a titled table of rows, each cell made one-line
-// (cellText), numeric columns right-aligned.
-func writeTable(b *bytes.Buffer, title string, header []string, rows [][]string, numeric []bool, markdown bool) error {
-	for _, row := range rows {
-		for j := range row {
-			row[j] = cellText(row[j], markdown)
-		}
+// columns returns columns with the given headers; a header that starts
+// with "#" is a numeric column's.
+func columns(headers ...string) []Column {
+	cols := make([]Column, len(headers))
+	for i, h := range headers {
+		cols[i] = Column{Header: strings.TrimPrefix(h, "#"), Numeric: strings.HasPrefix(h, "#")}
 	}
-	grid, err := renderStrings(header, rows, numeric, markdown)
-	if err != nil {
-		return err
-	}
-	writeHeading(b, title, markdown)
-	b.WriteString(grid)
-	b.WriteString("\n")
-	return nil
+	return cols
 }
 
-// writeSearches writes each max-throughput search: its steps and the knee.
-func writeSearches(b *bytes.Buffer, searches []Search, markdown bool) {
-	for _, s := range searches {
-		writeHeading(b, fmt.Sprintf("Max-throughput search: %s %s, SLO %s, error budget %.3g%%", s.Target, s.Scenario, s.SLO, 100*s.MaxErrorRate), markdown)
-		if markdown {
-			b.WriteString("| step | offered rps | achieved rps | result |\n|---:|---:|---:|:---|\n")
+// searchTable is one max-throughput search: its steps, and the knee under
+// them.
+func searchTable(s Search) Table {
+	t := Table{Title: fmt.Sprintf("Max-throughput search: %s %s, SLO %s, error budget %.3g%%", s.Target, s.Scenario, s.SLO, 100*s.MaxErrorRate),
+		Columns: columns("#step", "#offered rps", "#achieved rps", "result")}
+	for i, st := range s.Steps {
+		verdict := "pass"
+		if !st.Pass {
+			verdict = "fail: " + st.Reason
 		}
-		for i, st := range s.Steps {
-			verdict := "pass"
-			if !st.Pass {
-				verdict = "fail: " + st.Reason
-			}
-			if markdown {
-				fmt.Fprintf(b, "| %d | %s | %s | %s |\n", i+1, fmtRate(st.TargetRPS), fmtRate(st.AchievedRPS), cellText(verdict, true))
-			} else {
-				fmt.Fprintf(b, "  step %2d  %10s rps offered  %10s achieved  %s\n", i+1, fmtRate(st.TargetRPS), fmtRate(st.AchievedRPS), verdict)
-			}
-		}
-		knee := "no rate passed"
-		if s.KneeRPS > 0 {
-			knee = fmtRate(s.KneeRPS) + " rps"
-		}
-		fmt.Fprintf(b, "\nKnee: %s (%s).\n\n", knee, oneLine(s.Stopped))
+		t.Rows = append(t.Rows, []string{fmt.Sprint(i + 1), fmtRate(st.TargetRPS), fmtRate(st.AchievedRPS), verdict})
 	}
+	knee := "no rate passed"
+	if s.KneeRPS > 0 {
+		knee = fmtRate(s.KneeRPS) + " rps"
+	}
+	t.Note = fmt.Sprintf("Knee: %s (%s).", knee, oneLine(s.Stopped))
+	return t
 }
 
 // hasClasses reports whether any cell has the request classes of a mix.
@@ -91,13 +76,12 @@ func hasClasses(cells []Cell) bool {
 	return false
 }
 
-// writeClasses writes the table of request classes: per cell of a mix,
-// each class's latency beside the others', so that the fast requests'
-// tail can be read next to the slow ones'.
-func writeClasses(b *bytes.Buffer, cells []Cell, markdown bool) error {
-	header := []string{"target", "scenario", "load", "class", "requests", "errors", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs"}
-	numeric := []bool{false, false, false, false, true, true, true, true, true, true, true}
-	var rows [][]string
+// classesTable is the table of request classes: per cell of a mix, each
+// class's latency beside the others', so that the fast requests' tail
+// can be read next to the slow ones'.
+func classesTable(cells []Cell) Table {
+	t := Table{Title: "Request classes (µs, latency from due time)",
+		Columns: columns("target", "scenario", "load", "class", "#requests", "#errors", "#p50 µs", "#p90 µs", "#p99 µs", "#p99.9 µs", "#max µs")}
 	for i := range cells {
 		c := &cells[i]
 		for _, cl := range c.Classes {
@@ -106,10 +90,10 @@ func writeClasses(b *bytes.Buffer, cells []Cell, markdown bool) error {
 			for _, v := range []int64{l.P50, l.P90, l.P99, l.P999, l.Max} {
 				row = append(row, fmtSummaryMicros(l, float64(v)))
 			}
-			rows = append(rows, row)
+			t.Rows = append(t.Rows, row)
 		}
 	}
-	return writeTable(b, "Request classes (µs, latency from due time)", header, rows, numeric, markdown)
+	return t
 }
 
 // hasAgents reports whether any cell is merged from agents.
@@ -122,25 +106,23 @@ func hasAgents(cells []Cell) bool {
 	return false
 }
 
-// writeAgents writes, per merged cell, each agent's own figures beside
-// the merged ones: its requests, rate, p50 and p99, and how late it
-// started.
-func writeAgents(b *bytes.Buffer, cells []Cell, markdown bool) error {
-	header := []string{"cell", "agent", "host", "requests", "errors", "achieved", "p50 µs", "p99 µs", "start skew µs"}
-	numeric := []bool{false, true, false, true, true, true, true, true, true}
-	var rows [][]string
+// agentsTable is, per merged cell, each agent's own figures beside the
+// merged ones: its requests, rate, p50 and p99, and how late it started.
+func agentsTable(cells []Cell) Table {
+	t := Table{Title: "Agents (their histograms merged exactly)",
+		Columns: columns("cell", "#agent", "host", "#requests", "#errors", "#achieved", "#p50 µs", "#p99 µs", "#start skew µs")}
 	for i := range cells {
 		c := &cells[i]
 		if len(c.Agents) == 0 {
 			continue
 		}
 		for _, a := range c.Agents {
-			rows = append(rows, []string{c.ID, fmt.Sprint(a.Index), a.Host, fmtCount(a.Requests), fmtCount(a.Errors),
+			t.Rows = append(t.Rows, []string{c.ID, fmt.Sprint(a.Index), a.Host, fmtCount(a.Requests), fmtCount(a.Errors),
 				fmtRate(a.AchievedRPS), fmtMicros(float64(a.LatencyP50)), fmtMicros(float64(a.LatencyP99)), fmtMicros(float64(a.StartSkew))})
 		}
 		l := c.Stats.Latency
-		rows = append(rows, []string{c.ID, "merged", noValue, fmtCount(c.Stats.Requests), fmtCount(c.Stats.ErrorsTotal),
+		t.Rows = append(t.Rows, []string{c.ID, "merged", noValue, fmtCount(c.Stats.Requests), fmtCount(c.Stats.ErrorsTotal),
 			fmtRate(c.Stats.AchievedRPS), fmtMicros(float64(l.P50)), fmtMicros(float64(l.P99)), noValue})
 	}
-	return writeTable(b, "Agents (their histograms merged exactly)", header, rows, numeric, markdown)
+	return t
 }

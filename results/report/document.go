@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,7 +23,7 @@ type section struct {
 }
 
 // block is one element of a section: *heading, *paragraph, *table,
-// *list, *codeLine, *resultTables or *chartBlock.
+// *list, *codeLine or *chartBlock.
 type block interface{ isBlock() }
 
 // heading is a sub-heading inside a section.
@@ -33,11 +32,25 @@ type heading struct{ text string }
 // paragraph is a line of text.
 type paragraph struct{ text string }
 
-// table is a table of text cells; numeric columns are right-aligned.
-type table struct {
-	headers []string
-	numeric []bool
-	rows    [][]string
+// table is a results.Table in a section: the one table model, rendered
+// by results in Markdown and here in HTML.
+type table struct{ results.Table }
+
+// newTable returns a table with the given headers, numeric where numeric
+// says.
+func newTable(headers []string, numeric []bool) *table {
+	t := &table{}
+	for i, h := range headers {
+		t.Columns = append(t.Columns, results.Column{Header: h, Numeric: numeric[i]})
+	}
+	return t
+}
+
+// add appends columns with the given headers.
+func (t *table) add(numeric bool, headers ...string) {
+	for _, h := range headers {
+		t.Columns = append(t.Columns, results.Column{Header: h, Numeric: numeric})
+	}
 }
 
 // list is a bulleted list, under an optional heading.
@@ -49,10 +62,6 @@ type list struct {
 // codeLine is a command line.
 type codeLine struct{ text string }
 
-// resultTables is the Markdown of results.RenderTable: written as is to
-// report.md, converted to HTML tables for report.html.
-type resultTables struct{ markdown string }
-
 // chartBlock is one chart: its PNG path relative to the report and its
 // SVG text. A chart with a finding is followed by it.
 type chartBlock struct {
@@ -61,20 +70,15 @@ type chartBlock struct {
 	svg    []byte
 }
 
-func (*heading) isBlock()      {}
-func (*paragraph) isBlock()    {}
-func (*table) isBlock()        {}
-func (*list) isBlock()         {}
-func (*codeLine) isBlock()     {}
-func (*resultTables) isBlock() {}
-func (*chartBlock) isBlock()   {}
+func (*heading) isBlock()    {}
+func (*paragraph) isBlock()  {}
+func (*table) isBlock()      {}
+func (*list) isBlock()       {}
+func (*codeLine) isBlock()   {}
+func (*chartBlock) isBlock() {}
 
 // build assembles the report of run, whose charts were written under dir.
 func build(run *results.Run, dir string, charts []plot.Chart) (*document, error) {
-	var tables bytes.Buffer
-	if err := results.RenderTable(&tables, run, results.FormatMarkdown); err != nil {
-		return nil, err
-	}
 	blocks, err := chartBlocks(dir, charts)
 	if err != nil {
 		return nil, err
@@ -84,7 +88,7 @@ func build(run *results.Run, dir string, charts []plot.Chart) (*document, error)
 		return nil, err
 	}
 	doc := &document{title: "latbench report: " + run.Suite}
-	doc.sections = append(doc.sections, section{id: "results", title: "Results", blocks: []block{&resultTables{markdown: tables.String()}}})
+	doc.sections = append(doc.sections, section{id: "results", title: "Results", blocks: resultBlocks(run)})
 	if len(compared) > 0 {
 		doc.sections = append(doc.sections, section{id: studySectionID, title: studySectionTitle, blocks: compared})
 	}
@@ -110,6 +114,17 @@ func build(run *results.Run, dir string, charts []plot.Chart) (*document, error)
 		section{id: "configuration", title: "Configuration", blocks: configurationBlocks(run)},
 	)
 	return doc, nil
+}
+
+// resultBlocks are the run's summary tables, as latbench run prints
+// them, between the line that names the run and the note on what the
+// latencies measure. Failures and warnings have a section of their own.
+func resultBlocks(run *results.Run) []block {
+	blocks := []block{&paragraph{text: results.RunLine(run)}}
+	for _, t := range results.Tables(run, true) {
+		blocks = append(blocks, &table{t})
+	}
+	return append(blocks, &paragraph{text: results.LatencyNote})
 }
 
 // chartBlocks reads each chart's SVG and finds its PNG's path relative

@@ -16,10 +16,7 @@ const faultsNote = "One row per cell and fault. Requests due: the measured reque
 // faultBlocks describe what each fault of the run did, or nothing when
 // no cell had a fault.
 func faultBlocks(run *results.Run) []block {
-	t := &table{
-		headers: []string{"cell", "fault", "requests due", "availability during", "recovery", "cell availability"},
-		numeric: []bool{false, false, true, true, false, true},
-	}
+	t := newTable([]string{"cell", "fault", "requests due", "availability during", "recovery", "cell availability"}, []bool{false, false, true, true, false, true})
 	for i := range run.Cells {
 		c := &run.Cells[i]
 		for _, f := range c.Faults {
@@ -27,12 +24,12 @@ func faultBlocks(run *results.Run) []block {
 			if f.FellDue > 0 {
 				due, during = fmtCount(f.FellDue), results.FormatAvailability(f.Availability)
 			}
-			t.rows = append(t.rows, []string{
+			t.Rows = append(t.Rows, []string{
 				c.ID, cmp.Or(oneLine(f.Fault), f.Kind), due, during, fmtRecovery(f), cellAvailability(c),
 			})
 		}
 	}
-	if len(t.rows) == 0 {
+	if len(t.Rows) == 0 {
 		return nil
 	}
 	return []block{&paragraph{text: faultsNote}, t}

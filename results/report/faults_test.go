@@ -51,8 +51,8 @@ func TestFaultBlocks(t *testing.T) {
 				return
 			}
 			tb := blocks[len(blocks)-1].(*table)
-			if !slices.EqualFunc(tb.rows, tt.want, slices.Equal[[]string]) {
-				t.Errorf("rows %q, want %q", tb.rows, tt.want)
+			if !slices.EqualFunc(tb.Rows, tt.want, slices.Equal[[]string]) {
+				t.Errorf("rows %q, want %q", tb.Rows, tt.want)
 			}
 		})
 	}

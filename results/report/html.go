@@ -7,6 +7,8 @@ import (
 	"html"
 	"regexp"
 	"strings"
+
+	"github.com/latbench/latbench/results"
 )
 
 // renderHTML renders the document as one self-contained HTML page.
@@ -55,13 +57,7 @@ func writeHTMLBlock(b *bytes.Buffer, blk block) error {
 		}
 		b.WriteString("</ul>\n")
 	case *table:
-		writeHTMLTable(b, v)
-	case *resultTables:
-		for _, sub := range parseResultTables(v.markdown) {
-			if err := writeHTMLBlock(b, sub); err != nil {
-				return err
-			}
-		}
+		writeHTMLTable(b, &v.Table)
 	case *chartBlock:
 		svg, err := inlineSVG(v.svg, v.chart.Title)
 		if err != nil {
@@ -79,26 +75,37 @@ func writeHTMLBlock(b *bytes.Buffer, blk block) error {
 	return nil
 }
 
-// writeHTMLTable writes a table in a horizontally scrolling box.
-func writeHTMLTable(b *bytes.Buffer, t *table) {
+// writeHTMLTable writes a table, under its title, in a horizontally
+// scrolling box, with its note under it.
+func writeHTMLTable(b *bytes.Buffer, t *results.Table) {
+	if t.Title != "" {
+		fmt.Fprintf(b, "<h3>%s</h3>\n", esc(t.Title))
+	}
 	b.WriteString("<div class=\"scroll\"><table>\n<thead><tr>")
-	for i, h := range t.headers {
-		fmt.Fprintf(b, "<th%s>%s</th>", numClass(t.numeric, i), esc(h))
+	for _, c := range t.Columns {
+		fmt.Fprintf(b, "<th%s>%s</th>", numClass(c), esc(c.Header))
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
-	for _, row := range t.rows {
+	for _, row := range t.Rows {
 		b.WriteString("<tr>")
 		for i, cell := range row {
-			fmt.Fprintf(b, "<td%s>%s</td>", numClass(t.numeric, i), esc(cell))
+			var c results.Column
+			if i < len(t.Columns) {
+				c = t.Columns[i]
+			}
+			fmt.Fprintf(b, "<td%s>%s</td>", numClass(c), esc(cell))
 		}
 		b.WriteString("</tr>\n")
 	}
 	b.WriteString("</tbody>\n</table></div>\n")
+	if t.Note != "" {
+		fmt.Fprintf(b, "<p>%s</p>\n", esc(t.Note))
+	}
 }
 
-// numClass returns the class attribute of a numeric column.
-func numClass(numeric []bool, i int) string {
-	if i < len(numeric) && numeric[i] {
+// numClass returns the class attribute of a numeric column's cells.
+func numClass(c results.Column) string {
+	if c.Numeric {
 		return ` class="num"`
 	}
 	return ""
@@ -109,87 +116,6 @@ func numClass(numeric []bool, i int) string {
 // never read as a reference to the network.
 func esc(s string) string {
 	return strings.ReplaceAll(html.EscapeString(s), "://", "&#58;//")
-}
-
-// parseResultTables converts the Markdown of results.RenderTable into
-// blocks: "### " headings, pipe tables (right-aligned where the separator
-// says so) and lines of text. The "Failures:" and "Warnings:" lists are
-// left out: the report's Warnings section lists them, sorted by kind.
-func parseResultTables(md string) []block {
-	var out []block
-	lines := strings.Split(md, "\n")
-	for i := 0; i < len(lines); i++ {
-		line := strings.TrimSpace(lines[i])
-		switch {
-		case line == "":
-		case strings.HasPrefix(line, "### "):
-			out = append(out, &heading{text: strings.TrimPrefix(line, "### ")})
-		case strings.HasPrefix(line, "|"):
-			var rows [][]string
-			for ; i < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i]), "|"); i++ {
-				rows = append(rows, splitRow(strings.TrimSpace(lines[i])))
-			}
-			i--
-			if t := tableOf(rows); t != nil {
-				out = append(out, t)
-			}
-		case line == "Failures:" || line == "Warnings:":
-			for i+1 < len(lines) && (strings.TrimSpace(lines[i+1]) == "" || strings.HasPrefix(lines[i+1], "- ")) {
-				i++
-			}
-		case strings.HasPrefix(line, "- "):
-			out = append(out, &list{items: []string{strings.TrimPrefix(line, "- ")}})
-		default:
-			out = append(out, &paragraph{text: line})
-		}
-	}
-	return out
-}
-
-// splitRow splits a Markdown table row into its cells, unescaping "\|".
-func splitRow(line string) []string {
-	line = strings.TrimSuffix(strings.TrimPrefix(line, "|"), "|")
-	var cells []string
-	var cur strings.Builder
-	for i := 0; i < len(line); i++ {
-		switch {
-		case line[i] == '\\' && i+1 < len(line) && line[i+1] == '|':
-			cur.WriteByte('|')
-			i++
-		case line[i] == '|':
-			cells = append(cells, strings.TrimSpace(cur.String()))
-			cur.Reset()
-		default:
-			cur.WriteByte(line[i])
-		}
-	}
-	return append(cells, strings.TrimSpace(cur.String()))
-}
-
-// tableOf builds a table from a header row, a separator row and data rows;
-// it returns nil when the rows are not a table.
-func tableOf(rows [][]string) *table {
-	if len(rows) < 2 || !isSeparator(rows[1]) {
-		return nil
-	}
-	t := &table{headers: rows[0], numeric: make([]bool, len(rows[0]))}
-	for i, s := range rows[1] {
-		if i < len(t.numeric) {
-			t.numeric[i] = strings.HasSuffix(s, ":") && !strings.HasPrefix(s, ":")
-		}
-	}
-	t.rows = rows[2:]
-	return t
-}
-
-// isSeparator reports whether a row is a Markdown table's separator row.
-func isSeparator(row []string) bool {
-	for _, s := range row {
-		if strings.Trim(s, ":-") != "" || !strings.Contains(s, "-") {
-			return false
-		}
-	}
-	return len(row) > 0
 }
 
 // svgOpenTag matches the opening tag of an SVG document.

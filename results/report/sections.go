@@ -14,10 +14,10 @@ import (
 // environmentBlocks describe the machine and software of the run.
 func environmentBlocks(run *results.Run) []block {
 	e := run.Env
-	kv := &table{headers: []string{"item", "value"}, numeric: []bool{false, false}}
+	kv := newTable([]string{"item", "value"}, []bool{false, false})
 	add := func(k, v string) {
 		if v != "" {
-			kv.rows = append(kv.rows, []string{k, v})
+			kv.Rows = append(kv.Rows, []string{k, v})
 		}
 	}
 	add("host", e.Hostname)
@@ -73,10 +73,7 @@ func configurationBlocks(run *results.Run) []block {
 
 // loadTable groups cells by their load and lists each group's targets.
 func loadTable(cells []results.Cell) *table {
-	t := &table{
-		headers: []string{"scenario", "load", "loop", "conns", "rate rps", "arrival", "wait", "warm-up", "duration", "timeout", "options", "cpus c/t/b", "targets", "cells"},
-		numeric: []bool{false, false, false, true, true, false, false, true, true, true, false, false, false, true},
-	}
+	t := newTable([]string{"scenario", "load", "loop", "conns", "rate rps", "arrival", "wait", "warm-up", "duration", "timeout", "options", "cpus c/t/b", "targets", "cells"}, []bool{false, false, false, true, true, false, false, true, true, true, false, false, false, true})
 	type group struct {
 		row     []string
 		targets []string
@@ -105,7 +102,7 @@ func loadTable(cells []results.Cell) *table {
 		g.cells++
 	}
 	for _, g := range groups {
-		t.rows = append(t.rows, append(g.row, strings.Join(g.targets, ", "), fmt.Sprint(g.cells)))
+		t.Rows = append(t.Rows, append(g.row, strings.Join(g.targets, ", "), fmt.Sprint(g.cells)))
 	}
 	return t
 }

@@ -83,17 +83,23 @@ func TestRoundsInResults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return doc.sections[0].blocks[0].(*resultTables).markdown
+		var titles []string
+		for _, b := range doc.sections[0].blocks {
+			if tb, ok := b.(*table); ok {
+				titles = append(titles, tb.Title)
+			}
+		}
+		return strings.Join(titles, "; ")
 	}
 	md := roundsOf(run)
-	if !strings.Contains(md, "Over rounds: median [95% confidence interval]") || !strings.Contains(md, "| rust ") {
-		t.Fatalf("result tables lack the rounds table:\n%s", md)
+	if !strings.Contains(md, "Over rounds: median [95% confidence interval]") {
+		t.Fatalf("result tables lack the rounds table: %s", md)
 	}
 	for i := range run.Cells {
 		run.Cells[i].Round = 0
 	}
 	if md := roundsOf(run); strings.Contains(md, "Over rounds") {
-		t.Errorf("rounds table without rounds:\n%s", md)
+		t.Errorf("rounds table without rounds: %s", md)
 	}
 }
 
@@ -105,10 +111,10 @@ func TestLoadTableGroupsCells(t *testing.T) {
 		{Target: "go", Scenario: "echo", Load: l, Round: 2},
 	}
 	tb := loadTable(cells)
-	if len(tb.rows) != 1 {
-		t.Fatalf("%d rows, want 1", len(tb.rows))
+	if len(tb.Rows) != 1 {
+		t.Fatalf("%d rows, want 1", len(tb.Rows))
 	}
-	row := tb.rows[0]
+	row := tb.Rows[0]
 	if got := row[len(row)-2:]; !slices.Equal(got, []string{"go, rust", "3"}) {
 		t.Errorf("targets and cells %q, want go, rust and 3", got)
 	}
@@ -132,7 +138,7 @@ func TestFormatting(t *testing.T) {
 		{name: "arg with space", got: shellQuote("my suite.yaml"), want: "'my suite.yaml'"},
 		{name: "arg with quote", got: shellQuote("it's"), want: `'it'\''s'`},
 		{name: "empty arg", got: shellQuote(""), want: "''"},
-		{name: "markdown", got: mdText("a|b *c* <d> [e](f)\nnext"), want: `a\|b \*c\* \<d\> \[e\](f) next`},
+		{name: "markdown", got: results.MarkdownText("a|b *c* <d> [e](f)\nnext"), want: `a\|b \*c\* \<d\> \[e\](f) next`},
 		{name: "html", got: esc(`<a href="https://x">`), want: "&lt;a href=&#34;https&#58;//x&#34;&gt;"},
 	}
 	for _, tt := range tests {
@@ -141,27 +147,6 @@ func TestFormatting(t *testing.T) {
 				t.Errorf("got %q, want %q", tt.got, tt.want)
 			}
 		})
-	}
-}
-
-func TestParseResultTables(t *testing.T) {
-	md := "Suite x, 2 cells.\n\n### Latency (µs)\n\n" +
-		"| target | note     | p50 µs |\n|:-------|:---------|-------:|\n| a\\|b  | x        |    245 |\n\n" +
-		"Latency is measured from each request's due time.\n\nFailures:\n\n- c1: FAILED\n\nWarnings:\n\n- c2: lag\n"
-	blocks := parseResultTables(md)
-	var kinds []string
-	for _, b := range blocks {
-		kinds = append(kinds, typeName(b))
-	}
-	if want := []string{"paragraph", "heading", "table", "paragraph"}; !slices.Equal(kinds, want) {
-		t.Fatalf("blocks %q, want %q", kinds, want)
-	}
-	tb := blocks[2].(*table)
-	if !slices.Equal(tb.headers, []string{"target", "note", "p50 µs"}) || !slices.Equal(tb.numeric, []bool{false, false, true}) {
-		t.Errorf("table headers %q numeric %v", tb.headers, tb.numeric)
-	}
-	if len(tb.rows) != 1 || !slices.Equal(tb.rows[0], []string{"a|b", "x", "245"}) {
-		t.Errorf("table rows %q", tb.rows)
 	}
 }
 

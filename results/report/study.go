@@ -135,17 +135,16 @@ func shapeBlocks(s study.ShapeResult) []block {
 // latencyTable has, per system, the measured percentiles beside the
 // published ones.
 func latencyTable(s study.ShapeResult) *table {
-	t := &table{headers: []string{"system", "target", "cells"}, numeric: []bool{false, false, true}}
+	t := newTable([]string{"system", "target", "cells"}, []bool{false, false, true})
 	for _, p := range study.Compared() {
-		t.headers = append(t.headers, p.String()+" µs", "pub. "+p.String())
-		t.numeric = append(t.numeric, true, true)
+		t.add(true, p.String()+" µs", "pub. "+p.String())
 	}
 	for _, r := range s.Systems {
 		row := []string{r.System.Name, targetsText(r), cellsText(r)}
 		for _, p := range study.Compared() {
 			row = append(row, measuredMicros(r, r.Latency.At(p)), fmtMicros(r.Published.At(p)))
 		}
-		t.rows = append(t.rows, row)
+		t.Rows = append(t.Rows, row)
 	}
 	return t
 }
@@ -153,10 +152,9 @@ func latencyTable(s study.ShapeResult) *table {
 // overheadTable has, per proxy, its overhead over the baseline, measured
 // beside published.
 func overheadTable(s study.ShapeResult) *table {
-	t := &table{headers: []string{"system"}, numeric: []bool{false}}
+	t := newTable([]string{"system"}, []bool{false})
 	for _, p := range study.Compared() {
-		t.headers = append(t.headers, "+"+p.String()+" µs", "pub. +"+p.String())
-		t.numeric = append(t.numeric, true, true)
+		t.add(true, "+"+p.String()+" µs", "pub. +"+p.String())
 	}
 	baseMeasured := len(s.Systems) > 0 && s.Systems[0].Measured()
 	for _, r := range s.Systems {
@@ -174,7 +172,7 @@ func overheadTable(s study.ShapeResult) *table {
 			}
 			row = append(row, measured, fmtSigned(r.PublishedOverhead.At(p)))
 		}
-		t.rows = append(t.rows, row)
+		t.Rows = append(t.Rows, row)
 	}
 	return t
 }
@@ -182,16 +180,13 @@ func overheadTable(s study.ShapeResult) *table {
 // throughputTable has, per system, the achieved rate at max load (median
 // over rounds) and its share of the baseline's, beside the published.
 func throughputTable(s study.ShapeResult) *table {
-	t := &table{
-		headers: []string{"system", "target", "rounds", "rps", "pub. rps", "of baseline", "pub. of baseline"},
-		numeric: []bool{false, false, true, true, true, true, true},
-	}
+	t := newTable([]string{"system", "target", "rounds", "rps", "pub. rps", "of baseline", "pub. of baseline"}, []bool{false, false, true, true, true, true, true})
 	for _, r := range s.Systems {
 		rps, share := notMeasured, notMeasured
 		if r.Measured() {
 			rps, share = rateOrDash(r.RPS), fmtShare(r.Share)
 		}
-		t.rows = append(t.rows, []string{r.System.Name, targetsText(r), cellsText(r), rps, rateOrDash(r.PublishedRPS), share, fmtShare(r.PublishedShare)})
+		t.Rows = append(t.Rows, []string{r.System.Name, targetsText(r), cellsText(r), rps, rateOrDash(r.PublishedRPS), share, fmtShare(r.PublishedShare)})
 	}
 	return t
 }
@@ -201,12 +196,9 @@ func rankingBlocks(rankings []study.Ranking) []block {
 	if len(rankings) == 0 {
 		return nil
 	}
-	t := &table{
-		headers: []string{"proxies by", "published, best first", "measured, best first", "agreement"},
-		numeric: []bool{false, false, false, false},
-	}
+	t := newTable([]string{"proxies by", "published, best first", "measured, best first", "agreement"}, []bool{false, false, false, false})
 	for _, r := range rankings {
-		t.rows = append(t.rows, []string{r.By, softwareList(r.Published), cmp.Or(softwareList(r.Measured), notMeasured), agreementText(r)})
+		t.Rows = append(t.Rows, []string{r.By, softwareList(r.Published), cmp.Or(softwareList(r.Measured), notMeasured), agreementText(r)})
 	}
 	return []block{
 		&heading{text: "Ranking of the proxies"},

@@ -29,10 +29,9 @@ func omissionBlocks(c *study.Comparison) []block {
 	if !ok {
 		return nil
 	}
-	t := &table{headers: []string{"system"}, numeric: []bool{false}}
+	t := newTable([]string{"system"}, []bool{false})
 	for _, p := range []study.Percentile{study.P99, study.P999} {
-		t.headers = append(t.headers, p.String()+" latency µs", p.String()+" service µs", "hidden")
-		t.numeric = append(t.numeric, true, true, true)
+		t.add(true, p.String()+" latency µs", p.String()+" service µs", "hidden")
 	}
 	for _, r := range m.Systems {
 		row := []string{r.System.Name}
@@ -43,7 +42,7 @@ func omissionBlocks(c *study.Comparison) []block {
 			}
 			row = append(row, measuredMicros(r, r.Latency.At(p)), measuredMicros(r, r.Service.At(p)), hidden)
 		}
-		t.rows = append(t.rows, row)
+		t.Rows = append(t.Rows, row)
 	}
 	return []block{&heading{text: "Unseen by the study: coordinated omission"}, &paragraph{text: omissionNote}, t}
 }
@@ -55,13 +54,10 @@ func intervalBlocks(c *study.Comparison) []block {
 	if c.Rounds == 0 {
 		return append(blocks, &paragraph{text: noRoundsNote})
 	}
-	t := &table{
-		headers: []string{"system", "step", "rate rps", "rounds", "p50 µs [95% CI]", "pub. p50", "inside", "p99 µs [95% CI]", "pub. p99", "inside"},
-		numeric: []bool{false, true, true, true, true, true, false, true, true, false},
-	}
+	t := newTable([]string{"system", "step", "rate rps", "rounds", "p50 µs [95% CI]", "pub. p50", "inside", "p99 µs [95% CI]", "pub. p99", "inside"}, []bool{false, true, true, true, true, true, false, true, true, false})
 	var inside50, inside99, steps int
 	for _, r := range c.Intervals {
-		t.rows = append(t.rows, intervalRow(r))
+		t.Rows = append(t.Rows, intervalRow(r))
 		if r.P50.N > 0 {
 			steps++
 			inside50 += boolInt(r.Inside(study.P50))
@@ -118,10 +114,7 @@ func resourceBlocks(c *study.Comparison) []block {
 	if !ok {
 		return nil
 	}
-	t := &table{
-		headers: []string{"system", "target", "CPU % (process)", "peak RSS MiB", "pub. CPU % (whole VM)"},
-		numeric: []bool{false, false, true, true, true},
-	}
+	t := newTable([]string{"system", "target", "CPU % (process)", "peak RSS MiB", "pub. CPU % (whole VM)"}, []bool{false, false, true, true, true})
 	for _, r := range x.Systems {
 		cpu, rss := notMeasured, notMeasured
 		if r.Measured() {
@@ -137,7 +130,7 @@ func resourceBlocks(c *study.Comparison) []block {
 		if !math.IsNaN(r.PublishedCPUPct) {
 			pub = strconv.FormatFloat(r.PublishedCPUPct, 'f', -1, 64) // as published
 		}
-		t.rows = append(t.rows, []string{r.System.Name, targetsText(r), cpu, rss, pub})
+		t.Rows = append(t.Rows, []string{r.System.Name, targetsText(r), cpu, rss, pub})
 	}
 	return []block{&heading{text: "Unseen by the study: CPU and memory per process"}, &paragraph{text: resourceNote}, t}
 }
@@ -149,16 +142,13 @@ func nagleBlocks(rows []study.NagleRow) []block {
 	if len(rows) == 0 {
 		return append(blocks, &paragraph{text: noNagleNote})
 	}
-	t := &table{
-		headers: []string{"system", "cell", "load", "service times in 36–60 ms"},
-		numeric: []bool{false, false, false, true},
-	}
+	t := newTable([]string{"system", "cell", "load", "service times in 36–60 ms"}, []bool{false, false, false, true})
 	for _, r := range rows {
 		share := "not recoverable"
 		if !math.IsNaN(r.BandShare) {
 			share = fmtShare(r.BandShare)
 		}
-		t.rows = append(t.rows, []string{r.System, r.Cell, r.Load, share})
+		t.Rows = append(t.Rows, []string{r.System, r.Cell, r.Load, share})
 	}
 	return append(blocks, &paragraph{text: nagleNote}, t)
 }
