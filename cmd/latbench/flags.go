@@ -87,3 +87,55 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	}
 	return "", cmdline.Usagef("too many arguments %q: `latbench %s` takes one %s", c.Args().Slice(), c.Command.Name, what)
 }
+
+// flagCategories groups the flags of run and suite in their --help, so
+// that a newcomer finds the few they need under Basics. urfave/cli lists
+// categories in alphabetical order, which these names follow.
+func flagCategories() map[string][]string {
+	return map[string][]string{
+		"Basics": {"target", "scenario", "rate", "connections", "duration", "warmup", "size", "backend", flagQuick},
+		"Load details": {"requests", "timeout", "path", "no-keepalive", "reconnect-every", "protocol", "mix", "pacing",
+			"wait", "spin-window"},
+		"Rate steps and search": {"rate-step", "rate-max", "max-iter", "step-duration", "find-max", "slo", "max-error-rate", "max-steps"},
+		"Faults and network":    {"fault", "netem"},
+		"Target and CPUs": {flagTargets, flagTargetAddr, flagListen, flagClientCPUs, flagTargetCPUs, flagBackendCPUs, flagNoPin,
+			flagNoBuild, flagTargetWorkers, flagRoot},
+		"Output and rounds": {flagOut, flagFormat, flagRounds, flagSeed},
+		"Live metrics":      {flagPrometheusPush, flagMetricsListen},
+		"Load from several machines (agents)": {flagAgents, flagLauncher, flagAgentsLead, flagSlurmShared, flagSlurmArg,
+			flagK8sImage, flagK8sNamespace, flagK8sContext, flagLocalNamespaces},
+	}
+}
+
+// categorized puts each flag in its category; a flag without one is a
+// mistake that TestEveryFlagHasACategory catches.
+func categorized(flags []cli.Flag) []cli.Flag {
+	category := map[string]string{}
+	for cat, names := range flagCategories() {
+		for _, n := range names {
+			category[n] = cat
+		}
+	}
+	for _, f := range flags {
+		cat := category[f.Names()[0]]
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.Category = cat
+		case *cli.IntFlag:
+			f.Category = cat
+		case *cli.Int64Flag:
+			f.Category = cat
+		case *cli.Uint64Flag:
+			f.Category = cat
+		case *cli.Float64Flag:
+			f.Category = cat
+		case *cli.BoolFlag:
+			f.Category = cat
+		case *cli.DurationFlag:
+			f.Category = cat
+		case *cli.StringSliceFlag:
+			f.Category = cat
+		}
+	}
+	return flags
+}

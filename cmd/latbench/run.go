@@ -25,7 +25,7 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 			"then, so a stalled server shows in the tail. --rate max is closed loop: each connection\n" +
 			"sends as soon as its previous answer came back (throughput, not latency under load).\n\n" +
 			"Example: latbench run --target go --scenario http --rate 5000 --connections 10 --duration 30s",
-		Flags:        append(runFlags(), executionFlags()...),
+		Flags:        categorized(append(runFlags(), executionFlags()...)),
 		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			return jsonOnError(c, stdout, func(stdout io.Writer) error {

@@ -23,10 +23,10 @@ func suiteCommand(stdout, stderr io.Writer) *cli.Command {
 		Description: "Runs the cells of a suite file one after the other, targets varying fastest so that\n" +
 			"neighbouring cells compare targets under the same conditions. A cell whose target fails\n" +
 			"is marked failed and the suite goes on. Example: latbench suite scenarios/suites/quick.yaml",
-		Flags: append(executionFlags(), &cli.BoolFlag{
+		Flags: categorized(append(executionFlags(), &cli.BoolFlag{
 			Name:  flagQuick,
 			Usage: "a short pass: every cell measures " + bench.QuickDuration.String() + " after " + bench.QuickWarmup.String() + " of warm-up, and rate steps keep only their first and last step",
-		}),
+		})),
 		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
 			return jsonOnError(c, stdout, func(stdout io.Writer) error {
