@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # install-debian.sh PACKAGE... installs the Debian packages that are not
 # installed yet (nginx, haproxy, wrk, hey, chromium, ...). It runs
-# `apt-get update` first, and uses sudo when not run as root.
+# `apt-get update` first, and uses sudo when not run as root. Services the
+# packages bring (nginx's default site on port 80, prometheus, the
+# push-gateway) are neither started nor left enabled: latbench starts what
+# it measures itself, on ports of its own.
 # With --if-possible as the first argument, a machine that cannot install
 # packages (no apt-get, no root or sudo) is not an error: it says what is
 # missing and exits 0, and the tests that need it skip.
@@ -49,5 +52,30 @@ fi
 
 echo "installing from Debian's packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# policy-rc.d answering 101 tells Debian's maintainer scripts not to start
+# any service (invoke-rc.d's "action forbidden"); an existing one is kept
+# and put back.
+policy=/usr/sbin/policy-rc.d
+saved=""
+if [ -e "$policy" ]; then
+	saved=$(mktemp)
+	"${sudo[@]}" cp -p "$policy" "$saved"
+fi
+restore_policy() {
+	if [ -n "$saved" ]; then
+		"${sudo[@]}" mv "$saved" "$policy"
+	else
+		"${sudo[@]}" rm -f "$policy"
+	fi
+}
+trap restore_policy EXIT
+printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+"${sudo[@]}" chmod 755 "$policy"
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Where a service manager runs, leave the new services disabled too.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	for unit in $(dpkg-query -L "${missing[@]}" 2>/dev/null | grep -E '^/lib/systemd/system/[^/]+\.service$' | xargs -r -n1 basename); do
+		"${sudo[@]}" systemctl disable --now "$unit" >/dev/null 2>&1 || true
+	done
+fi

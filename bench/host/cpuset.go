@@ -194,7 +194,7 @@ func isSubset(sub, set []int) bool {
 
 // PinSelf moves the whole process onto the cpuset cpus. When the affinity
 // already equals cpus (or cpus is "") it returns false and does nothing.
-// Otherwise it re-executes the program (/proc/self/exe with the same
+// Otherwise it re-executes the program (its executable, with the same
 // arguments) from a thread pinned to cpus, so that every thread of the new
 // process, and GOMAXPROCS, start on that cpuset; on success it does not
 // return. EnvPinned and EnvAllowedCPUs tell the new process what happened;
@@ -228,7 +228,7 @@ func PinSelf(cpus string) (reexec bool, err error) {
 	return true, reexecPinned(want, allowed)
 }
 
-// reexecPinned pins the calling thread to want and executes /proc/self/exe
+// reexecPinned pins the calling thread to want and executes the program
 // on it. It returns only on failure, after restoring the thread's affinity.
 func reexecPinned(want, allowed []int) error {
 	// The affinity set below belongs to this OS thread only; execve keeps
@@ -249,7 +249,14 @@ func reexecPinned(want, allowed []int) error {
 	}
 	env := append(withoutEnv(os.Environ(), EnvPinned, EnvAllowedCPUs),
 		EnvPinned+"="+FormatCPUSet(want), EnvAllowedCPUs+"="+FormatCPUSet(allowed))
-	err := syscall.Exec("/proc/self/exe", os.Args, env)
+	// The executable's own path keeps the process's name (ps, top, pkill
+	// see "latbench", not "exe"); /proc/self/exe is the fallback for a
+	// binary replaced on disk since it started.
+	exe, err := os.Executable()
+	if err != nil || strings.HasSuffix(exe, " (deleted)") {
+		exe = "/proc/self/exe"
+	}
+	err = syscall.Exec(exe, os.Args, env)
 	// Only reached when exec failed: give the thread back its affinity
 	// before it returns to the scheduler's pool.
 	_ = unix.SchedSetaffinity(0, &old)

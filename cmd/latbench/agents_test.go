@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -87,21 +88,44 @@ func TestAgentsLocal(t *testing.T) {
 // process's tag (bench/launch/localnet.go): latbench-agent-TAG-i, lbabTAG.
 func leftoverAgentNetwork(t *testing.T, pids ...int) string {
 	t.Helper()
+	return strings.Join(leftoverNames(pids...), ", ")
+}
+
+// leftoverNames returns the namespaces and links that the latbench
+// processes pids made and that are still there.
+func leftoverNames(pids ...int) []string {
 	if ok, _ := canMakeNamespaces(); !ok {
-		return ""
+		return nil
 	}
+	var names []string
 	nss, _ := exec.Command("ip", "netns", "list").Output()
-	links, _ := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
+	for _, line := range strings.Split(string(nss), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			names = append(names, f[0])
+		}
+	}
+	links, _ := exec.Command("ip", "-o", "link", "show").Output()
+	for _, line := range strings.Split(string(links), "\n") {
+		if f := strings.Fields(line); len(f) > 1 {
+			name, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
+			names = append(names, name)
+		}
+	}
 	var left []string
-	for _, line := range strings.Split(string(nss)+string(links), "\n") {
+	for _, name := range names {
 		for _, pid := range pids {
-			tag := fmt.Sprintf("%x", pid%0xfffff)
-			if strings.Contains(line, "latbench-agent-"+tag+"-") || strings.Contains(line, ": lbab"+tag+":") {
-				left = append(left, strings.TrimSpace(line))
+			if strings.HasPrefix(name, fmt.Sprintf("latbench-%d-", pid)) || strings.HasPrefix(name, linkPrefix(pid)) {
+				left = append(left, name)
 			}
 		}
 	}
-	return strings.Join(left, "; ")
+	return left
+}
+
+// linkPrefix is how the names of the links latbench process pid makes
+// begin: "lb" and its pid in base 36, five wide (bench/host).
+func linkPrefix(pid int) string {
+	return fmt.Sprintf("lb%05s", strconv.FormatInt(int64(pid), 36))
 }
 
 // Bad agent settings are refused with the fix, before anything runs.

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,6 +97,84 @@ func TestSignalStopsEverything(t *testing.T) {
 				t.Errorf("cell failure %q, want interrupted", run.Cells[0].Failure)
 			}
 		})
+	}
+}
+
+// A run killed with SIGKILL cannot clean up: its agents' namespaces and
+// links stay, and a target's own child (a grandchild of latbench, as
+// nginx's workers are) outlives it. The next latbench sweeps all of it,
+// and says so.
+func TestKilledRunIsSweptByTheNext(t *testing.T) {
+	if ok, why := canMakeNamespaces(); !ok {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("agents in namespaces need root and ip (%s), and CI=true expects them", why)
+		}
+		t.Skipf("agents in namespaces need root and ip: %s", why)
+	}
+	// forky starts a second copy of the server in the background, then
+	// becomes the server: the copy is a grandchild of latbench, in the
+	// target's process group.
+	manifest := testManifest(t, fmt.Sprintf(`  - name: forky
+    modes: [echo]
+    command: ["sh", "-c", "%[1]s --mode echo --listen 127.0.0.1:0 & exec %[1]s --mode echo --listen {listen}"]
+`, bins.server))
+	cmd := exec.Command(bins.latbench, "run", "--targets", manifest, "--target", "forky", "--out", t.TempDir(),
+		"--scenario", "echo", "--rate", "200", "--connections", "2", "--warmup", "200ms", "--duration", "60s",
+		"--agents", "2", "--launcher", "local")
+	cmd.Dir = repoRoot(t)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			<-done
+		}
+	}()
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		left, procs := leftoverNames(pid), processesUnder(bins.dir)
+		namespaces := 0
+		for _, name := range left {
+			if strings.HasPrefix(name, "latbench-") {
+				namespaces++
+			}
+		}
+		if namespaces == 2 && len(procs) >= 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agents did not start in 60 s: network %q, processes %q; stderr:\n%s", left, procs, stderr.String())
+		}
+	}
+	time.Sleep(time.Second) // the agents run
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	time.Sleep(500 * time.Millisecond) // the parent-death signals land
+	before := leftoverAgentNetwork(t, pid)
+	orphans := processesUnder(bins.dir)
+	if before == "" || len(orphans) == 0 {
+		t.Fatalf("after SIGKILL: leftovers %q, processes %v; the test needs both to test the sweep", before, orphans)
+	}
+	r := latbench(t, "run", "--targets", testManifest(t, ""), "--out", t.TempDir(), "--scenario", "echo",
+		"--rate", "100", "--warmup", "0s", "--duration", "300ms")
+	if r.code != 0 {
+		t.Fatalf("the next run: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if left := leftoverAgentNetwork(t, pid); left != "" {
+		t.Errorf("the next run left the killed run's network: %s", left)
+	}
+	if left := processesUnder(bins.dir); len(left) > 0 {
+		t.Errorf("the next run left the killed run's processes: %v", left)
+	}
+	for _, want := range []string{"killed process group", "removed network namespace latbench-" + strconv.Itoa(pid), "removed link " + linkPrefix(pid)} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the next run did not say %q; stderr:\n%s", want, r.stderr)
+		}
 	}
 }
 
