@@ -11,6 +11,19 @@ import (
 	"github.com/latbench/latbench/results"
 )
 
+// needNamespaces skips a test that gives agents network namespaces where
+// this machine cannot (not root, no ip), and fails it under CI=true,
+// which runs as root with iproute2.
+func needNamespaces(t *testing.T) {
+	t.Helper()
+	if ok, why := canMakeNamespaces(); !ok {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("agents in namespaces need root and ip (%s), and CI=true expects them", why)
+		}
+		t.Skipf("agents in namespaces need root and ip: %s", why)
+	}
+}
+
 // canMakeNamespaces reports whether this test may give agents network
 // namespaces (root and ip), or why not.
 func canMakeNamespaces() (bool, string) {
@@ -46,11 +59,10 @@ func TestAgentsLocal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("four runs of 3 s")
 	}
-	ns, why := canMakeNamespaces()
 	for _, namespaces := range []bool{true, false} {
 		t.Run(map[bool]string{true: "namespaces", false: "processes"}[namespaces], func(t *testing.T) {
-			if namespaces && !ns {
-				t.Skipf("agents in namespaces need root and ip: %s", why)
+			if namespaces {
+				needNamespaces(t)
 			}
 			four, pid4 := runAgentsCell(t, "4", namespaces)
 			one, pid1 := runAgentsCell(t, "1", namespaces)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -105,12 +104,7 @@ func TestSignalStopsEverything(t *testing.T) {
 // nginx's workers are) outlives it. The next latbench sweeps all of it,
 // and says so.
 func TestKilledRunIsSweptByTheNext(t *testing.T) {
-	if ok, why := canMakeNamespaces(); !ok {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("agents in namespaces need root and ip (%s), and CI=true expects them", why)
-		}
-		t.Skipf("agents in namespaces need root and ip: %s", why)
-	}
+	needNamespaces(t)
 	// forky starts a second copy of the server in the background, then
 	// becomes the server: the copy is a grandchild of latbench, in the
 	// target's process group.
