@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -64,6 +65,7 @@ func realMain() int {
 		fmt.Fprintln(os.Stderr, "perf:", err)
 		return 1
 	}
+	report += keptSoak(cfg.out)
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "perf:", err)
 		return 1
@@ -71,6 +73,25 @@ func realMain() int {
 	fmt.Print(report)
 	fmt.Fprintf(os.Stderr, "perf: report written to %s\n", cfg.out)
 	return 0
+}
+
+// keptSoak returns the soak section of the report at path (written by
+// scripts/soak.sh, which make perf does not run), so that rewriting the
+// report keeps it; "" when there is none.
+func keptSoak(path string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	_, section, found := strings.Cut(string(old), "<!-- soak:begin -->")
+	if !found {
+		return ""
+	}
+	section, _, found = strings.Cut(section, "<!-- soak:end -->")
+	if !found {
+		return ""
+	}
+	return "\n<!-- soak:begin -->" + section + "<!-- soak:end -->\n"
 }
 
 // parseFlags reads the command line.
