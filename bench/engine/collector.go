@@ -9,6 +9,8 @@ import (
 // Interval is what the loops measured in one stretch of a run
 // (Options.Every long), merged over the loops.
 type Interval struct {
+	// Arm is the arm of the run the interval is of (0 in a run of one).
+	Arm int
 	// Index numbers the stretch from the start of the measured window:
 	// negative during the warm-up.
 	Index int64
@@ -43,11 +45,10 @@ type collector struct {
 	ended     []bool
 }
 
-// pendingInterval is one interval being merged from the loops' records.
+// pendingInterval is one interval being merged from the loops' records:
+// one part per arm.
 type pendingInterval struct {
-	latency, service *hdrhistogram.Histogram
-	completed        int64
-	errors           ErrorCounts
+	arms []armInterval
 }
 
 // newCollector returns a collector for a run of loops loops.
@@ -92,13 +93,16 @@ const (
 func (c *collector) add(ir *intervalRecord) {
 	p := c.pending[ir.index]
 	if p == nil {
-		p = &pendingInterval{latency: NewHistogram(), service: NewHistogram()}
+		p = &pendingInterval{arms: newIntervalRecord(len(ir.arms)).arms}
 		c.pending[ir.index] = p
 	}
-	p.latency.Merge(ir.latency)
-	p.service.Merge(ir.service)
-	p.completed += ir.completed
-	p.errors.Add(&ir.errors)
+	for a := range ir.arms {
+		in, into := &ir.arms[a], &p.arms[a]
+		into.latency.Merge(in.latency)
+		into.service.Merge(in.service)
+		into.completed += in.completed
+		into.errors.Add(&in.errors)
+	}
 	c.shipped[ir.loop] = max(c.shipped[ir.loop], ir.index)
 	c.ended[ir.loop] = c.ended[ir.loop] || ir.last
 	upTo := maxIndex
@@ -128,23 +132,29 @@ func (c *collector) finishUpTo(upTo int64) {
 	}
 }
 
-// finish hands merged interval idx to OnInterval. The one after the
-// window is handed over only when it holds measured requests answered
-// after the window closed.
+// finish hands merged interval idx to OnInterval, one arm after the
+// other. The one after the window is handed over only when it holds
+// measured requests answered after the window closed.
 func (c *collector) finish(idx int64, p *pendingInterval) {
-	after := c.windowEnd >= 0 && idx >= c.windowEnd
-	if c.opts.OnInterval == nil || (after && p.latency.TotalCount() == 0) {
+	if c.opts.OnInterval == nil {
 		return
 	}
-	every := c.opts.Every
-	iv := &Interval{Index: idx, AfterWindow: after, Latency: p.latency, Service: p.service,
-		Completed: p.completed, Errors: p.errors}
-	iv.Start = time.Duration(idx) * every
-	iv.End = iv.Start + every
-	if d := c.opts.Duration; d > 0 && after {
-		iv.Start, iv.End = d, d+every
-	} else if d > 0 {
-		iv.End = min(iv.End, d)
+	after := c.windowEnd >= 0 && idx >= c.windowEnd
+	for a := range p.arms {
+		pa := &p.arms[a]
+		if after && pa.latency.TotalCount() == 0 {
+			continue
+		}
+		every := c.opts.Every
+		iv := &Interval{Arm: a, Index: idx, AfterWindow: after, Latency: pa.latency, Service: pa.service,
+			Completed: pa.completed, Errors: pa.errors}
+		iv.Start = time.Duration(idx) * every
+		iv.End = iv.Start + every
+		if d := c.opts.Duration; d > 0 && after {
+			iv.Start, iv.End = d, d+every
+		} else if d > 0 {
+			iv.End = min(iv.End, d)
+		}
+		c.opts.OnInterval(iv)
 	}
-	c.opts.OnInterval(iv)
 }

@@ -35,6 +35,7 @@ type conn struct {
 	fd    int
 	gen   int32 // bumped at every close, so stale epoll events are ignored
 	state connState
+	arm   uint8 // the arm whose slot it is
 	sess  scenarios.Session
 
 	out     []byte // the request being written (owned by sess)

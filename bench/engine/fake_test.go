@@ -108,21 +108,24 @@ func testLoop(t *testing.T, cfg loopConfig, conns int, pacer Pacer) (*loop, *fak
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.arms = 1
 	clk, dial := &fakeClock{}, &pairDialer{}
+	arm := &armState{dial: dial, free: newRing(conns), backoff: newRing(conns), budget: -1,
+		rec: newRecorder(cfg.closed, 0), faults: make([]FaultCount, len(cfg.faults))}
 	l := &loop{
-		cfg: &cfg, clock: clk, dial: dial, poll: poll, stop: &atomic.Bool{},
-		conns: make([]conn, conns), free: newRing(conns), backoff: newRing(conns), budget: -1,
-		rec: newRecorder(cfg.closed, 0), out: make(chan *intervalRecord, 1000), spare: make(chan *intervalRecord, 4),
+		cfg: &cfg, clock: clk, poll: poll, stop: &atomic.Bool{}, arms: []*armState{arm},
+		conns: make([]conn, conns), out: make(chan *intervalRecord, 1000), spare: make(chan *intervalRecord, 4),
 		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
 	}
 	l.flight = newInflight(l.conns)
 	for i := range l.conns {
 		l.conns[i] = conn{fd: -1, sess: cfg.scenario.NewSession(), prev: noSlot, next: noSlot}
-		l.free.push(int32(i))
+		arm.free.push(int32(i))
 	}
 	if pacer != nil {
-		l.sched = newSchedule(pacer, Whole(), ^uint64(0), cfg.end)
+		arm.sched = newSchedule(pacer, Whole(), 0, 1, 0, ^uint64(0), cfg.end)
 	}
+	l.setInterval(newIntervalRecord(1))
 	t.Cleanup(func() {
 		l.closeAll()
 		poll.close()

@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"fmt"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/latbench/latbench/scenarios"
 )
@@ -43,16 +40,18 @@ type loopConfig struct {
 	every      time.Duration   // length of an interval record
 	mixer      scenarios.Mixer // draws each request's class; nil without a mix
 	faults     []FaultWindow   // fault windows, on the loop's clock
+	arms       int             // the run's arms: the schedule's block size
+	seed       uint64          // the arms' order
 }
 
-// countFault counts a measured request due at due in every fault window
-// that holds it.
-func (l *loop) countFault(due time.Duration, ok bool) {
+// countFault counts a measured request of arm a due at due in every
+// fault window that holds it.
+func (l *loop) countFault(a *armState, due time.Duration, ok bool) {
 	for f, w := range l.cfg.faults {
 		if due >= w.From && due < w.To {
-			l.stats.faults[f].FellDue++
+			a.faults[f].FellDue++
 			if ok {
-				l.stats.faults[f].Succeeded++
+				a.faults[f].Succeeded++
 			}
 		}
 	}
@@ -71,38 +70,51 @@ type loopStats struct {
 	started             bool
 }
 
+// armState is what a loop keeps for one arm of the run: the dialer of
+// the arm's addresses, the free and backoff rings of the arm's slots (the
+// slots themselves are in loop.conns, each marked with its arm), its part
+// of the schedule and its recorder. A request of an arm waits only for a
+// connection of that arm: one arm's slowness never holds the other's
+// requests back.
+type armState struct {
+	id      int
+	dial    dialer
+	free    ring      // idle or closed slots, oldest first
+	backoff ring      // closed loop: slots waiting to reconnect, in retry order
+	sched   *schedule // open loop only
+	budget  int64     // closed loop: measured requests left; negative: no limit
+	sent    uint64    // closed loop: requests sent so far
+	rec     *recorder
+	faults  []FaultCount // per fault window of the config
+}
+
 // loop is one event loop: it owns a set of connection slots and their
 // non-blocking sockets, walks its share of the schedule and records what
-// it measures. Everything here belongs to the one OS thread that runs it,
-// but stop, which any goroutine may set (then wake the poller).
+// it measures, per arm. Everything here belongs to the one OS thread that
+// runs it, but stop, which any goroutine may set (then wake the poller).
 //
 // Each turn: read the clock, cross window and interval edges, time out
 // requests past their deadline, send every request that has fallen due
-// on a free connection (when none is free the request waits in the
-// schedule and its wait counts), then wait for events as the wait
+// on a free connection of its arm (when none is free the request waits
+// in the schedule and its wait counts), then wait for events as the wait
 // strategy says and handle them. No turn allocates, locks, or talks to
 // another goroutine, except once per interval record.
 type loop struct {
 	id    int
 	cfg   *loopConfig
 	clock clock
-	dial  dialer
 	poll  *poller
 	stop  *atomic.Bool
 
-	conns   []conn
-	free    ring // idle or closed slots, oldest first
-	backoff ring // closed loop: slots waiting to reconnect, in retry order
-	flight  inflight
-	sched   *schedule // open loop only
-	budget  int64     // closed loop: measured requests left; negative: no limit
-	share   Split     // closed loop: the loop's share of request indexes, for the mix
-	sent    uint64    // closed loop: requests sent so far
+	conns  []conn // every arm's slots; conn.arm says whose
+	arms   []*armState
+	flight inflight
+	share  Split // the loop's share of the schedule's blocks (closed loop: request indexes)
 
-	rec   *recorder
-	out   chan *intervalRecord // finished interval records, to the runner
-	spare chan *intervalRecord // emptied records back from the runner
-	buf   []byte
+	interval *intervalRecord      // the stretch of time being recorded now
+	out      chan *intervalRecord // finished interval records, to the runner
+	spare    chan *intervalRecord // emptied records back from the runner
+	buf      []byte
 
 	now              time.Duration // the current turn's clock reading
 	lastSend         time.Duration
@@ -113,11 +125,20 @@ type loop struct {
 	stats            loopStats
 }
 
+// setInterval makes ir the record being written, each arm's recorder
+// writing its part.
+func (l *loop) setInterval(ir *intervalRecord) {
+	l.interval = ir
+	for a, arm := range l.arms {
+		arm.rec.interval = &ir.arms[a]
+	}
+}
+
 // run turns the loop until its share of the run is done or stop is set,
 // then closes its sockets and hands over its last interval record.
 func (l *loop) run() {
 	l.now = l.clock.now()
-	l.rec.interval.index = l.cfg.intervalIndex(l.now)
+	l.interval.index = l.cfg.intervalIndex(l.now)
 	for !l.finished() {
 		if l.stop.Load() {
 			l.stats.interrupted = true
@@ -126,8 +147,8 @@ func (l *loop) run() {
 		l.turn()
 	}
 	l.closeAll()
-	l.rec.interval.last = true
-	l.out <- l.rec.interval
+	l.interval.last = true
+	l.out <- l.interval
 }
 
 // finished reports whether every request of the loop's share has been
@@ -137,11 +158,16 @@ func (l *loop) finished() bool {
 	if l.measuredInFlight > 0 {
 		return false
 	}
-	if l.cfg.closed {
-		return !l.maySendClosed()
+	for _, a := range l.arms {
+		if l.cfg.closed {
+			if l.maySendClosed(a) {
+				return false
+			}
+		} else if _, more := a.sched.peek(); more {
+			return false
+		}
 	}
-	_, more := l.sched.peek()
-	return !more
+	return true
 }
 
 // turn is one pass of the loop.
@@ -169,11 +195,9 @@ func (l *loop) turn() {
 	for i := range n {
 		if l.handle(l.poll.events[i]) {
 			worked = true
-			if l.free.n > 0 {
-				// A connection came free: the next request goes out on
-				// it now, not after the rest of the batch.
-				l.dispatch(l.clock.now())
-			}
+			// A connection may have come free: the next request goes
+			// out on it now, not after the rest of the batch.
+			l.dispatch(l.clock.now())
 		}
 	}
 	l.emptyTurn = !worked && timeout == 0
@@ -187,16 +211,22 @@ func (l *loop) inWindow(t time.Duration) bool {
 // crossEdges hands over the interval record when an interval boundary has
 // passed, and notes what was in flight when the window opened and closed.
 func (l *loop) crossEdges(now time.Duration) {
-	if idx := l.cfg.intervalIndex(now); idx != l.rec.interval.index {
+	if idx := l.cfg.intervalIndex(now); idx != l.interval.index {
 		l.shipIntervals(idx)
 	}
 	if !l.windowOpen && now >= l.cfg.warmup {
 		l.windowOpen = true
-		l.rec.counts.InFlightAtStart = int64(l.flight.n)
+		for i := l.flight.head; i != noSlot; i = l.conns[i].next {
+			l.arms[l.conns[i].arm].rec.counts.InFlightAtStart++
+		}
 	}
 	if !l.windowClosed && now >= l.cfg.end {
 		l.windowClosed = true
-		l.rec.counts.InFlightAtEnd = int64(l.measuredInFlight)
+		for i := l.flight.head; i != noSlot; i = l.conns[i].next {
+			if l.conns[i].measured {
+				l.arms[l.conns[i].arm].rec.counts.InFlightAtEnd++
+			}
+		}
 	}
 }
 
@@ -225,10 +255,10 @@ func intervalCount(d, every time.Duration) int64 {
 // empty one for every interval skipped on the way to idx, then starts a
 // record for idx. It happens once per interval, never per request.
 func (l *loop) shipIntervals(idx int64) {
-	for l.rec.interval.index < idx {
-		next := l.rec.interval.index + 1
-		l.out <- l.rec.interval
-		l.rec.interval = l.spareInterval(next)
+	for l.interval.index < idx {
+		next := l.interval.index + 1
+		l.out <- l.interval
+		l.setInterval(l.spareInterval(next))
 	}
 }
 
@@ -240,7 +270,7 @@ func (l *loop) spareInterval(idx int64) *intervalRecord {
 	case ir = <-l.spare:
 		ir.reset()
 	default:
-		ir = newIntervalRecord()
+		ir = newIntervalRecord(len(l.arms))
 	}
 	ir.loop, ir.index = l.id, idx
 	return ir
@@ -255,12 +285,15 @@ func (l *loop) wakeAt() time.Duration {
 	if l.flight.head != noSlot {
 		wake = min(wake, l.conns[l.flight.head].deadline)
 	}
-	if l.backoff.n > 0 {
-		wake = min(wake, l.conns[l.backoff.peek()].deadline)
-	}
-	if l.sched != nil {
-		if due, ok := l.sched.peek(); ok {
-			if l.free.n > 0 {
+	for _, a := range l.arms {
+		if a.backoff.n > 0 {
+			wake = min(wake, l.conns[a.backoff.peek()].deadline)
+		}
+		if a.sched == nil {
+			continue
+		}
+		if due, ok := a.sched.peek(); ok {
+			if a.free.n > 0 {
 				wake = min(wake, due)
 			} else {
 				wake = min(wake, due+l.cfg.timeout)
@@ -273,7 +306,7 @@ func (l *loop) wakeAt() time.Duration {
 // nextEdge returns the next interval boundary (the window's edges are
 // boundaries too).
 func (l *loop) nextEdge() time.Duration {
-	idx := l.rec.interval.index
+	idx := l.interval.index
 	if l.cfg.end != never && idx >= intervalCount(l.cfg.end-l.cfg.warmup, l.cfg.every) {
 		return never
 	}
@@ -289,62 +322,74 @@ func (l *loop) expire(now time.Duration) bool {
 		l.timeOut(l.flight.head, now)
 		worked = true
 	}
-	if l.sched == nil {
-		return worked
-	}
-	for due, ok := l.sched.peek(); ok && due+l.cfg.timeout <= now; due, ok = l.sched.peek() {
-		if due >= l.cfg.warmup {
-			l.rec.counts.FellDue++
-			l.rec.counts.Unsent++
-			l.countFault(due, false)
+	for _, a := range l.arms {
+		if a.sched == nil {
+			continue
 		}
-		l.sched.pop()
-		worked = true
+		for due, ok := a.sched.peek(); ok && due+l.cfg.timeout <= now; due, ok = a.sched.peek() {
+			if due >= l.cfg.warmup {
+				a.rec.counts.FellDue++
+				a.rec.counts.Unsent++
+				l.countFault(a, due, false)
+			}
+			a.sched.pop()
+			worked = true
+		}
 	}
 	return worked
 }
 
-// retry returns closed-loop slots whose reconnect backoff is over to the
-// free list.
+// retry returns closed-loop slots whose reconnect backoff is over to
+// their arm's free list.
 func (l *loop) retry(now time.Duration) bool {
 	worked := false
-	for l.backoff.n > 0 && l.conns[l.backoff.peek()].deadline <= now {
-		i := l.backoff.pop()
-		l.conns[i].state = connClosed
-		l.free.push(i)
-		worked = true
+	for _, a := range l.arms {
+		for a.backoff.n > 0 && l.conns[a.backoff.peek()].deadline <= now {
+			i := a.backoff.pop()
+			l.conns[i].state = connClosed
+			a.free.push(i)
+			worked = true
+		}
 	}
 	return worked
 }
 
-// dispatch sends every request that is due on a free connection: in the
-// open loop the schedule's, oldest first; in the closed loop one per free
-// connection while the window lasts.
+// dispatch sends every request that is due on a free connection of its
+// arm: in the open loop the schedule's, earliest due first across the
+// arms; in the closed loop one per free connection while the window
+// lasts.
 func (l *loop) dispatch(now time.Duration) bool {
 	worked := false
 	if l.cfg.closed {
-		for l.free.n > 0 && l.maySendClosed() {
-			measured := now >= l.cfg.warmup
-			if measured && l.budget > 0 {
-				l.budget--
+		for _, a := range l.arms {
+			for a.free.n > 0 && l.maySendClosed(a) {
+				measured := now >= l.cfg.warmup
+				if measured && a.budget > 0 {
+					a.budget--
+				}
+				l.send(a, a.free.pop(), now, measured, l.classOf(l.share.Index(a.sent)))
+				a.sent++
+				worked = true
 			}
-			l.send(l.free.pop(), now, measured, l.classOf(l.share.Index(l.sent)))
-			l.sent++
-			worked = true
 		}
 		return worked
 	}
-	for l.free.n > 0 {
-		due, ok := l.sched.peek()
-		if !ok || due > now {
-			break
+	for {
+		var next *armState
+		nextDue := never
+		for _, a := range l.arms {
+			if due, ok := a.sched.peek(); ok && a.free.n > 0 && due <= now && due < nextDue {
+				next, nextDue = a, due
+			}
 		}
-		class := l.classOf(l.sched.index())
-		l.sched.pop()
-		l.send(l.free.pop(), due, due >= l.cfg.warmup, class)
+		if next == nil {
+			return worked
+		}
+		class := l.classOf(next.sched.index())
+		next.sched.pop()
+		l.send(next, next.free.pop(), nextDue, nextDue >= l.cfg.warmup, class)
 		worked = true
 	}
-	return worked
 }
 
 // classOf returns the mix class of request i, 0 without a mix.
@@ -356,242 +401,8 @@ func (l *loop) classOf(i uint64) int32 {
 }
 
 // maySendClosed reports whether the closed loop may start another
-// request: its window has not ended and its request budget is not spent.
-func (l *loop) maySendClosed() bool {
-	return l.now < l.cfg.end && l.budget != 0
-}
-
-// send starts the request due at due, of mix class class, on slot i: it
-// connects first when the slot has no connection, else writes the
-// request at once.
-func (l *loop) send(i int32, due time.Duration, measured bool, class int32) {
-	c := &l.conns[i]
-	c.due, c.measured, c.class = due, measured, class
-	if measured {
-		c.carried = true
-		l.measuredInFlight++
-		l.rec.counts.FellDue++
-	}
-	c.sent = l.clock.now()
-	c.deadline = c.sent + l.cfg.timeout
-	l.lastSend = c.sent
-	if !l.stats.started {
-		l.stats.started, l.stats.firstDue, l.stats.firstSent = true, due, c.sent
-	}
-	l.flight.push(i)
-	if c.state == connClosed {
-		l.connect(i)
-		return
-	}
-	l.begin(i)
-}
-
-// connect opens slot i's socket; the request goes out once it connects.
-func (l *loop) connect(i int32) {
-	c := &l.conns[i]
-	fd, errno := l.dial.dial()
-	if errno != 0 {
-		l.fail(i, scenarios.ErrConnect, "connect", errno)
-		return
-	}
-	c.fd, c.state = fd, connConnecting
-	if errno := l.poll.add(fd, i, c.gen); errno != 0 {
-		l.fail(i, scenarios.ErrOther, "epoll_ctl", errno)
-	}
-}
-
-// connected handles the end of slot i's connect: on success the request
-// goes out.
-func (l *loop) connected(i int32) {
-	if errno := socketError(l.conns[i].fd); errno != 0 {
-		l.fail(i, scenarios.ErrConnect, "connect", errno)
-		return
-	}
-	l.conns[i].sess.Connected()
-	l.begin(i)
-}
-
-// begin writes a new request on slot i's open connection.
-func (l *loop) begin(i int32) {
-	c := &l.conns[i]
-	c.state = connBusy
-	c.out, c.written = c.sess.Request(int(c.class)), 0
-	l.flush(i)
-}
-
-// flush writes what the socket takes of slot i's request; the rest goes
-// when the socket says it is writable again.
-func (l *loop) flush(i int32) {
-	c := &l.conns[i]
-	for c.writing() {
-		n, errno := sysWrite(c.fd, c.out[c.written:])
-		switch errno {
-		case 0:
-			c.written += n
-		case unix.EAGAIN:
-			return
-		case unix.EINTR:
-		default:
-			l.fail(i, ioClass(errno), "write", errno)
-			return
-		}
-	}
-}
-
-// handle deals with one epoll event and reports whether it was work.
-func (l *loop) handle(ev unix.EpollEvent) bool {
-	if ev.Fd == wakeSlot {
-		return false
-	}
-	i := ev.Fd
-	c := &l.conns[i]
-	if c.gen != ev.Pad {
-		return false // a socket closed since
-	}
-	const readable = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLERR | unix.EPOLLHUP
-	const writable = unix.EPOLLOUT | unix.EPOLLERR | unix.EPOLLHUP
-	switch c.state {
-	case connConnecting:
-		l.connected(i)
-		return true
-	case connBusy:
-		if c.writing() && ev.Events&writable != 0 {
-			l.flush(i)
-		}
-		if c.state == connBusy && c.gen == ev.Pad && ev.Events&readable != 0 {
-			l.receive(i, ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0)
-		}
-		return true
-	case connIdle:
-		if ev.Events&readable != 0 {
-			l.checkIdle(i)
-		}
-	}
-	return false
-}
-
-// receive reads what has arrived for slot i's request and feeds it to the
-// session, until the request ends or the socket has nothing more. The
-// socket is edge-triggered: a short read means it is drained, and any
-// later arrival raises a new event; but when the peer has hung up (hup),
-// the end of the stream is already there and must be read too.
-func (l *loop) receive(i int32, hup bool) {
-	c := &l.conns[i]
-	for {
-		n, errno := sysRead(c.fd, l.buf)
-		switch {
-		case errno == unix.EAGAIN:
-			return
-		case errno == unix.EINTR:
-			continue
-		case errno != 0:
-			l.fail(i, ioClass(errno), "read", errno)
-			return
-		case n == 0:
-			l.complete(i, c.sess.Closed(), true)
-			return
-		}
-		if st := c.sess.Consume(l.buf[:n]); st.Done {
-			l.complete(i, st, false)
-			return
-		}
-		if n < len(l.buf) && !hup {
-			return
-		}
-	}
-}
-
-// checkIdle handles an event on an idle connection: the server closed it,
-// or sent bytes nobody asked for. Either way the connection is closed and
-// the next request on the slot opens a new one; a spurious event is
-// ignored.
-func (l *loop) checkIdle(i int32) {
-	c := &l.conns[i]
-	if _, errno := sysRead(c.fd, l.buf); errno == unix.EAGAIN {
-		return
-	}
-	l.closeConn(c)
-}
-
-// complete ends slot i's request with the session's verdict. eof says the
-// server closed the connection.
-func (l *loop) complete(i int32, st scenarios.Status, eof bool) {
-	c := &l.conns[i]
-	if st.Class != scenarios.ErrNone && l.rec.wantsSample(st.Class) {
-		if err := c.sess.Err(); err != nil {
-			l.rec.samples[st.Class] = err.Error()
-		}
-	}
-	reuse := st.Class == scenarios.ErrNone && !eof && !c.writing() && c.sess.KeepOpen()
-	l.end(i, l.clock.now(), st.Class, reuse)
-}
-
-// fail ends slot i's request with class, because system call op failed.
-func (l *loop) fail(i int32, class scenarios.ErrorClass, op string, errno unix.Errno) {
-	if l.rec.wantsSample(class) {
-		l.rec.samples[class] = fmt.Sprintf("%s: %v", op, errno)
-	}
-	l.end(i, l.clock.now(), class, false)
-}
-
-// timeOut ends slot i's request, which has passed its deadline.
-func (l *loop) timeOut(i int32, now time.Duration) {
-	if l.rec.wantsSample(scenarios.ErrTimeout) {
-		l.rec.samples[scenarios.ErrTimeout] = fmt.Sprintf("no complete response within the %v timeout", l.cfg.timeout)
-	}
-	l.end(i, now, scenarios.ErrTimeout, false)
-}
-
-// end records slot i's request as ended at done with class, and frees the
-// slot: open when reuse says so, closed otherwise. A closed-loop slot
-// whose connect failed waits before it may try again.
-func (l *loop) end(i int32, done time.Duration, class scenarios.ErrorClass, reuse bool) {
-	c := &l.conns[i]
-	l.flight.remove(i)
-	l.rec.count(class)
-	if c.measured {
-		l.measuredInFlight--
-		l.rec.recordClass(int(c.class), c.due, c.sent, done, class)
-		l.stats.lastDone = done
-		l.countFault(c.due, class == scenarios.ErrNone)
-	} else if class != scenarios.ErrNone {
-		l.rec.counts.WarmupErrors++
-	}
-	if l.inWindow(done) {
-		l.rec.counts.WindowCompleted++
-	}
-	c.out, c.written = nil, 0
-	if !reuse {
-		l.closeConn(c)
-	} else {
-		c.state = connIdle
-	}
-	if class == scenarios.ErrConnect && l.cfg.closed {
-		c.state, c.deadline = connBackoff, done+connectBackoff
-		l.backoff.push(i)
-		return
-	}
-	l.free.push(i)
-}
-
-// closeConn closes c's socket, if any; epoll forgets it with the close.
-func (l *loop) closeConn(c *conn) {
-	if c.state == connClosed || c.state == connBackoff {
-		return
-	}
-	unix.Close(c.fd)
-	c.fd, c.state = -1, connClosed
-	c.gen++
-}
-
-// closeAll closes every socket and counts the slots that never carried a
-// measured request.
-func (l *loop) closeAll() {
-	for i := range l.conns {
-		c := &l.conns[i]
-		l.closeConn(c)
-		if !c.carried {
-			l.rec.counts.IdleConnections++
-		}
-	}
+// request of arm a: its window has not ended and the arm's request
+// budget is not spent.
+func (l *loop) maySendClosed(a *armState) bool {
+	return l.now < l.cfg.end && a.budget != 0
 }

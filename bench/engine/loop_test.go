@@ -45,7 +45,7 @@ func TestLoopQueuesWhenEveryConnectionIsBusy(t *testing.T) {
 	}
 	peerWrite(t, server, "ping")
 	turnAt(l, clk, 3*ms) // request 0 answered at 3 ms
-	lat, svc, lag := only(t, l.rec)
+	lat, svc, lag := only(t, l.arms[0].rec)
 	if !near(lat, 3*ms) || !near(svc, 3*ms) || lag > time.Microsecond {
 		t.Errorf("request 0: latency %v, service %v, lag %v; want 3ms, 3ms, 0", lat, svc, lag)
 	}
@@ -54,9 +54,10 @@ func TestLoopQueuesWhenEveryConnectionIsBusy(t *testing.T) {
 		t.Fatalf("server got %q, want the queued request", got)
 	}
 	peerWrite(t, server, "ping")
-	l.rec = newRecorder(false, 0)
+	l.arms[0].rec = newRecorder(false, 0)
+	l.setInterval(newIntervalRecord(1))
 	turnAt(l, clk, 3500*time.Microsecond)
-	lat, svc, lag = only(t, l.rec)
+	lat, svc, lag = only(t, l.arms[0].rec)
 	if !near(lat, 2500*time.Microsecond) || !near(svc, 500*time.Microsecond) || !near(lag, 2*ms) {
 		t.Errorf("queued request: latency %v, service %v, lag %v; want 2.5ms (from due), 0.5ms, 2ms", lat, svc, lag)
 	}
@@ -66,14 +67,14 @@ func TestLoopQueuesWhenEveryConnectionIsBusy(t *testing.T) {
 // is closed, and the next request opens a new one.
 func TestLoopDeadlineFires(t *testing.T) {
 	l, clk, dial := testLoop(t, loopConfig{timeout: 5 * ms}, 1, nil)
-	l.budget = 2
+	l.arms[0].budget = 2
 	turnAt(l, clk, 0)
 	turnAt(l, clk, 4*ms)
-	if l.rec.counts.Errors[scenarios.ErrTimeout] != 0 {
+	if l.arms[0].rec.counts.Errors[scenarios.ErrTimeout] != 0 {
 		t.Fatal("timed out before the deadline")
 	}
 	turnAt(l, clk, 5*ms)
-	if got := l.rec.counts.Errors[scenarios.ErrTimeout]; got != 1 {
+	if got := l.arms[0].rec.counts.Errors[scenarios.ErrTimeout]; got != 1 {
 		t.Fatalf("%d timeouts, want 1", got)
 	}
 	if got := peerRead(t, dial.peers[0]); got != "ping" {
@@ -87,7 +88,7 @@ func TestLoopDeadlineFires(t *testing.T) {
 	if len(dial.peers) != 2 {
 		t.Errorf("%d connections after the timeout, want a new one", len(dial.peers))
 	}
-	if s := l.rec.samples[scenarios.ErrTimeout]; s == "" {
+	if s := l.arms[0].rec.samples[scenarios.ErrTimeout]; s == "" {
 		t.Error("no sample message for the timeout")
 	}
 }
@@ -111,11 +112,11 @@ func TestLoopClassifiesFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, clk, dial := testLoop(t, loopConfig{}, 1, nil)
-			l.budget = 1
+			l.arms[0].budget = 1
 			turnAt(l, clk, 0)
 			tt.server(t, dial.peers[0])
 			turnAt(l, clk, ms)
-			for c, n := range l.rec.counts.Errors {
+			for c, n := range l.arms[0].rec.counts.Errors {
 				want := int64(0)
 				if scenarios.ErrorClass(c) == tt.want {
 					want = 1
@@ -124,7 +125,7 @@ func TestLoopClassifiesFailures(t *testing.T) {
 					t.Errorf("%v errors: %d, want %d", scenarios.ErrorClass(c), n, want)
 				}
 			}
-			if l.rec.samples[tt.want] == "" {
+			if l.arms[0].rec.samples[tt.want] == "" {
 				t.Errorf("no sample message for %v", tt.want)
 			}
 			if l.conns[0].state != connClosed {
@@ -140,15 +141,15 @@ func TestLoopConnectRefused(t *testing.T) {
 	l, clk, dial := testLoop(t, loopConfig{}, 1, nil)
 	dial.refuse = true
 	turnAt(l, clk, 0)
-	if got := l.rec.counts.Errors[scenarios.ErrConnect]; got != 1 {
+	if got := l.arms[0].rec.counts.Errors[scenarios.ErrConnect]; got != 1 {
 		t.Fatalf("%d connect errors, want 1", got)
 	}
 	turnAt(l, clk, connectBackoff-time.Microsecond)
-	if got := l.rec.counts.Errors[scenarios.ErrConnect]; got != 1 {
+	if got := l.arms[0].rec.counts.Errors[scenarios.ErrConnect]; got != 1 {
 		t.Errorf("%d connect errors before the backoff ended, want 1", got)
 	}
 	turnAt(l, clk, connectBackoff)
-	if got := l.rec.counts.Errors[scenarios.ErrConnect]; got != 2 {
+	if got := l.arms[0].rec.counts.Errors[scenarios.ErrConnect]; got != 2 {
 		t.Errorf("%d connect errors after the backoff, want 2", got)
 	}
 }
@@ -162,16 +163,16 @@ func TestLoopWindowEdges(t *testing.T) {
 	turnAt(l, clk, 0)
 	turnAt(l, clk, 5*ms)
 	turnAt(l, clk, 10*ms) // window opens with two in flight; no connection free for request 2
-	if l.rec.counts.InFlightAtStart != 2 {
-		t.Errorf("in flight at the start = %d, want 2", l.rec.counts.InFlightAtStart)
+	if l.arms[0].rec.counts.InFlightAtStart != 2 {
+		t.Errorf("in flight at the start = %d, want 2", l.arms[0].rec.counts.InFlightAtStart)
 	}
 	peerRead(t, dial.peers[0])
 	peerWrite(t, dial.peers[0], "ping")
 	turnAt(l, clk, 12*ms) // warm-up request 0 answered: not measured
 	turnAt(l, clk, 12*ms) // request 2 goes out
 	turnAt(l, clk, 20*ms) // window closes: request 3 (due 15 ms) still waits
-	if l.rec.counts.InFlightAtEnd != 1 {
-		t.Errorf("measured in flight at the end = %d, want 1", l.rec.counts.InFlightAtEnd)
+	if l.arms[0].rec.counts.InFlightAtEnd != 1 {
+		t.Errorf("measured in flight at the end = %d, want 1", l.arms[0].rec.counts.InFlightAtEnd)
 	}
 	if l.finished() {
 		t.Fatal("finished with measured requests outstanding")
@@ -186,11 +187,11 @@ func TestLoopWindowEdges(t *testing.T) {
 	if !l.finished() {
 		t.Errorf("not finished: %d measured in flight", l.measuredInFlight)
 	}
-	if got := l.rec.latency.TotalCount(); got != 2 {
+	if got := l.arms[0].rec.latency.TotalCount(); got != 2 {
 		t.Errorf("%d measured requests, want 2", got)
 	}
-	if l.rec.counts.FellDue != 2 || l.rec.counts.WindowCompleted != 1 {
-		t.Errorf("fell due %d, completed in the window %d; want 2, 1", l.rec.counts.FellDue, l.rec.counts.WindowCompleted)
+	if l.arms[0].rec.counts.FellDue != 2 || l.arms[0].rec.counts.WindowCompleted != 1 {
+		t.Errorf("fell due %d, completed in the window %d; want 2, 1", l.arms[0].rec.counts.FellDue, l.arms[0].rec.counts.WindowCompleted)
 	}
 }
 
@@ -207,12 +208,12 @@ func TestLoopDropsRequestsThatWaitedPastTheTimeout(t *testing.T) {
 	if !l.finished() {
 		t.Fatal("not finished")
 	}
-	if l.rec.counts.Unsent == 0 {
+	if l.arms[0].rec.counts.Unsent == 0 {
 		t.Fatal("no request dropped unsent")
 	}
-	total := l.rec.counts.Unsent + l.rec.counts.Errors[scenarios.ErrTimeout] + l.rec.latency.TotalCount() + int64(l.measuredInFlight)
-	if total != 10 || l.rec.counts.FellDue != 10 {
-		t.Errorf("unsent + timed out + answered + in flight = %d, fell due %d; want 10 each", total, l.rec.counts.FellDue)
+	total := l.arms[0].rec.counts.Unsent + l.arms[0].rec.counts.Errors[scenarios.ErrTimeout] + l.arms[0].rec.latency.TotalCount() + int64(l.measuredInFlight)
+	if total != 10 || l.arms[0].rec.counts.FellDue != 10 {
+		t.Errorf("unsent + timed out + answered + in flight = %d, fell due %d; want 10 each", total, l.arms[0].rec.counts.FellDue)
 	}
 }
 
@@ -234,8 +235,8 @@ func TestLoopReopensAConnectionTheServerClosed(t *testing.T) {
 	peerRead(t, dial.peers[1])
 	peerWrite(t, dial.peers[1], "ping")
 	turnAt(l, clk, 1200*time.Microsecond)
-	if l.rec.latency.TotalCount() != 2 || l.rec.counts.Errors.Total() != 0 {
-		t.Errorf("%d answered, errors %v; want 2 and none", l.rec.latency.TotalCount(), l.rec.counts.Errors)
+	if l.arms[0].rec.latency.TotalCount() != 2 || l.arms[0].rec.counts.Errors.Total() != 0 {
+		t.Errorf("%d answered, errors %v; want 2 and none", l.arms[0].rec.latency.TotalCount(), l.arms[0].rec.counts.Errors)
 	}
 }
 
@@ -243,7 +244,7 @@ func TestLoopReopensAConnectionTheServerClosed(t *testing.T) {
 // window's start, with warm-up ones numbered below zero.
 func TestLoopShipsIntervals(t *testing.T) {
 	l, clk, dial := testLoop(t, loopConfig{warmup: 1500 * ms, end: 3500 * ms}, 1, uniformPacer{PerSecond: 1})
-	l.rec.interval.index = l.cfg.intervalIndex(0)
+	l.interval.index = l.cfg.intervalIndex(0)
 	for at := time.Duration(0); at < 4*time.Second; at += 250 * ms {
 		turnAt(l, clk, at)
 		if fd := dial.peers[len(dial.peers)-1]; peerRead(t, fd) != "" {
@@ -263,8 +264,8 @@ func TestLoopShipsIntervals(t *testing.T) {
 			t.Fatalf("shipped %v, want %v", got, want)
 		}
 	}
-	if l.rec.interval.index != 2 {
-		t.Errorf("current record %d, want 2 (after the window)", l.rec.interval.index)
+	if l.interval.index != 2 {
+		t.Errorf("current record %d, want 2 (after the window)", l.interval.index)
 	}
 }
 
@@ -273,7 +274,7 @@ func TestLoopShipsIntervals(t *testing.T) {
 func TestLoopCountsFaults(t *testing.T) {
 	l, clk, dial := testLoop(t, loopConfig{end: 100 * ms, timeout: 20 * ms}, 1, uniformPacer{PerSecond: 100})
 	l.cfg.faults = []FaultWindow{{From: 25 * ms, To: 55 * ms}}
-	l.stats.faults = make([]FaultCount, 1)
+	l.arms[0].faults = make([]FaultCount, 1)
 	answer := func() {
 		if fd := dial.peers[len(dial.peers)-1]; peerRead(t, fd) != "" {
 			peerWrite(t, fd, "ping")
@@ -287,10 +288,10 @@ func TestLoopCountsFaults(t *testing.T) {
 	}
 	// Due at 30, 40 and 50 ms: inside the fault. The one sent at 30 ms times
 	// out; the others wait for it and are answered or dropped.
-	if got := l.stats.faults[0]; got.FellDue != 3 || got.Succeeded >= 3 {
+	if got := l.arms[0].faults[0]; got.FellDue != 3 || got.Succeeded >= 3 {
 		t.Errorf("fault counts %+v, want 3 due and not all answered", got)
 	}
-	if l.rec.latency.TotalCount()+l.rec.counts.Unsent+l.rec.counts.Errors[scenarios.ErrTimeout] != 10 {
-		t.Errorf("answered %d, unsent %d, timed out %d: want 10 in all", l.rec.latency.TotalCount(), l.rec.counts.Unsent, l.rec.counts.Errors[scenarios.ErrTimeout])
+	if l.arms[0].rec.latency.TotalCount()+l.arms[0].rec.counts.Unsent+l.arms[0].rec.counts.Errors[scenarios.ErrTimeout] != 10 {
+		t.Errorf("answered %d, unsent %d, timed out %d: want 10 in all", l.arms[0].rec.latency.TotalCount(), l.arms[0].rec.counts.Unsent, l.arms[0].rec.counts.Errors[scenarios.ErrTimeout])
 	}
 }

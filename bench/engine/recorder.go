@@ -22,7 +22,10 @@ type recorder struct {
 	// samples holds the first failure of each class in words.
 	samples [scenarios.NumErrorClasses]string
 
-	interval *intervalRecord // the stretch of time being recorded now
+	// interval is this arm's part of the loop's interval record, the
+	// stretch of time being recorded now; the loop points it at the next
+	// record's part when it hands the record over.
+	interval *armInterval
 
 	// classes holds one recorder per request class of a mix; nil without
 	// a mix.
@@ -44,7 +47,7 @@ func newRecorder(closed bool, classes int) *recorder {
 		latency:  NewHistogram(),
 		service:  NewHistogram(),
 		lag:      NewHistogram(),
-		interval: newIntervalRecord(),
+		interval: &newIntervalRecord(1).arms[0],
 	}
 	if classes > 1 {
 		r.classes = make([]*classRecorder, classes)
@@ -127,29 +130,42 @@ func (r *recorder) finish() {
 }
 
 // intervalRecord is what a loop measured during one stretch of time (one
-// second by default): the latencies of its successful requests and how
-// many requests completed and failed. Loops hand finished ones to the
-// runner, which merges them into the run's Intervals.
+// second by default), per arm: the latencies of its successful requests
+// and how many requests completed and failed. Loops hand finished ones
+// to the runner, which merges them into the run's Intervals.
 type intervalRecord struct {
-	loop      int   // the loop that recorded it
-	index     int64 // stretch number counted from the start of the window; negative during warm-up
-	last      bool  // the loop's final record: it has ended
+	loop  int   // the loop that recorded it
+	index int64 // stretch number counted from the start of the window; negative during warm-up
+	last  bool  // the loop's final record: it has ended
+	arms  []armInterval
+}
+
+// armInterval is one arm's part of an interval record.
+type armInterval struct {
 	latency   *hdrhistogram.Histogram
 	service   *hdrhistogram.Histogram
 	completed int64
 	errors    ErrorCounts // failures by class
 }
 
-// newIntervalRecord returns an empty record.
-func newIntervalRecord() *intervalRecord {
-	return &intervalRecord{latency: NewHistogram(), service: NewHistogram()}
+// newIntervalRecord returns an empty record for arms arms.
+func newIntervalRecord(arms int) *intervalRecord {
+	ir := &intervalRecord{arms: make([]armInterval, arms)}
+	for a := range ir.arms {
+		ir.arms[a] = armInterval{latency: NewHistogram(), service: NewHistogram()}
+	}
+	return ir
 }
 
 // reset empties the record for reuse.
 func (ir *intervalRecord) reset() {
-	ir.latency.Reset()
-	ir.service.Reset()
-	ir.completed, ir.errors, ir.last = 0, ErrorCounts{}, false
+	for a := range ir.arms {
+		ai := &ir.arms[a]
+		ai.latency.Reset()
+		ai.service.Reset()
+		ai.completed, ai.errors = 0, ErrorCounts{}
+	}
+	ir.last = false
 }
 
 // Class is what one request class of a mix measured.

@@ -112,6 +112,8 @@ func TestRecordClosedHasNoLag(t *testing.T) {
 
 func TestIntervalCounts(t *testing.T) {
 	r := newRecorder(false, 0)
+	rec := newIntervalRecord(1)
+	r.interval = &rec.arms[0]
 	r.count(scenarios.ErrNone)
 	r.record(0, 0, time.Millisecond, scenarios.ErrNone)
 	r.count(scenarios.ErrPayload)
@@ -120,7 +122,7 @@ func TestIntervalCounts(t *testing.T) {
 	if ir := r.interval; ir.latency.TotalCount() != 1 || ir.completed != 3 || ir.errors.Total() != 1 || ir.errors[scenarios.ErrPayload] != 1 {
 		t.Errorf("interval: %d latencies, %d completed, %d errors; want 1, 3, 1", ir.latency.TotalCount(), ir.completed, ir.errors.Total())
 	}
-	r.interval.reset()
+	rec.reset()
 	if ir := r.interval; ir.latency.TotalCount() != 0 || ir.completed != 0 || ir.errors.Total() != 0 {
 		t.Error("reset left counts behind")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,14 @@ type Options struct {
 	// Connections is the size of the connection pool (default 1), spread
 	// over the loops.
 	Connections int
+	// Arms, instead of Addrs and Connections, are the systems of a run
+	// that measures several at once (a paired run has two): request i of
+	// the schedule goes to arm ArmOf(Seed, len(Arms), i), every arm has a
+	// connection pool and histograms of its own, and each gets the
+	// schedule's rate divided by the number of arms.
+	Arms []Arm
+	// Seed draws the arms' order in every block of the schedule.
+	Seed uint64
 	// Pacer schedules the requests. Nil or a zero Rate means closed loop:
 	// every connection sends its next request as soon as it can.
 	Pacer Pacer
@@ -79,10 +88,13 @@ type Options struct {
 // FaultWindow is a stretch of the measured window, as offsets into it.
 type FaultWindow struct{ From, To time.Duration }
 
-// Result is what one run measured, merged over its loops.
+// Result is what one run measured, merged over its loops. The first
+// arm's result is embedded, for the usual run of one arm; Arms holds
+// every arm's, the first included.
 type Result struct {
-	// Counts are the run's counters.
-	Counts
+	ArmResult
+	// Arms are the results of Options.Arms, in order.
+	Arms []ArmResult
 	// Loop is LoopOpen or LoopClosed.
 	Loop string
 	// Wait names the wait strategy that ran, e.g. "spin" or
@@ -90,6 +102,18 @@ type Result struct {
 	Wait string
 	// Loops is the number of event loops that shared the load.
 	Loops int
+	// Interrupted is true when the context ended the run early.
+	Interrupted bool
+	// StartSkew is how late the run's first request was sent after it was
+	// due: a loop (or an agent) that starts late shows here.
+	StartSkew time.Duration
+}
+
+// ArmResult is what one arm of a run measured.
+type ArmResult struct {
+	// Counts are the arm's counters; its window, client CPU and loop
+	// busyness are the run's.
+	Counts
 	// Latency (from due time), Service (from send) and Lag (send minus
 	// due) of the measured requests that succeeded, in ns.
 	Latency, Service, Lag *hdrhistogram.Histogram
@@ -98,21 +122,16 @@ type Result struct {
 	// Faults counts, per Options.Faults window, the measured requests due
 	// in it and those of them that succeeded.
 	Faults []FaultCount
-	// Interrupted is true when the context ended the run early.
-	Interrupted bool
-	// StartSkew is how late the run's first request was sent after it was
-	// due: a loop (or an agent) that starts late shows here.
-	StartSkew time.Duration
 }
 
 // FaultCount is what happened to the requests due during one fault.
 type FaultCount struct{ FellDue, Succeeded int64 }
 
 // Requests returns the number of measured requests that succeeded.
-func (r *Result) Requests() int64 { return r.Latency.TotalCount() }
+func (r *ArmResult) Requests() int64 { return r.Latency.TotalCount() }
 
 // Completed returns successes plus errors of the measured requests.
-func (r *Result) Completed() int64 { return r.Requests() + r.Errors.Total() }
+func (r *ArmResult) Completed() int64 { return r.Requests() + r.Errors.Total() }
 
 // Run drives load as opts say until the window ends, MaxRequests are
 // measured or ctx is done, and returns the merged measurements. A cancelled
@@ -132,20 +151,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 // withDefaults validates opts and fills in the defaults.
 func (o Options) withDefaults() (Options, error) {
+	if len(o.Arms) == 0 {
+		o.Arms = []Arm{{Addrs: o.Addrs, Connections: o.Connections}}
+	} else if len(o.Addrs) > 0 || o.Connections != 0 {
+		return o, errors.New("give either Addrs and Connections or Arms, not both")
+	}
+	o.Addrs, o.Connections = nil, 0
+	if err := checkArms(o.Arms); err != nil {
+		return o, err
+	}
 	switch {
 	case o.Scenario == nil:
 		return o, errors.New("no scenario given")
-	case len(o.Addrs) == 0:
-		return o, errors.New("no target address given")
-	case o.Connections < 0:
-		return o, fmt.Errorf("connections must be at least 1, got %d", o.Connections)
 	case o.Duration < 0 || o.Warmup < 0 || o.MaxRequests < 0:
 		return o, errors.New("duration, warm-up and request count cannot be negative")
 	case o.Duration == 0 && o.MaxRequests == 0:
 		return o, errors.New("the run is unbounded: give a duration, a request count, or both")
-	}
-	if o.Connections == 0 {
-		o.Connections = 1
 	}
 	if o.Pacer == nil {
 		o.Pacer = unlimitedPacer{}
@@ -163,6 +184,28 @@ func (o Options) withDefaults() (Options, error) {
 		o.Split.Stride = 1
 	}
 	return o, nil
+}
+
+// checkArms validates the arms and gives each a pool of at least one
+// connection.
+func checkArms(arms []Arm) error {
+	if len(arms) > MaxArms {
+		return fmt.Errorf("%d arms: a run measures at most %d systems at once", len(arms), MaxArms)
+	}
+	for i := range arms {
+		a := &arms[i]
+		switch {
+		case len(a.Addrs) == 0 && a.Name != "":
+			return fmt.Errorf("arm %s: no address given", a.Name)
+		case len(a.Addrs) == 0:
+			return errors.New("no target address given")
+		case a.Connections < 0:
+			return fmt.Errorf("connections must be at least 1, got %d", a.Connections)
+		case a.Connections == 0:
+			a.Connections = 1
+		}
+	}
+	return nil
 }
 
 // run is one Run: its loops and what they share.
@@ -186,7 +229,7 @@ func newRun(opts Options) (*run, error) {
 	r.cfg = loopConfig{
 		scenario: opts.Scenario, closed: opts.Pacer.Rate() == 0, wait: opts.Wait,
 		spinWindow: opts.SpinWindow, timeout: opts.Timeout, warmup: opts.Warmup,
-		end: never, every: opts.Every,
+		end: never, every: opts.Every, arms: len(opts.Arms), seed: opts.Seed,
 	}
 	if opts.Duration > 0 {
 		r.cfg.end = opts.Warmup + opts.Duration
@@ -197,9 +240,13 @@ func newRun(opts Options) (*run, error) {
 	for _, f := range opts.Faults {
 		r.cfg.faults = append(r.cfg.faults, FaultWindow{From: opts.Warmup + f.From, To: opts.Warmup + f.To})
 	}
-	conns := int(opts.Split.Count(uint64(opts.Connections)))
-	if conns == 0 {
-		return nil, fmt.Errorf("share %v of %d connections is empty: give at least as many connections as agents", opts.Split, opts.Connections)
+	conns := math.MaxInt
+	for _, a := range opts.Arms {
+		n := int(opts.Split.Count(uint64(a.Connections)))
+		if n == 0 {
+			return nil, fmt.Errorf("share %v of %d connections is empty: give at least as many connections as agents", opts.Split, a.Connections)
+		}
+		conns = min(conns, n)
 	}
 	k := max(1, min(len(opts.CPUs), conns))
 	if len(opts.CPUs) > 0 {
@@ -228,39 +275,55 @@ func (r *run) scheduleLimit() uint64 {
 	return firstIndexAt(r.opts.Pacer.Clone(), r.opts.Warmup) + uint64(r.opts.MaxRequests)
 }
 
-// newLoop builds loop id of k.
+// newLoop builds loop id of k: it takes share id of k of the schedule's
+// blocks and of every arm's connections.
 func (r *run) newLoop(id, k int, limit uint64) (*loop, error) {
 	share := r.opts.Split.Part(uint64(id), uint64(k))
-	n := int(share.Count(uint64(r.opts.Connections)))
-	dial, err := newTCPDialer(r.opts.Addrs)
-	if err != nil {
-		return nil, err
-	}
 	poll, err := newPoller()
 	if err != nil {
 		return nil, err
 	}
 	l := &loop{
-		id: id, cfg: &r.cfg, clock: monoClock{r.base}, dial: dial, poll: poll, stop: &r.stop,
-		conns: make([]conn, n), free: newRing(n), backoff: newRing(n), budget: -1,
-		rec: newRecorder(r.cfg.closed, len(r.classes())), out: r.out, spare: make(chan *intervalRecord, 4), share: share,
+		id: id, cfg: &r.cfg, clock: monoClock{r.base}, poll: poll, stop: &r.stop,
+		out: r.out, spare: make(chan *intervalRecord, 4), share: share,
 		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
 	}
-	l.stats.faults = make([]FaultCount, len(r.cfg.faults))
-	l.rec.interval.loop = id
+	for a, arm := range r.opts.Arms {
+		st, err := r.newArmState(l, a, arm, share, limit)
+		if err != nil {
+			poll.close()
+			return nil, err
+		}
+		l.arms = append(l.arms, st)
+	}
 	l.flight = newInflight(l.conns)
-	for i := range l.conns {
-		l.conns[i] = conn{fd: -1, sess: r.opts.Scenario.NewSession(), prev: noSlot, next: noSlot}
-		l.free.push(int32(i))
+	l.setInterval(newIntervalRecord(len(l.arms)))
+	l.interval.loop = id
+	return l, nil
+}
+
+// newArmState adds arm a's share of connection slots to l and returns the
+// loop's state of the arm.
+func (r *run) newArmState(l *loop, a int, arm Arm, share Split, limit uint64) (*armState, error) {
+	dial, err := newTCPDialer(arm.Addrs)
+	if err != nil {
+		return nil, err
+	}
+	n := int(share.Count(uint64(arm.Connections)))
+	st := &armState{id: a, dial: dial, free: newRing(n), backoff: newRing(n), budget: -1,
+		rec: newRecorder(r.cfg.closed, len(r.classes())), faults: make([]FaultCount, len(r.cfg.faults))}
+	for range n {
+		st.free.push(int32(len(l.conns)))
+		l.conns = append(l.conns, conn{fd: -1, sess: r.opts.Scenario.NewSession(), prev: noSlot, next: noSlot, arm: uint8(a)})
 	}
 	if r.cfg.closed {
 		if r.opts.MaxRequests > 0 {
-			l.budget = int64(share.Count(uint64(r.opts.MaxRequests)))
+			st.budget = int64(share.Count(uint64(r.opts.MaxRequests)))
 		}
 	} else {
-		l.sched = newSchedule(r.opts.Pacer.Clone(), share, limit, r.cfg.end)
+		st.sched = newSchedule(r.opts.Pacer.Clone(), share, r.cfg.seed, r.cfg.arms, a, limit, r.cfg.end)
 	}
-	return l, nil
+	return st, nil
 }
 
 // execute runs the loops, each on a locked OS thread pinned to its CPU,
@@ -373,9 +436,8 @@ func (r *run) closeLoops() {
 	r.loops = nil
 }
 
-// result merges the loops' measurements.
+// result merges the loops' measurements, arm by arm.
 func (r *run) result(ctx context.Context, clientCPU time.Duration) *Result {
-	recs := make([]*recorder, len(r.loops))
 	res := &Result{Loop: LoopOpen, Loops: len(r.loops), Wait: r.opts.Wait.String(), Interrupted: ctx.Err() != nil}
 	if r.cfg.closed {
 		res.Loop = LoopClosed
@@ -385,28 +447,40 @@ func (r *run) result(ctx context.Context, clientCPU time.Duration) *Result {
 	}
 	var lastDone time.Duration
 	firstDue := never
-	res.Faults = make([]FaultCount, len(r.cfg.faults))
-	for i, l := range r.loops {
-		for f, fc := range l.stats.faults {
-			res.Faults[f].FellDue += fc.FellDue
-			res.Faults[f].Succeeded += fc.Succeeded
-		}
-		recs[i] = l.rec
+	for _, l := range r.loops {
 		lastDone = max(lastDone, l.stats.lastDone)
 		res.Interrupted = res.Interrupted || l.stats.interrupted
 		if l.stats.started && l.stats.firstDue < firstDue {
 			firstDue, res.StartSkew = l.stats.firstDue, l.stats.firstSent-l.stats.firstDue
 		}
 	}
-	m := mergeRecorders(recs, r.classes())
-	res.Counts, res.Latency, res.Service, res.Lag, res.Classes = m.counts, m.latency, m.service, m.lag, m.classes
-	res.Measured = r.window(res.Interrupted, lastDone)
-	res.ClientCPU = clientCPU
-	res.LoopBusyPct = 0
+	measured := r.window(res.Interrupted, lastDone)
+	var busy float64
 	for _, l := range r.loops {
-		res.LoopBusyPct = max(res.LoopBusyPct, busyPct(l.stats.idle, res.Measured))
+		busy = max(busy, busyPct(l.stats.idle, measured))
 	}
+	for a := range r.opts.Arms {
+		arm := r.armResult(a)
+		arm.Measured, arm.ClientCPU, arm.LoopBusyPct = measured, clientCPU, busy
+		res.Arms = append(res.Arms, arm)
+	}
+	res.ArmResult = res.Arms[0]
 	return res
+}
+
+// armResult merges arm a's recorders and fault counts over the loops.
+func (r *run) armResult(a int) ArmResult {
+	recs := make([]*recorder, len(r.loops))
+	faults := make([]FaultCount, len(r.cfg.faults))
+	for i, l := range r.loops {
+		recs[i] = l.arms[a].rec
+		for f, fc := range l.arms[a].faults {
+			faults[f].FellDue += fc.FellDue
+			faults[f].Succeeded += fc.Succeeded
+		}
+	}
+	m := mergeRecorders(recs, r.classes())
+	return ArmResult{Counts: m.counts, Latency: m.latency, Service: m.service, Lag: m.lag, Classes: m.classes, Faults: faults}
 }
 
 // window returns the length of the measured window: the duration asked

@@ -78,7 +78,7 @@ func TestSplitString(t *testing.T) {
 // due times of the whole schedule.
 func TestScheduleSharesMatchTheWhole(t *testing.T) {
 	const end = 50 * ms
-	whole := newSchedule(newPoissonPacer(2000, 3), Whole(), ^uint64(0), end)
+	whole := newSchedule(newPoissonPacer(2000, 3), Whole(), 0, 1, 0, ^uint64(0), end)
 	var want []int64
 	for due, ok := whole.peek(); ok; due, ok = whole.peek() {
 		want = append(want, int64(due))
@@ -86,7 +86,7 @@ func TestScheduleSharesMatchTheWhole(t *testing.T) {
 	}
 	got := map[int64]int{}
 	for l := range uint64(2) {
-		s := newSchedule(newPoissonPacer(2000, 3), Whole().Part(l, 2), ^uint64(0), end)
+		s := newSchedule(newPoissonPacer(2000, 3), Whole().Part(l, 2), 0, 1, 0, ^uint64(0), end)
 		for due, ok := s.peek(); ok; due, ok = s.peek() {
 			got[int64(due)]++
 			s.pop()
@@ -110,7 +110,7 @@ func TestScheduleLimit(t *testing.T) {
 	if first != 10 {
 		t.Fatalf("first index at 10ms = %d, want 10", first)
 	}
-	s := newSchedule(p, Whole(), first+5, never)
+	s := newSchedule(p, Whole(), 0, 1, 0, first+5, never)
 	var n int
 	for _, ok := s.peek(); ok; _, ok = s.peek() {
 		n++
