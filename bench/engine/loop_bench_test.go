@@ -50,8 +50,12 @@ func BenchmarkLoop(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r, err := newRun(Options{Scenario: sc, Addrs: []string{addr}, Connections: 10,
-				MaxRequests: int64(b.N), Timeout: DefaultTimeout, Every: time.Hour, Pacer: unlimitedPacer{}, Split: Whole()})
+			opts, err := Options{Scenario: sc, Addrs: []string{addr}, Connections: 10,
+				MaxRequests: int64(b.N), Timeout: DefaultTimeout, Every: time.Hour, Pacer: unlimitedPacer{}, Split: Whole()}.withDefaults()
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := newRun(opts)
 			if err != nil {
 				b.Fatal(err)
 			}
