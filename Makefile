@@ -51,6 +51,8 @@ bench: toolchain
 # The conformance suite (servers/conformance) runs against every server
 # built here; with CI=true a server that cannot be built fails the tests.
 # Headless Chromium renders report.html in the report tests.
+# On a kernel without sch_netem the netem test runs inside User-mode
+# Linux (scripts/uml, installed by test-deps).
 # LATBENCH_SLURM_TEST=1: bench/launch starts a one-node Slurm here
 # (scripts/slurm/test-slurm.sh) and runs agents under srun; it skips,
 # saying why, where Slurm cannot run.
@@ -60,6 +62,7 @@ test: toolchain servers test-deps
 
 test-deps:
 	@scripts/install-debian.sh --if-possible chromium prometheus-pushgateway prometheus
+	@scripts/uml/install.sh --if-possible
 
 # Allocation and throughput benchmarks of the request hot paths.
 bench-go: toolchain
