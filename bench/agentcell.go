@@ -170,7 +170,7 @@ func (e *Executor) writeIntervals(cell *results.Cell) error {
 	if e.IntervalLog == nil || len(ivs) == 0 {
 		return nil
 	}
-	file, err := e.IntervalLog(cell.ID)
+	file, err := e.IntervalLog(results.IntervalLogName(cell.ID))
 	if err != nil {
 		return err
 	}

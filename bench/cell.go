@@ -61,9 +61,12 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 		cell.Warnings = append(cell.Warnings, "interval log not saved: "+err.Error())
 	}
 	if res != nil {
-		fillCell(&cell, spec, res, usage)
+		fillCell(&cell, spec, res, usage.target)
 		if sink.faults != nil {
 			cell.Faults = sink.faults.results(res.Faults)
+		}
+		if spec.Paired != "" {
+			e.fillPaired(&cell, spec, targets, res, usage.reference, sink.paired)
 		}
 		recordSteal(steal, &cell)
 	}
@@ -72,6 +75,11 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	}
 	if err := noneCompleted(&cell.Stats); err != nil {
 		return failed(cell, err)
+	}
+	if cell.Paired != nil {
+		if err := noneCompleted(&cell.Paired.Reference.Stats); err != nil {
+			return failed(cell, fmt.Errorf("paired arm %s: %w", spec.Paired, err))
+		}
 	}
 	return cell
 }
@@ -161,33 +169,41 @@ func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time
 // measure warms up and measures the cell while sampling the target's CPU
 // and memory. If the target exits mid-run, the run stops and the error
 // says why; the partial result is still returned.
-func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, sink *intervalSink) (*engine.Result, servers.Usage, error) {
-	pacer, err := engine.NewPacer(spec.Load.Arrival, spec.Load.Rate, 1)
+func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scenario, t *cellTargets, sink *intervalSink) (*engine.Result, cellUsage, error) {
+	var usage cellUsage
+	pacer, err := engine.NewPacer(spec.Load.Arrival, spec.Load.Rate*float64(armCount(spec)), 1)
 	if err != nil {
-		return nil, servers.Usage{}, err
+		return nil, usage, err
 	}
 	wait, window, err := e.waitFor(spec)
 	if err != nil {
-		return nil, servers.Usage{}, err
+		return nil, usage, err
 	}
 	cpus, err := e.clientCPUs()
 	if err != nil {
-		return nil, servers.Usage{}, err
+		return nil, usage, err
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopWatching := watchExit(runCtx, cancel, t)
 	sampler := startSamplingAfter(t.target, spec.Load.Warmup)
+	var refSampler *delayedSampler
+	if t.paired != nil {
+		refSampler = startSamplingAfter(t.paired, spec.Load.Warmup)
+	}
 	opts := engine.Options{
-		Scenario: sc, Addrs: t.target.Addrs(), Connections: spec.Load.Connections,
+		Scenario: sc, Arms: e.arms(spec, t),
 		Pacer: pacer, Wait: wait, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
-		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout,
+		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Seed: e.Seed,
 		SpinWindow: window, CPUs: cpus, Every: sink.every, OnInterval: sink.take,
 	}
 	stopFaults := e.startFaults(runCtx, spec, sc, t, &opts)
 	res, err := engine.Run(runCtx, opts)
 	stopFaults()
-	usage := sampler.stop()
+	usage.target = sampler.stop()
+	if refSampler != nil {
+		usage.reference = refSampler.stop()
+	}
 	stopWatching()
 	if err != nil {
 		return nil, usage, err
@@ -211,11 +227,20 @@ func (e *Executor) newSink(spec CellSpec, progress func(Progress)) (*intervalSin
 	var file io.WriteCloser
 	if e.IntervalLog != nil {
 		var err error
-		if file, err = e.IntervalLog(spec.ID); err != nil {
+		if file, err = e.IntervalLog(results.IntervalLogName(spec.ID)); err != nil {
 			return nil, fmt.Errorf("interval log: %w", err)
 		}
 	}
-	return newIntervalSink(spec.ID, file, spec.Load.Warmup, every, newFaultTracker(spec.Faults), progress), nil
+	s := newIntervalSink(spec.ID, file, spec.Load.Warmup, every, newFaultTracker(spec.Faults), progress)
+	if spec.Paired != "" {
+		p, err := e.newPairedSink(spec, every)
+		if err != nil {
+			_ = s.close()
+			return nil, err
+		}
+		s.paired = p
+	}
+	return s, nil
 }
 
 // faultLead is how far ahead of now a run with faults starts, so that

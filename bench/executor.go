@@ -48,6 +48,11 @@ type Executor struct {
 	// TargetAddr, when set, is a server latbench did not start: every
 	// cell connects there and nothing is started or stopped.
 	TargetAddr string
+	// PairedAddr, with TargetAddr, is the server a paired cell's
+	// reference arm connects to (neither is started by latbench).
+	PairedAddr string
+	// Seed draws the arms' order of paired cells (the run's --seed).
+	Seed uint64
 	// Listen, when set, is the host:port started targets listen on
 	// instead of a free port on 127.0.0.1.
 	Listen string
@@ -76,10 +81,11 @@ type Executor struct {
 	Progress func(cell CellSpec, index, total int, p Progress)
 	// Log, when set, receives one line as each cell starts and ends.
 	Log func(line string)
-	// IntervalLog, when set, opens the interval log of a cell, which
+	// IntervalLog, when set, opens an interval log by file name (a cell's
+	// results.IntervalLogName, or a paired cell's PairedLogName), which
 	// receives the window's intervals as they close; the executor closes
 	// it when the cell ends.
-	IntervalLog func(cellID string) (io.WriteCloser, error)
+	IntervalLog func(name string) (io.WriteCloser, error)
 	// Save, when set, is called after every cell with the run so far and
 	// the cell just finished, so that an interrupted run keeps its cells.
 	Save func(run *results.Run, cell *results.Cell) error

@@ -64,7 +64,17 @@ type CellSpec struct {
 	// "delay 2ms 500us loss 0.1%"); the target then runs in a network
 	// namespace of its own.
 	Netem string
+	// Paired, when set, makes the cell a paired (duet) cell: a second arm
+	// measured at once, on the same schedule. It is another target's
+	// name (started beside the target, on the same CPUs, in the same
+	// mode: a proxy in front of the same backend) or PairedBackend (a
+	// proxy cell's own backend, addressed directly).
+	Paired string
 }
+
+// PairedBackend is the Paired arm that is a proxy cell's own backend: the
+// reference study's baseline, measured at the same time as the proxy.
+const PairedBackend = "backend"
 
 // LoadSpec is one load level.
 type LoadSpec struct {
@@ -130,7 +140,7 @@ func PlanSuite(s *suite.Suite, runnable func(target string) bool) *Plan {
 			for _, l := range loads {
 				for _, load := range loadSpecs(l, s.Defaults) {
 					cell := CellSpec{Scenario: spec, Proxy: sc.Proxy, Backend: backend, Load: load,
-						Faults: mustFaults(sc.Faults), Netem: sc.Netem}
+						Faults: mustFaults(sc.Faults), Netem: sc.Netem, Paired: sc.Paired}
 					if len(sc.Delays) > 0 {
 						cell.Delay, cell.HasDelay = time.Duration(sc.Delays[i]), true
 					}
@@ -274,7 +284,7 @@ func sameSlot(a, b CellSpec) bool {
 
 // baseline returns the cell that sends c's load to c's backend directly.
 func (c CellSpec) baseline() CellSpec {
-	c.Target, c.Proxy, c.Backend, c.Baseline = c.Backend, false, "", true
+	c.Target, c.Proxy, c.Backend, c.Baseline, c.Paired = c.Backend, false, "", true, ""
 	return c
 }
 
@@ -363,6 +373,9 @@ func (c CellSpec) baseID() string {
 	}
 	if c.Baseline {
 		parts = append(parts, "baseline")
+	}
+	if c.Paired != "" {
+		parts = append(parts, "vs", c.Paired)
 	}
 	if c.HasDelay {
 		parts = append(parts, "dep"+suite.FormatDelay(c.Delay))

@@ -41,6 +41,9 @@ func (e *Executor) Prepare(ctx context.Context, plan *Plan, build bool, out io.W
 			continue
 		}
 		if e.TargetAddr != "" {
+			if spec.Paired != "" && e.PairedAddr == "" {
+				errs = append(errs, fmt.Errorf("cell %s is paired with %s: with --target-addr give the paired arm's server with --paired-addr HOST:PORT", spec.ID, spec.Paired))
+			}
 			continue
 		}
 		names := []string{spec.Target}
@@ -48,6 +51,12 @@ func (e *Executor) Prepare(ctx context.Context, plan *Plan, build bool, out io.W
 		if spec.Proxy {
 			names = append(names, spec.Backend)
 			modes = append(modes, catalog.ServerMode(spec.Scenario))
+		}
+		if spec.Paired == PairedBackend && !spec.Proxy {
+			errs = append(errs, fmt.Errorf("cell %s: paired with backend, but it is no proxy cell: pair a proxy with its own backend", spec.ID))
+		} else if spec.Paired != "" && spec.Paired != PairedBackend {
+			names = append(names, spec.Paired)
+			modes = append(modes, spec.ServerMode())
 		}
 		for i, name := range names {
 			if err := e.prepareTarget(ctx, name, modes[i], build, built, out); err != nil {

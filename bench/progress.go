@@ -41,6 +41,18 @@ type intervalSink struct {
 	done     int64
 	errors   int64
 	err      error // the first failure to write the log
+	// paired is a paired cell's second arm; nil for a cell of one.
+	paired *pairedSink
+}
+
+// pairedSink takes the reference arm's intervals of a paired cell: its
+// own interval log, and both arms' latencies block by block for the
+// bootstrap of their difference.
+type pairedSink struct {
+	log    *results.IntervalLog
+	file   io.WriteCloser
+	blocks *results.PairedBlocks
+	err    error
 }
 
 // newIntervalSink returns the sink of a cell whose window starts after
@@ -55,7 +67,16 @@ func newIntervalSink(id string, file io.WriteCloser, warmup, every time.Duration
 }
 
 // take handles one interval; it runs on the engine's runner goroutine.
+// Engine arm 0 is the cell's target (the paired difference's B), arm 1 a
+// paired cell's reference (its A).
 func (s *intervalSink) take(iv *engine.Interval) {
+	if s.paired != nil && !iv.Warmup() && !iv.AfterWindow {
+		s.paired.blocks.Add(1-iv.Arm, int64(iv.Start), iv.Latency)
+	}
+	if iv.Arm == 1 {
+		s.paired.write(iv)
+		return
+	}
 	if !iv.Warmup() && !iv.AfterWindow {
 		s.done += iv.Completed
 		s.errors += iv.Errors.Total()
@@ -76,6 +97,15 @@ func (s *intervalSink) take(iv *engine.Interval) {
 	}
 }
 
+// write appends the reference arm's interval iv to its log.
+func (p *pairedSink) write(iv *engine.Interval) {
+	if p.log == nil || p.err != nil || iv.Warmup() {
+		return
+	}
+	p.err = p.log.AddHistogram(results.Interval{StartNs: int64(iv.Start), EndNs: int64(iv.End),
+		Completed: iv.Completed, Errors: iv.Errors.Total()}, iv.Latency)
+}
+
 // write appends iv to the interval log.
 func (s *intervalSink) write(iv *engine.Interval) {
 	if s.log == nil || s.err != nil {
@@ -85,16 +115,27 @@ func (s *intervalSink) write(iv *engine.Interval) {
 		Completed: iv.Completed, Errors: iv.Errors.Total()}, iv.Latency)
 }
 
-// close ends the interval log and returns the first failure to write it.
+// close ends the interval logs and returns the first failure to write
+// them.
 func (s *intervalSink) close() error {
-	if s.file == nil {
+	err := closeLog(s.file, s.err)
+	if s.paired != nil {
+		err = errors.Join(err, closeLog(s.paired.file, s.paired.err))
+	}
+	return err
+}
+
+// closeLog ends a log: it drops a file that failed (writeErr), and closes
+// (renames into place) one that did not.
+func closeLog(file io.WriteCloser, writeErr error) error {
+	if file == nil {
 		return nil
 	}
-	if s.err != nil {
-		if a, ok := s.file.(interface{ Abort() }); ok {
+	if writeErr != nil {
+		if a, ok := file.(interface{ Abort() }); ok {
 			a.Abort()
-			return s.err
+			return writeErr
 		}
 	}
-	return errors.Join(s.err, s.file.Close())
+	return errors.Join(writeErr, file.Close())
 }

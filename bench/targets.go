@@ -31,6 +31,21 @@ type cellTargets struct {
 
 	// netem is the impaired network the processes run in; nil for none.
 	netem *host.Netem
+
+	// paired is a paired cell's reference arm, when it is a target of its
+	// own (started here, or a server at --paired-addr); nil for none, or
+	// when the reference is the proxy's own backend.
+	paired *servers.Process
+	// pairedBackend says that the reference arm is the backend.
+	pairedBackend bool
+}
+
+// referenceAddrs returns the addresses of a paired cell's reference arm.
+func (t *cellTargets) referenceAddrs() []string {
+	if t.pairedBackend {
+		return t.currentBackend().Addrs()
+	}
+	return t.paired.Addrs()
 }
 
 // currentBackend returns the backend now.
@@ -61,7 +76,7 @@ func (t *cellTargets) stop(grace time.Duration) []string {
 			}
 		}
 	}()
-	for _, p := range []*servers.Process{t.target, t.relay, t.currentBackend()} {
+	for _, p := range []*servers.Process{t.target, t.paired, t.relay, t.currentBackend()} {
 		if p == nil {
 			continue
 		}
@@ -79,11 +94,7 @@ func (t *cellTargets) stop(grace time.Duration) []string {
 func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios.Scenario) (*cellTargets, error) {
 	probe := verifyProbe(sc)
 	if e.TargetAddr != "" {
-		p, err := servers.Start(ctx, servers.StartSpec{
-			Target: &servers.Target{Name: spec.Target, Modes: []string{spec.ServerMode()}, Address: e.TargetAddr},
-			Mode:   spec.ServerMode(), Probe: probe, ReadyTimeout: e.ReadyTimeout,
-		})
-		return &cellTargets{target: p}, err
+		return e.attachTargets(ctx, spec, probe)
 	}
 	t := &cellTargets{}
 	if spec.Netem != "" {
@@ -115,7 +126,53 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 		return nil, err
 	}
 	t.target = p
+	if err := e.startPaired(ctx, spec, t, backendAddr, probe); err != nil {
+		t.stop(e.StopGrace)
+		return nil, err
+	}
 	return t, nil
+}
+
+// attachTargets attaches to the servers latbench did not start: the
+// target at --target-addr and, for a paired cell, the reference at
+// --paired-addr.
+func (e *Executor) attachTargets(ctx context.Context, spec CellSpec, probe func(context.Context, string) error) (*cellTargets, error) {
+	attach := func(name, addr string) (*servers.Process, error) {
+		return servers.Start(ctx, servers.StartSpec{
+			Target: &servers.Target{Name: name, Modes: []string{spec.ServerMode()}, Address: addr},
+			Mode:   spec.ServerMode(), Probe: probe, ReadyTimeout: e.ReadyTimeout,
+		})
+	}
+	p, err := attach(spec.Target, e.TargetAddr)
+	if err != nil {
+		return nil, err
+	}
+	t := &cellTargets{target: p}
+	if spec.Paired != "" {
+		if t.paired, err = attach(spec.Paired, e.PairedAddr); err != nil {
+			return nil, fmt.Errorf("paired arm %s: %w", spec.Paired, err)
+		}
+	}
+	return t, nil
+}
+
+// startPaired starts a paired cell's reference arm beside the target, on
+// the target's CPUs and in its mode (a proxy in front of the same
+// backend), or takes the proxy's own backend as the reference.
+func (e *Executor) startPaired(ctx context.Context, spec CellSpec, t *cellTargets, backendAddr string, probe func(context.Context, string) error) error {
+	switch spec.Paired {
+	case "":
+		return nil
+	case PairedBackend:
+		t.pairedBackend = true
+		return nil
+	}
+	p, err := e.startTarget(ctx, spec, spec.Paired, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, probe)
+	if err != nil {
+		return fmt.Errorf("paired arm %s: %w", spec.Paired, err)
+	}
+	t.paired = p
+	return nil
 }
 
 // startBackend starts the backend of a proxy cell, on listen ("" for a
@@ -149,14 +206,20 @@ func watchExit(ctx context.Context, cancel context.CancelCauseFunc, t *cellTarge
 	backend := t.currentBackend()
 	go func() {
 		defer close(finished)
-		var backendExited <-chan struct{}
+		var backendExited, pairedExited <-chan struct{}
 		if backend != nil {
 			backendExited = backend.Exited()
+		}
+		if t.paired != nil {
+			pairedExited = t.paired.Exited()
 		}
 		for {
 			select {
 			case <-t.target.Exited():
 				cancel(t.target.ExitError())
+				return
+			case <-pairedExited:
+				cancel(fmt.Errorf("paired arm %s: %w", t.paired.Name(), t.paired.ExitError()))
 				return
 			case <-backendExited:
 				if !t.backendKilled.Load() {

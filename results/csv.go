@@ -22,10 +22,48 @@ func FiguresTable(run *Run) Table {
 		"#p50_us", "#p90_us", "#p99_us", "#p999_us", "#p9999_us", "#max_us", "#mean_us", "#stddev_us", "#tm999_us",
 		"#service_p50_us", "#service_p99_us", "#lag_p50_us", "#lag_p99_us",
 		"#server_cpu_pct", "#server_rss_mib", "#client_cpu_pct", "#loop_busy_pct", "#steal_pct")}
+	t.Columns = append(t.Columns, columns(pairedCSVHeaders()...)...)
 	for i := range run.Cells {
-		t.Rows = append(t.Rows, csvRow(&run.Cells[i]))
+		t.Rows = append(t.Rows, append(csvRow(&run.Cells[i]), pairedCSV(run.Cells[i].Paired)...))
 	}
 	return t
+}
+
+// pairedCSVHeaders are the paired columns: the reference arm, and each
+// difference (µs) and ratio with its interval.
+func pairedCSVHeaders() []string {
+	h := []string{"paired_with"}
+	for _, kind := range []string{"diff", "ratio"} {
+		for _, key := range []string{"p50", "p90", "p99", "p999"} {
+			unit := ""
+			if kind == "diff" {
+				unit = "_us"
+			}
+			h = append(h, "#"+kind+"_"+key+unit, "#"+kind+"_"+key+"_ci_low"+unit, "#"+kind+"_"+key+"_ci_high"+unit)
+		}
+	}
+	return h
+}
+
+// pairedCSV is a cell's paired columns; empty for a cell of one arm.
+func pairedCSV(p *Paired) []string {
+	out := make([]string, len(pairedCSVHeaders()))
+	if p == nil || p.Blocks < 2 {
+		if p != nil {
+			out[0] = p.Reference.Target
+		}
+		return out
+	}
+	out = out[:0]
+	out = append(out, p.Reference.Target)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, est := range []*PercentileEstimates{&p.DiffUs, &p.Ratio} {
+		for _, key := range []string{"p50", "p90", "p99", "p999"} {
+			e := est.at(key)
+			out = append(out, f(e.Value), f(e.CILow), f(e.CIHigh))
+		}
+	}
+	return out
 }
 
 // csvRow is one cell's row of the CSV table.

@@ -159,12 +159,48 @@ func fakeRun(t testing.TB) *Run {
 	for _, f := range cells {
 		run.Cells = append(run.Cells, f.build(t))
 	}
+	run.Cells = append(run.Cells, fakePaired(t))
 	run.Cells[1].Classes = []ClassStats{
 		fakeClass(t, "/bytes/10000", spread{fromNs: 200 * µs, toNs: 900 * µs, count: 8990}, nil),
 		fakeClass(t, "/delay/100ms/bytes/10000", spread{fromNs: 100_200 * µs, toNs: 101_500 * µs, count: 1000, tailNs: []int64{61000 * µs}},
 			map[string]int64{"timeout": 3}),
 	}
 	return run
+}
+
+// fakePaired returns a paired cell: HAProxy, measured at once with its
+// backend, 40 blocks of simulated latency, the proxy 30 µs slower.
+func fakePaired(t testing.TB) Cell {
+	t.Helper()
+	c := fakeCell{id: "haproxy-http-proxy-vs-backend-2000rps-c10", target: "haproxy", scenario: "http-10k-proxy", loop: "open",
+		backend: "nginx", conns: 10, targetRPS: 2000, achievedRPS: 1999.6,
+		latency: &spread{fromNs: 140 * µs, toNs: 600 * µs, count: 4000},
+		service: &spread{fromNs: 130 * µs, toNs: 580 * µs, count: 4000},
+		lag:     &spread{fromNs: 1 * µs, toNs: 9 * µs, count: 4000},
+		errors:  map[string]int64{}, serverCPU: 20.5, rssBytes: 8 << 20, clientCPU: 99}.build(t)
+	pb, whole := simCell{blocks: 40, perBlock: 50, diffNs: 30e3, seed: 77}.run(t)
+	p, err := pb.Result(whole[0], whole[1], 200, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Arms = [2]string{"nginx (backend)", "haproxy"}
+	ref := fakeCell{achievedRPS: 1999.7}.build(t)
+	ref.Histograms.Latency, ref.Stats.Latency = encodeHist(t, whole[0])
+	c.Histograms.Latency, c.Stats.Latency = encodeHist(t, whole[1])
+	ref.Stats.Requests, c.Stats.Requests = ref.Stats.Latency.Count, c.Stats.Latency.Count
+	p.Reference = ArmFigures{Target: "nginx (backend)", Addr: "127.0.0.1:9001", Stats: ref.Stats, Histograms: ref.Histograms}
+	c.Paired = &p
+	return c
+}
+
+// encodeHist returns h's encoding and Summary.
+func encodeHist(t testing.TB, h *hdrhistogram.Histogram) (string, Summary) {
+	t.Helper()
+	enc, err := EncodeHistogram(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc, Summarize(h)
 }
 
 // fakeClass returns one request class of a mix with latency l.

@@ -33,6 +33,12 @@ func IntervalLogName(cellID string) string {
 	return sanitizeName(cellID, "cell") + ".latency.hlog"
 }
 
+// PairedLogName returns the name of the interval log of a paired cell's
+// reference arm.
+func PairedLogName(cellID string) string {
+	return sanitizeName(cellID, "cell") + ".paired.latency.hlog"
+}
+
 // IntervalLogHeader describes an interval log.
 type IntervalLogHeader struct {
 	// Comment is the log's first comment line.
@@ -176,47 +182,73 @@ func parseHistogramLine(line string, counts *Interval) (Interval, error) {
 }
 
 // LoadIntervals reads back, for every cell of run that has none in
-// memory, its interval log from dir (a missing log means no intervals).
+// memory, its interval log from dir (a missing log means no intervals),
+// and a paired cell's reference arm's.
 func LoadIntervals(dir string, run *Run) error {
 	for i := range run.Cells {
 		c := &run.Cells[i]
-		if len(c.Intervals) > 0 {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, IntervalLogName(c.ID)))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
+		if err := loadLog(filepath.Join(dir, IntervalLogName(c.ID)), &c.Intervals); err != nil {
 			return err
 		}
-		c.Intervals, err = ReadIntervalLog(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", IntervalLogName(c.ID), err)
+		if c.Paired != nil {
+			if err := loadLog(filepath.Join(dir, PairedLogName(c.ID)), &c.Paired.Reference.Intervals); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// WriteIntervalLog writes a cell's intervals held in memory (a merged
-// cell's) to dir as its interval log. A cell without intervals writes
-// nothing.
-func WriteIntervalLog(dir string, c *Cell) error {
-	if len(c.Intervals) == 0 {
+// loadLog reads the interval log at path into ivs, unless ivs holds
+// intervals already or there is no such log.
+func loadLog(path string, ivs *[]Interval) error {
+	if len(*ivs) > 0 {
 		return nil
 	}
-	f, err := CreateAtomic(filepath.Join(dir, IntervalLogName(c.ID)))
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	l, err := NewIntervalLog(f, IntervalLogHeader{Comment: "latbench cell " + c.ID + ": latency from due time, ns"})
-	for i := 0; err == nil && i < len(c.Intervals); i++ {
-		err = l.Add(c.Intervals[i])
+	defer f.Close()
+	if *ivs, err = ReadIntervalLog(f); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// WriteIntervalLog writes a cell's intervals held in memory (a merged
+// cell's) to dir as its interval log, and a paired cell's reference
+// arm's. A cell without intervals writes nothing.
+func WriteIntervalLog(dir string, c *Cell) error {
+	if err := writeLog(filepath.Join(dir, IntervalLogName(c.ID)), "latbench cell "+c.ID, c.Intervals); err != nil {
+		return err
+	}
+	if c.Paired != nil {
+		return writeLog(filepath.Join(dir, PairedLogName(c.ID)), "latbench cell "+c.ID+", paired arm "+c.Paired.Reference.Target,
+			c.Paired.Reference.Intervals)
+	}
+	return nil
+}
+
+// writeLog writes intervals to the log at path; none writes nothing.
+func writeLog(path, comment string, ivs []Interval) error {
+	if len(ivs) == 0 {
+		return nil
+	}
+	f, err := CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	l, err := NewIntervalLog(f, IntervalLogHeader{Comment: comment + ": latency from due time, ns"})
+	for i := 0; err == nil && i < len(ivs); i++ {
+		err = l.Add(ivs[i])
 	}
 	if err != nil {
 		f.Abort()
-		return fmt.Errorf("cell %s interval log: %w", c.ID, err)
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return f.Close()
 }

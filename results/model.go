@@ -128,6 +128,10 @@ type Cell struct {
 	Classes []ClassStats `json:"classes,omitempty"`
 	// Faults are the faults of the cell's timeline and what each did.
 	Faults []FaultResult `json:"faults,omitempty"`
+	// Paired is a paired (duet) cell's reference arm and the difference
+	// between the arms; nil for a cell of one arm. Stats, Histograms and
+	// Classes are then the target's arm, arm B.
+	Paired *Paired `json:"paired,omitempty"`
 	// Agents are the load agents whose merged measurements the cell is
 	// (latbench run --agents N, latbench merge), each with its own figures.
 	Agents []AgentStats `json:"agents,omitempty"`

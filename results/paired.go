@@ -306,10 +306,16 @@ func spectrumPercentiles() []float64 {
 }
 
 // interval95 returns the point estimate with the 2.5th and 97.5th
-// percentiles of the draws, scaled by scale.
+// percentiles of the draws, scaled by scale, rounded to a nanosecond (a
+// difference in µs) or to four decimals (a ratio).
 func interval95(draws []float64, value, scale float64) Estimate95 {
 	sort.Float64s(draws)
-	return Estimate95{Value: value, CILow: quantileSorted(draws, 0.025) * scale, CIHigh: quantileSorted(draws, 0.975) * scale}
+	digits := 1e4
+	if scale != 1 {
+		digits = 1e3
+	}
+	round := func(v float64) float64 { return math.Round(v*digits) / digits }
+	return Estimate95{Value: round(value), CILow: round(quantileSorted(draws, 0.025) * scale), CIHigh: round(quantileSorted(draws, 0.975) * scale)}
 }
 
 // bootstrap draws resamples of the blocks, the same blocks for both arms,

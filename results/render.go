@@ -93,8 +93,11 @@ func Tables(run *Run, markdown bool) []Table {
 	if hasClasses(cells) {
 		tables = append(tables, classesTable(cells))
 	}
+	if hasPaired(cells) {
+		tables = append(tables, pairedTables(cells)...)
+	}
 	if hasOverhead(cells) {
-		tables = append(tables, cellTable("Overhead over the baseline (latency growth, µs)", overheadCells(cells), overheadColumns(cells)))
+		tables = append(tables, cellTable("Overhead over the baseline (latency growth, µs; cells measured one after the other)", overheadCells(cells), overheadColumns(cells)))
 	}
 	if hasRounds(cells) {
 		tables = append(tables, roundsTable(cells))

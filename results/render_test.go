@@ -134,8 +134,8 @@ func TestRenderJSONContract(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Cells) != 4 {
-		t.Fatalf("%d cells, want 4", len(doc.Cells))
+	if len(doc.Cells) != 5 {
+		t.Fatalf("%d cells, want 5", len(doc.Cells))
 	}
 	for _, c := range doc.Cells {
 		for _, key := range []string{"target", "scenario", "loop", "status", "achieved_rps", "requests", "errors"} {

@@ -262,13 +262,20 @@ func WriteHgrm(path string, h *hdrhistogram.Histogram) error {
 }
 
 // WriteCellHgrms decodes a cell's latency and service-time histograms and
-// writes them to dir as <id>.latency.hgrm and <id>.service.hgrm. Empty
-// encodings (a cell that failed before measuring) are skipped.
+// writes them to dir as <id>.latency.hgrm and <id>.service.hgrm, and a
+// paired cell's reference arm's as <id>.paired.latency.hgrm and
+// <id>.paired.service.hgrm. Empty encodings (a cell that failed before
+// measuring) are skipped.
 func WriteCellHgrms(dir string, c *Cell) error {
-	for _, h := range []struct{ kind, encoded string }{
+	hists := []struct{ kind, encoded string }{
 		{"latency", c.Histograms.Latency},
 		{"service", c.Histograms.ServiceTime},
-	} {
+	}
+	if c.Paired != nil {
+		hists = append(hists, struct{ kind, encoded string }{"paired.latency", c.Paired.Reference.Histograms.Latency},
+			struct{ kind, encoded string }{"paired.service", c.Paired.Reference.Histograms.ServiceTime})
+	}
+	for _, h := range hists {
 		if h.encoded == "" {
 			continue
 		}

@@ -290,8 +290,12 @@ func TestWriteCellHgrms(t *testing.T) {
 		}
 	}
 	// The failed cell has no histograms, so it writes no files.
+	// The paired cell adds its reference arm's latency (its fixture has no
+	// service times).
 	assertOnlyFiles(t, dir,
 		"go-tcp-proxy-http-25k-r1.latency.hgrm", "go-tcp-proxy-http-25k-r1.service.hgrm",
+		"haproxy-http-proxy-vs-backend-2000rps-c10.latency.hgrm", "haproxy-http-proxy-vs-backend-2000rps-c10.paired.latency.hgrm",
+		"haproxy-http-proxy-vs-backend-2000rps-c10.service.hgrm",
 		"nginx-http-baseline-25k-r1.latency.hgrm", "nginx-http-baseline-25k-r1.service.hgrm",
 		"rust-http-tunnel-http-max-r1.latency.hgrm", "rust-http-tunnel-http-max-r1.service.hgrm",
 	)

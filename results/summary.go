@@ -51,7 +51,9 @@ type jsonCell struct {
 	// Classes maps each request class of a mix (its path) to its figures.
 	Classes map[string]jsonClass `json:"classes,omitempty"`
 	// Agents lists the figures of each agent of a merged cell.
-	Agents       []jsonAgent `json:"agents,omitempty"`
+	Agents []jsonAgent `json:"agents,omitempty"`
+	// Paired is a paired cell's reference arm and the difference.
+	Paired       *jsonPaired `json:"paired,omitempty"`
 	LagUs        jsonMicros  `json:"lag_us"`
 	ServerCPUPct float64     `json:"server_cpu_pct"`
 	ServerRSSMiB float64     `json:"server_rss_mib"`
@@ -60,6 +62,42 @@ type jsonCell struct {
 	Wait         string      `json:"wait,omitempty"`
 	Loops        int         `json:"loops,omitempty"`
 	Warnings     []string    `json:"warnings,omitempty"`
+}
+
+// jsonPaired is a paired cell in the JSON summary: the arms (A, the
+// reference, then B, the cell's target), B − A in µs and B ÷ A at each
+// percentile with their 95% intervals, how they were computed, and the
+// reference arm's own figures.
+type jsonPaired struct {
+	Arms      [2]string           `json:"arms"`
+	DiffUs    PercentileEstimates `json:"diff_us"`
+	Ratio     PercentileEstimates `json:"ratio"`
+	Method    string              `json:"method"`
+	Reference jsonArm             `json:"reference"`
+}
+
+// jsonArm is one arm's own figures.
+type jsonArm struct {
+	Target        string     `json:"target"`
+	AchievedRPS   float64    `json:"achieved_rps"`
+	Requests      int64      `json:"requests"`
+	Errors        int64      `json:"errors"`
+	LatencyUs     jsonMicros `json:"latency_us"`
+	ServiceTimeUs jsonMicros `json:"service_time_us"`
+	ServerCPUPct  float64    `json:"server_cpu_pct"`
+	ServerRSSMiB  float64    `json:"server_rss_mib"`
+}
+
+// toJSONPaired converts a paired cell's pairing; nil for another cell.
+func toJSONPaired(p *Paired) *jsonPaired {
+	if p == nil {
+		return nil
+	}
+	st := p.Reference.Stats
+	return &jsonPaired{Arms: p.Arms, DiffUs: p.DiffUs, Ratio: p.Ratio, Method: p.Method,
+		Reference: jsonArm{Target: p.Reference.Target, AchievedRPS: st.AchievedRPS, Requests: st.Requests, Errors: st.ErrorsTotal,
+			LatencyUs: toMicros(st.Latency), ServiceTimeUs: toMicros(st.ServiceTime),
+			ServerCPUPct: st.ServerCPUPct, ServerRSSMiB: float64(st.ServerPeakRSS) / bytesPerMiB}}
 }
 
 // jsonAgent is one agent of a merged cell in the JSON summary.
@@ -159,6 +197,7 @@ func toJSONCell(c *Cell) jsonCell {
 		ServiceTimeUs: toMicros(c.Stats.ServiceTime),
 		Classes:       jsonClasses(c.Classes),
 		Agents:        jsonAgents(c.Agents),
+		Paired:        toJSONPaired(c.Paired),
 		LagUs:         toMicros(c.Stats.Lag),
 		ServerCPUPct:  c.Stats.ServerCPUPct,
 		ServerRSSMiB:  float64(c.Stats.ServerPeakRSS) / bytesPerMiB,

@@ -436,6 +436,9 @@ func (p *Process) exitStatus() string {
 	return status
 }
 
+// Name returns the target's name.
+func (p *Process) Name() string { return p.name }
+
 // Addr returns the host:port the target listens on; for a target with
 // several copies, that of the first.
 func (p *Process) Addr() string { return p.addrs[0] }

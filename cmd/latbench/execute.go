@@ -85,8 +85,10 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 		Workers:    workers,
 		CPUs:       cpus,
 		TargetAddr: c.String(flagTargetAddr),
+		PairedAddr: c.String(flagPairedAddr),
 		Listen:     c.String(flagListen),
 		Ledger:     ledger,
+		Seed:       seed,
 	}
 	if e.Root, e.Manifest, err = rootAndManifest(c); err != nil {
 		return nil, err
@@ -241,8 +243,8 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 	x.exec.Progress = progress.update
 	x.exec.Log = progress.log
 	x.exec.Save = func(run *results.Run, cell *results.Cell) error { return saveRun(dir, run, cell) }
-	x.exec.IntervalLog = func(cellID string) (io.WriteCloser, error) {
-		return results.CreateAtomic(filepath.Join(dir, results.IntervalLogName(cellID)))
+	x.exec.IntervalLog = func(name string) (io.WriteCloser, error) {
+		return results.CreateAtomic(filepath.Join(dir, name))
 	}
 	if x.live != nil {
 		x.wireLive(dir)

@@ -27,6 +27,8 @@ const (
 	flagOut           = "out"
 	flagFormat        = "format"
 	flagRoot          = "root"
+	flagPaired        = "paired"
+	flagPairedAddr    = "paired-addr"
 )
 
 // executionFlags are the flags of every command that runs a plan.
@@ -36,6 +38,7 @@ func executionFlags() []cli.Flag {
 		formatFlag(),
 		&cli.StringFlag{Name: flagTargets, Usage: "extra target manifest `FILE`; its targets add to or replace servers/targets.yaml's"},
 		&cli.StringFlag{Name: flagTargetAddr, Usage: "benchmark a server already running at `HOST:PORT` instead of launching the target"},
+		&cli.StringFlag{Name: flagPairedAddr, Usage: "with --target-addr, the `HOST:PORT` of a paired cell's other arm (--paired NAME, or paired: in a suite)"},
 		&cli.StringFlag{Name: flagListen, Usage: "launch the target on `HOST:PORT` instead of a free port on 127.0.0.1"},
 		&cli.StringFlag{Name: flagClientCPUs, Usage: "`CPUS` the load generator runs on, e.g. 0 or 0-3 (default: the first half of the allowed CPUs)"},
 		&cli.StringFlag{Name: flagTargetCPUs, Usage: "`CPUS` the target runs on (default: the other half)"},
@@ -93,12 +96,12 @@ func oneArg(c *cli.Context, what string) (string, error) {
 // categories in alphabetical order, which these names follow.
 func flagCategories() map[string][]string {
 	return map[string][]string{
-		"Basics": {"target", "scenario", "rate", "connections", "duration", "warmup", "size", "backend", flagQuick},
+		"Basics": {"target", "scenario", "rate", "connections", "duration", "warmup", "size", "backend", flagPaired, flagQuick},
 		"Load details": {"requests", "timeout", "path", "no-keepalive", "reconnect-every", "protocol", "mix", "pacing",
 			"wait", "spin-window"},
 		"Rate steps and search": {"rate-step", "rate-max", "max-iter", "step-duration", "find-max", "slo", "max-error-rate", "max-steps"},
 		"Faults and network":    {"fault", "netem"},
-		"Target and CPUs": {flagTargets, flagTargetAddr, flagListen, flagClientCPUs, flagTargetCPUs, flagBackendCPUs, flagNoPin,
+		"Target and CPUs": {flagTargets, flagTargetAddr, flagPairedAddr, flagListen, flagClientCPUs, flagTargetCPUs, flagBackendCPUs, flagNoPin,
 			flagNoBuild, flagTargetWorkers, flagRoot},
 		"Output and rounds": {flagOut, flagFormat, flagRounds, flagSeed},
 		"Live metrics":      {flagPrometheusPush, flagMetricsListen},

@@ -11,6 +11,7 @@ import (
 	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/cmd/internal/cmdline"
+	"github.com/latbench/latbench/results"
 	"github.com/latbench/latbench/scenarios/catalog"
 	"github.com/latbench/latbench/scenarios/suite"
 )
@@ -66,6 +67,11 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "mix", Usage: "http: a request mix of weighted paths, e.g. \"90:/bytes/100,10:/delay/100ms/bytes/100\"; " +
 			"each request's path is drawn from a seeded sequence, and every class gets its own figures beside the total"},
 		&cli.StringFlag{Name: "backend", Usage: "run the target as a TCP proxy in front of the target `NAME`d here"},
+		&cli.StringFlag{Name: flagPaired, Usage: "a paired (duet) cell: measure a second arm at the same time, on one schedule, and report the difference " +
+			"target minus it at p50, p90, p99 and p99.9 with its 95% interval (" + results.PairedMethod + "). `NAME` is another target, " +
+			"started beside the first on the same CPUs and in the same mode (two proxies share one backend), or backend: the proxy's own backend, " +
+			"addressed directly. Each arm has its own --connections and gets the full --rate. Requests alternate in a seeded order (--seed): " +
+			"every pair of consecutive requests holds one of each arm"},
 		&cli.StringFlag{Name: "pacing", Value: "uniform", Usage: "open-loop arrivals: uniform (every 1/rate) or poisson"},
 		&cli.StringFlag{Name: "wait", Value: bench.WaitAuto, Usage: "how each event loop waits: spin (never sleeps: exact, one whole CPU per loop), " +
 			"block (sleeps in epoll: each wake-up adds tens of µs), hybrid (sleeps until --spin-window before a due time, then spins; " +
@@ -126,6 +132,9 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 	if b := c.String("backend"); b != "" {
 		cell.Proxy, cell.Backend = true, b
 	}
+	if err := pairedFlags(c, &cell); err != nil {
+		return nil, err
+	}
 	if err := bench.CheckFaults(cell.Faults, load.Duration, cell.Proxy); err != nil {
 		return nil, cmdline.Usagef("--fault: %v", err)
 	}
@@ -137,6 +146,27 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		return stepsPlan(c, name, cell)
 	}
 	return bench.NewPlan(name, []bench.CellSpec{cell}), nil
+}
+
+// pairedFlags reads --paired and --paired-addr into cell, refusing what
+// cannot be paired.
+func pairedFlags(c *cli.Context, cell *bench.CellSpec) error {
+	cell.Paired = c.String(flagPaired)
+	switch {
+	case cell.Paired == "" && c.String(flagPairedAddr) != "":
+		return cmdline.Usagef("--%s needs --%s NAME: the arm the address is of", flagPairedAddr, flagPaired)
+	case cell.Paired == "":
+		return nil
+	case cell.Paired == bench.PairedBackend && !cell.Proxy:
+		return cmdline.Usagef("--%s backend pairs a proxy with its own backend: give the proxy's --backend NAME too", flagPaired)
+	case cell.Paired == bench.PairedBackend && c.String(flagTargetAddr) != "":
+		return cmdline.Usagef("--%s backend needs a backend latbench starts; with --%s, pair with the backend's own address: --%s NAME --%s HOST:PORT",
+			flagPaired, flagTargetAddr, flagPaired, flagPairedAddr)
+	case c.String(flagTargetAddr) != "" && c.String(flagPairedAddr) == "":
+		return cmdline.Usagef("--%s with --%s needs --%s HOST:PORT: the paired arm's server, which latbench does not start either",
+			flagPaired, flagTargetAddr, flagPairedAddr)
+	}
+	return nil
 }
 
 // stepDuration applies --step-duration to a step cell.

@@ -170,7 +170,7 @@ func checkHTMLSelfContained(t *testing.T, dir, page string) {
 func checkHTMLContent(t *testing.T, page string) {
 	for _, want := range []string{
 		// The tables, with the numbers of the text tables.
-		"<h3>Latency (µs)</h3>", "<h3>Cost</h3>", "<h3>Overhead over the baseline (latency growth, µs)</h3>",
+		"<h3>Latency (µs)</h3>", "<h3>Cost</h3>", "<h3>Overhead over the baseline (latency growth, µs; cells measured one after the other)</h3>",
 		`<th class="num">p99.9 µs</th>`, `<td class="num">1,540</td>`, `<td class="num">42,600</td>`,
 		// The environment and configuration.
 		"Fake CPU @ 3.0GHz (2 CPUs)", "6.1.0-fake", "go1.26.8", "0123456789ab", "rustc 1.95.0",

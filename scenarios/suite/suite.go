@@ -139,6 +139,12 @@ type Scenario struct {
 	// same load to the backend directly; reports show every proxy's
 	// overhead over it.
 	Baseline bool `yaml:"baseline,omitempty"`
+	// Paired makes every cell of the scenario a paired (duet) cell: a
+	// second arm measured at the same time on one schedule, another
+	// target's name or "backend" (a proxy's own backend, addressed
+	// directly); the cells report the difference, target minus paired,
+	// with its 95% interval.
+	Paired string `yaml:"paired,omitempty"`
 	// Targets replace the suite's targets for this scenario.
 	Targets []string `yaml:"targets,omitempty"`
 	// Loads replace the suite's loads for this scenario.
