@@ -3,8 +3,12 @@
 # virtual environment bin/python-venv (if missing or broken), installs the
 # pinned packages of servers/python/requirements.txt into it (plus the test
 # packages of requirements-dev.txt with --dev) and writes the launcher
-# bin/latbench-server-python. Re-running it is cheap: pip only runs when
-# the requirements changed. Set PYTHON to use another interpreter.
+# bin/latbench-server-python. It also generates the gRPC modules of
+# servers/proto/echo.proto with grpcio-tools into the venv (package
+# latbench_echo_v1, so nothing generated lands in the source tree).
+# Re-running it is cheap: pip only runs when the requirements changed,
+# protoc when echo.proto or the requirements did. Set PYTHON to use
+# another interpreter.
 set -euo pipefail
 
 root=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -60,6 +64,34 @@ install_requirements() {
 	printf '%s\n' "$want" >"$stamp"
 }
 
+# generate_grpc runs grpcio-tools' protoc on servers/proto/echo.proto into
+# the venv's site-packages as package latbench_echo_v1, unless a stamp
+# there says the same proto and requirements made it.
+generate_grpc() {
+	local proto="$root/servers/proto/echo.proto" site pkg want tmp
+	site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+	pkg="$site/latbench_echo_v1"
+	want=$(cat "$proto" "$src/requirements.txt" | cksum)
+	if [ -f "$pkg/.stamp" ] && [ "$(cat "$pkg/.stamp")" = "$want" ]; then
+		return
+	fi
+	echo "generating the gRPC modules of echo.proto into $pkg" >&2
+	tmp=$(mktemp -d "$site/.latbench-gen.XXXXXX")
+	# The virtual include path makes the modules import each other as
+	# latbench_echo_v1.echo_pb2.
+	"$venv/bin/python" -m grpc_tools.protoc \
+		"-Ilatbench_echo_v1=$root/servers/proto" \
+		--python_out="$tmp" --grpc_python_out="$tmp" \
+		latbench_echo_v1/echo.proto ||
+		{ rm -rf "$tmp"; fail "protoc failed on $proto"; }
+	printf '"""Generated from servers/proto/echo.proto by scripts/build-python.sh."""\n' \
+		>"$tmp/latbench_echo_v1/__init__.py"
+	printf '%s\n' "$want" >"$tmp/latbench_echo_v1/.stamp"
+	rm -rf "$pkg"
+	mv "$tmp/latbench_echo_v1" "$pkg"
+	rm -rf "$tmp"
+}
+
 # write_launcher writes the shell script that execs the venv's Python on
 # the server, so signals reach Python directly. It finds the repository
 # from its own location, so the checkout may move.
@@ -81,4 +113,5 @@ check_python
 mkdir -p "$root/bin"
 ensure_venv
 install_requirements
+generate_grpc
 write_launcher

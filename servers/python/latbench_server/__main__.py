@@ -1,7 +1,8 @@
 """Entry point: python -m latbench_server --mode MODE --listen HOST:PORT.
 
 Exit codes: 0 after --help or a stop signal, 1 for runtime errors (such
-as a port in use), 2 for usage errors.
+as a port in use), 2 for usage errors, TLS files included (one that does
+not read, or a key that does not match the certificate).
 """
 
 import gc
@@ -17,6 +18,7 @@ from .cli import (Config, HelpRequested, UsageError, help_text, join_host_port,
 from .conns import Connections
 from .serve import (log, listen_sockets, pick_runner, protocol_factory,
                     serve)
+from .tls import HTTP_ALPN, KeyPair, TlsError, load_pair, server_context
 from .workers import SUPERVISOR_SIGNALS, run_workers
 
 EXIT_OK = 0
@@ -35,20 +37,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log(str(e))
         sys.stderr.write(help_text())
         return EXIT_USAGE
+    pair = None
+    if cfg.tls_cert is not None and cfg.tls_key is not None:
+        try:
+            pair = load_pair(cfg.tls_cert, cfg.tls_key)
+        except TlsError as e:
+            log(str(e))
+            return EXIT_USAGE
     # Block the stop signals until a loop (or the supervisor) handles them.
     signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISOR_SIGNALS)
     _raise_fd_limit()
-    return run(cfg)
+    return run(cfg, pair)
 
 
-def run(cfg: Config) -> int:
-    """Listen, log the start line and serve until a stop signal."""
+def run(cfg: Config, pair: Optional[KeyPair] = None) -> int:
+    """Listen, log the start line and serve until a stop signal; pair is
+    the checked TLS certificate and key, if any."""
     if cfg.io == "blocking":
         return run_blocking(cfg)
-    return run_async(cfg)
+    if cfg.mode == "grpc":
+        # grpc is imported there only: worker processes must not inherit
+        # its threads.
+        from .grpcserver import run_grpc
+        return run_grpc(cfg, pair)
+    return run_async(cfg, pair)
 
 
-def run_async(cfg: Config) -> int:
+def run_async(cfg: Config, pair: Optional[KeyPair] = None) -> int:
     """Serve cfg in the async form: --threads processes, each with an
     event loop."""
     runner, loop_name = pick_runner()
@@ -58,16 +73,21 @@ def run_async(cfg: Config) -> int:
     except (OSError, ValueError) as e:
         log(f"backend {cfg.backend}: {e}")
         return EXIT_RUNTIME
+    ctx = None
+    if pair is not None:
+        ctx = server_context(pair, HTTP_ALPN if cfg.mode == "http" else None)
     socks = _listen(cfg, cfg.threads)
     if not socks:
         return EXIT_RUNTIME
     log(f"mode={cfg.mode} io=async listen={_address(socks[0])} "
-        f"threads={cfg.threads} loop={loop_name}")
+        f"threads={cfg.threads} loop={loop_name} "
+        f"tls={'on' if ctx else 'off'}")
     # Startup objects live forever: keep them out of the cyclic GC's scans.
     gc.freeze()
     if len(socks) == 1:
-        return serve(socks[0], factory, conns, runner)
-    return run_workers(socks, lambda s: serve(s, factory, conns, runner))
+        return serve(socks[0], factory, conns, runner, ctx)
+    return run_workers(socks,
+                       lambda s: serve(s, factory, conns, runner, ctx))
 
 
 def run_blocking(cfg: Config) -> int:
@@ -81,7 +101,7 @@ def run_blocking(cfg: Config) -> int:
     if not socks:
         return EXIT_RUNTIME
     log(f"mode={cfg.mode} io=blocking workers={cfg.workers} "
-        f"listen={_address(socks[0])}")
+        f"listen={_address(socks[0])} tls=off")
     gc.freeze()
     return blocking_server.serve(socks[0], handler, cfg.workers)
 

@@ -2,24 +2,30 @@
 
 The flags follow the latbench server contract:
 
-    --mode echo|http|proxy --listen HOST:PORT
+    --mode echo|http|proxy|grpc --listen HOST:PORT
     [--backend HOST:PORT] [--threads N] [--io async|blocking] [--workers N]
+    [--tls-cert FILE --tls-key FILE]
+
+Only the flags are checked here; whether the TLS files read and match is
+checked by the tls module when the server starts.
 """
 
 import argparse
 import os
 import sys
 from dataclasses import dataclass
-from typing import Callable, NoReturn, Sequence, Tuple
+from typing import Callable, NoReturn, Optional, Sequence, Tuple
 
 from . import PROG
 
 USAGE = (
-    f"{PROG} --mode echo|http|proxy --listen HOST:PORT "
+    f"{PROG} --mode echo|http|proxy|grpc --listen HOST:PORT "
     "[--backend HOST:PORT] [--threads N] [--io async|blocking] "
-    "[--workers N]"
+    "[--workers N] [--tls-cert FILE --tls-key FILE]"
 )
-MODES = ("echo", "http", "proxy")
+MODES = ("echo", "http", "proxy", "grpc")
+TLS_MODES = ("echo", "http", "grpc")
+"""TLS_MODES are the modes that take --tls-cert and --tls-key."""
 IO_FORMS = ("async", "blocking")
 DEFAULT_WORKERS = 8
 
@@ -42,6 +48,13 @@ class Config:
     threads: int
     io: str = "async"
     workers: int = DEFAULT_WORKERS
+    tls_cert: Optional[str] = None
+    tls_key: Optional[str] = None
+
+    @property
+    def tls(self) -> bool:
+        """Whether the listener speaks TLS."""
+        return self.tls_cert is not None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,11 +75,21 @@ def default_threads() -> int:
 def _new_parser() -> _Parser:
     """Return the argument parser of the server."""
     p = _Parser(prog=PROG, usage=USAGE, allow_abbrev=False, add_help=False,
-                description="Reference server of the latbench benchmark.")
+                description="Reference server of the latbench benchmark.",
+                epilog="Modes: echo writes every byte back; http serves "
+                       "GET /bytes/N, /delay/D/bytes/N and /health over "
+                       "HTTP/1.1 and HTTP/2 (h2c with prior knowledge on "
+                       "plain TCP, ALPN h2 or http/1.1 over TLS); proxy "
+                       "relays every connection to --backend; grpc serves "
+                       "latbench.echo.v1.Echo (Unary and Stream) with "
+                       "grpcio's asyncio server, on h2c or, with TLS, h2. "
+                       "With --threads N > 1 every mode, grpc included, "
+                       "runs N processes that share the port through "
+                       "SO_REUSEPORT.")
     p.add_argument("-h", "--help", action="store_true",
                    help="print this help and exit")
     p.add_argument("--mode", default="", metavar="MODE",
-                   help="server mode: echo, http or proxy")
+                   help="server mode: echo, http, proxy or grpc")
     p.add_argument("--listen", default="", metavar="HOST:PORT",
                    help="address to listen on")
     p.add_argument("--backend", default="", metavar="HOST:PORT",
@@ -84,6 +107,13 @@ def _new_parser() -> _Parser:
                    help="threads serving connections with --io blocking "
                         f"(default {DEFAULT_WORKERS}); ignored with --io "
                         "async")
+    p.add_argument("--tls-cert", default=None, metavar="FILE",
+                   help="PEM certificate (chain) of the listener: with "
+                        "--tls-key it speaks TLS 1.2 and 1.3; echo, http "
+                        "and grpc only, async form only")
+    p.add_argument("--tls-key", default=None, metavar="FILE",
+                   help="PEM private key of --tls-cert (unencrypted); the "
+                        "two go together")
     return p
 
 
@@ -102,7 +132,8 @@ def parse_args(argv: Sequence[str],
         raise HelpRequested()
     threads = ns.threads if ns.threads is not None else cpus()
     cfg = Config(mode=ns.mode, listen=ns.listen, backend=ns.backend,
-                 threads=threads, io=ns.io, workers=ns.workers)
+                 threads=threads, io=ns.io, workers=ns.workers,
+                 tls_cert=ns.tls_cert, tls_key=ns.tls_key)
     validate(cfg)
     return cfg
 
@@ -111,7 +142,7 @@ def validate(cfg: Config) -> None:
     """Raise UsageError if the flag combination of cfg is invalid."""
     if cfg.mode not in MODES:
         raise UsageError(
-            f"--mode must be echo, http or proxy, got {cfg.mode!r}")
+            f"--mode must be echo, http, proxy or grpc, got {cfg.mode!r}")
     if not cfg.listen:
         raise UsageError("--listen HOST:PORT is required")
     if cfg.mode == "proxy" and not cfg.backend:
@@ -122,6 +153,29 @@ def validate(cfg: Config) -> None:
         raise UsageError(f"--io must be async or blocking, got {cfg.io!r}")
     if cfg.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {cfg.workers}")
+    if cfg.io == "blocking" and cfg.mode == "grpc":
+        raise UsageError("--mode grpc is served by the async form only, "
+                         "not with --io blocking")
+    _validate_tls(cfg)
+
+
+def _validate_tls(cfg: Config) -> None:
+    """Raise UsageError if the TLS flags of cfg do not go together."""
+    if cfg.tls_cert is None and cfg.tls_key is None:
+        return
+    if cfg.tls_key is None:
+        raise UsageError("--tls-key FILE is missing: --tls-cert and "
+                         "--tls-key go together")
+    if cfg.tls_cert is None:
+        raise UsageError("--tls-cert FILE is missing: --tls-cert and "
+                         "--tls-key go together")
+    if cfg.mode not in TLS_MODES:
+        raise UsageError(f"--mode {cfg.mode} does not take TLS "
+                         "(--tls-cert, --tls-key); only echo, http and "
+                         "grpc do")
+    if cfg.io == "blocking":
+        raise UsageError("TLS (--tls-cert, --tls-key) is served by the "
+                         "async form only, not with --io blocking")
 
 
 def split_host_port(addr: str) -> Tuple[str, int]:

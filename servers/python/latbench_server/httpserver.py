@@ -69,6 +69,13 @@ class HttpProtocol(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         self._conns.add(self._transport)
 
+    def adopt(self, transport: asyncio.Transport, data: bytes) -> None:
+        """Take over transport, already recorded in the connections, from
+        the protocol that sniffed its first bytes, data."""
+        self._transport = transport
+        transport.set_protocol(self)
+        self.data_received(data)
+
     def data_received(self, data: bytes) -> None:
         while data and not self._closing:
             data = self._feed(data)

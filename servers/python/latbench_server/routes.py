@@ -7,7 +7,7 @@ Go reference server (net/http), without its Date header. Both I/O forms
 (asyncio and blocking threads) answer with what this module builds.
 """
 
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
 MAX_BODY_BYTES = 16 << 20
@@ -157,6 +157,22 @@ def answer(response: Response, method: bytes, keep_alive: bool,
         return head, 0, not keep_alive, response.delay
     return (head + response.body, response.pattern_bytes, not keep_alive,
             response.delay)
+
+
+H2Headers = List[Tuple[bytes, bytes]]
+"""H2Headers is the header list of an HTTP/2 response, :status first."""
+
+
+def h2_headers(response: Response) -> H2Headers:
+    """Return the HTTP/2 headers of response: its status and its header
+    lines with lower-case names (HTTP/2 has no Connection header)."""
+    status, *lines = response.head.split(b"\r\n")
+    headers = [(b":status", status[:3])]
+    for line in lines:
+        name, sep, value = line.partition(b":")
+        if sep:
+            headers.append((name.strip().lower(), value.strip()))
+    return headers
 
 
 def connection_header(keep_alive: bool, http11: bool) -> bytes:

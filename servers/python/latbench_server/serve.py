@@ -3,14 +3,15 @@
 import asyncio
 import signal
 import socket
+import ssl
 import sys
-from typing import Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import PROG
 from .cli import Config, split_host_port
 from .conns import Connections
 from .echo import EchoProtocol
-from .httpserver import HttpProtocol
+from .http2 import http_factory
 from .proxy import ClientSide
 from .routes import CHUNK_BYTES, Router, make_pattern
 
@@ -79,44 +80,62 @@ def resolve(addr: str) -> Tuple[str, int]:
 
 
 def protocol_factory(cfg: Config, conns: Connections) -> ProtocolFactory:
-    """Return the protocol factory of cfg.mode."""
+    """Return the protocol factory of cfg.mode (echo, http or proxy)."""
     if cfg.mode == "echo":
         return lambda: EchoProtocol(conns)
     if cfg.mode == "http":
         chunk = memoryview(make_pattern(CHUNK_BYTES))
         router = Router(bytes(chunk))
-        return lambda: HttpProtocol(router, chunk, conns)
+        return http_factory(router, chunk, conns, cfg.tls)
     backend = resolve(cfg.backend)
     return lambda: ClientSide(conns, backend)
 
 
 def serve(sock: socket.socket, factory: ProtocolFactory,
-          conns: Connections, runner: Runner) -> int:
-    """Serve on sock until SIGTERM or SIGINT; return the exit code.
+          conns: Connections, runner: Runner,
+          ssl_context: Optional[ssl.SSLContext] = None) -> int:
+    """Serve on sock (TLS with ssl_context) until SIGTERM or SIGINT;
+    return the exit code.
 
     conns must be the Connections that factory's protocols register with.
     The stop signals must be blocked on entry; they are unblocked once the
     loop handles them, so a signal that came early is not lost.
     """
-    runner(_serve(sock, factory, conns))
+    runner(_serve(sock, factory, conns, ssl_context))
     return 0
 
 
 async def _serve(sock: socket.socket, factory: ProtocolFactory,
-                 conns: Connections) -> None:
-    """Serve on sock until a stop signal, then abort every connection."""
+                 conns: Connections,
+                 ssl_context: Optional[ssl.SSLContext]) -> None:
+    """Serve on sock until a stop signal, then stop every connection."""
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, _set_done, stop)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    server = await loop.create_server(factory, sock=sock, backlog=BACKLOG)
+    if ssl_context is not None:
+        loop.set_exception_handler(_quiet_tls_errors)
+    server = await loop.create_server(factory, sock=sock, backlog=BACKLOG,
+                                      ssl=ssl_context)
     try:
         await stop
     finally:
         server.close()
-        conns.abort_all()
+        await conns.stop_all()
         await asyncio.sleep(0)  # let connection_lost callbacks run
+
+
+def _quiet_tls_errors(loop: asyncio.AbstractEventLoop,
+                      context: Dict[str, Any]) -> None:
+    """Drop the event loop's reports of failed TLS handshakes and TLS
+    errors of single connections (one client's problem, not to be logged
+    per connection); report anything else as the loop would."""
+    exc = context.get("exception")
+    if isinstance(exc, (ssl.SSLError, ConnectionError, TimeoutError,
+                        asyncio.TimeoutError)):
+        return
+    loop.default_exception_handler(context)
 
 
 def _set_done(fut: "asyncio.Future[None]") -> None:

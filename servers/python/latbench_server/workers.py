@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 import traceback
-from typing import Callable, List, NoReturn, Set, Tuple
+from typing import Callable, List, NoReturn, Optional, Set, Tuple
 
 from .serve import log
 
@@ -27,13 +27,19 @@ _PR_SET_PDEATHSIG = 1
 
 # ServeFunc serves one listening socket and returns the exit code.
 ServeFunc = Callable[[socket.socket], int]
+# ReadyFunc waits in the parent until the workers (their pids) serve;
+# False means they do not (it logged why).
+ReadyFunc = Callable[[Set[int]], bool]
 
 
-def run_workers(socks: List[socket.socket], serve: ServeFunc) -> int:
+def run_workers(socks: List[socket.socket], serve: ServeFunc,
+                ready: Optional[ReadyFunc] = None) -> int:
     """Fork one worker per socket, supervise them and return the exit code.
 
     SUPERVISOR_SIGNALS must be blocked; workers inherit that mask and
-    serve unblocks the stop signals once its loop handles them.
+    serve unblocks the stop signals once its loop handles them. If ready
+    is given, the parent calls it once the workers are forked (and the
+    sockets closed) and stops them if it returns False.
     """
     parent = os.getpid()
     pids: Set[int] = set()
@@ -49,6 +55,9 @@ def run_workers(socks: List[socket.socket], serve: ServeFunc) -> int:
         pids.add(pid)
     for sock in socks:
         sock.close()
+    if ready is not None and not ready(pids):
+        stop_workers(pids, signal.SIGTERM)
+        return 1
     return supervise(pids)
 
 

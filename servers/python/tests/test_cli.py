@@ -111,9 +111,68 @@ def test_help_prints_usage_on_stderr(capsys):
         parse_args(["--help"])
     out, err = capsys.readouterr()
     assert out == ""
-    assert "--mode echo|http|proxy --listen HOST:PORT" in err
+    assert "--mode echo|http|proxy|grpc --listen HOST:PORT" in err
     assert "[--io async|blocking] [--workers N]" in err
-    assert "ignored with --io blocking" in " ".join(err.split())
+    assert "[--tls-cert FILE --tls-key FILE]" in err
+    text = " ".join(err.split())
+    assert "ignored with --io blocking" in text
+    assert "--tls-cert FILE PEM certificate" in text
+    assert "--tls-key FILE PEM private key" in text
+    assert "grpc serves latbench.echo.v1.Echo" in text
+    assert "runs N processes that share the port through SO_REUSEPORT" in text
+
+
+@pytest.mark.parametrize("argv, want", [
+    pytest.param(["--mode", "grpc", "--listen", "h:1"],
+                 Config("grpc", "h:1", "", 2), id="grpc"),
+    pytest.param(["--mode", "http", "--listen", "h:1", "--tls-cert", "c",
+                  "--tls-key", "k"],
+                 Config("http", "h:1", "", 2, tls_cert="c", tls_key="k"),
+                 id="http tls"),
+    pytest.param(["--mode=echo", "--listen=h:1", "--tls-cert=c",
+                  "--tls-key=k"],
+                 Config("echo", "h:1", "", 2, tls_cert="c", tls_key="k"),
+                 id="echo tls"),
+    pytest.param(["--mode", "grpc", "--listen", "h:1", "--tls-key", "k",
+                  "--tls-cert", "c", "--threads", "3"],
+                 Config("grpc", "h:1", "", 3, tls_cert="c", tls_key="k"),
+                 id="grpc tls"),
+])
+def test_parse_args_grpc_and_tls(argv, want):
+    cfg = parse_args(argv, cpus=two_cpus)
+    assert cfg == want
+    assert cfg.tls == (want.tls_cert is not None)
+
+
+@pytest.mark.parametrize("flags, message", [
+    pytest.param(["--mode", "http", "--tls-cert", "c"],
+                 "--tls-key FILE is missing", id="cert alone"),
+    pytest.param(["--mode", "grpc", "--tls-key", "k"],
+                 "--tls-cert FILE is missing", id="key alone"),
+    pytest.param(["--mode", "proxy", "--backend", "b:2", "--tls-cert", "c",
+                  "--tls-key", "k"],
+                 "--mode proxy does not take TLS", id="proxy"),
+    pytest.param(["--mode", "echo", "--io", "blocking", "--tls-cert", "c",
+                  "--tls-key", "k"],
+                 r"TLS \(--tls-cert, --tls-key\) is served by the async "
+                 "form only", id="blocking tls"),
+    pytest.param(["--mode", "grpc", "--io", "blocking"],
+                 "--mode grpc is served by the async form only",
+                 id="blocking grpc"),
+    pytest.param(["--mode", "smtp"],
+                 "--mode must be echo, http, proxy or grpc", id="bad mode"),
+])
+def test_parse_args_grpc_and_tls_errors(flags, message):
+    with pytest.raises(UsageError, match=message):
+        parse_args([*flags, "--listen", "h:1"], cpus=two_cpus)
+
+
+def test_main_exits_2_on_tls_usage_errors(capsys):
+    assert main(["--mode", "proxy", "--listen", "h:1", "--backend", "b:2",
+                 "--tls-cert", "c", "--tls-key", "k"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("latbench-server-python: --mode proxy does not "
+                          "take TLS")
 
 
 @pytest.mark.parametrize("addr, want", [
