@@ -10,6 +10,13 @@ if ! command -v cargo >/dev/null 2>&1; then
 	exit 1
 fi
 
+# A C compiler links the binary and builds aws-lc (rustls's crypto, for
+# --tls-cert); protoc comes from a crate, so nothing else is needed.
+if ! command -v cc >/dev/null 2>&1; then
+	echo "build-rust.sh: no C compiler (cc) found; install gcc or clang (Debian: apt-get install gcc)" >&2
+	exit 1
+fi
+
 cd "$(dirname "$0")/.."
 cargo build --release --locked --manifest-path servers/rust/Cargo.toml
 mkdir -p bin

@@ -1,6 +1,7 @@
 //! Command-line parsing for the server contract:
-//! `--mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]
-//! [--io async|blocking] [--workers N]`.
+//! `--mode echo|http|proxy|grpc --listen HOST:PORT [--backend HOST:PORT]
+//! [--threads N] [--tls-cert FILE --tls-key FILE] [--io async|blocking]
+//! [--workers N]`.
 //!
 //! Like Go's `flag` package, which the Go reference server uses, a flag may
 //! start with one or two dashes and take its value either as the next
@@ -9,14 +10,21 @@
 use std::fmt;
 
 /// The usage line printed with every usage error and for `--help`.
-pub const USAGE: &str = "Usage: latbench-server-rust --mode echo|http|proxy --listen HOST:PORT \
-[--backend HOST:PORT] [--threads N] [--io async|blocking] [--workers N]
-  --mode MODE        server mode: echo, http or proxy
+pub const USAGE: &str =
+    "Usage: latbench-server-rust --mode echo|http|proxy|grpc --listen HOST:PORT \
+[--backend HOST:PORT] [--threads N] [--tls-cert FILE --tls-key FILE] [--io async|blocking] \
+[--workers N]
+  --mode MODE        server mode: echo, http (HTTP/1.1, and HTTP/2: h2c with prior
+                     knowledge, or h2 over TLS), proxy, or grpc (the gRPC service
+                     latbench.echo.v1.Echo over h2c, or h2 over TLS)
   --listen HOST:PORT address to listen on
   --backend HOST:PORT
                      backend address for proxy mode
   --threads N        async form: tokio worker threads (default: the CPUs this
                      process may run on); ignored with --io blocking
+  --tls-cert FILE    PEM certificate chain: serve TLS 1.2 and 1.3 (echo, http and
+                     grpc modes, async form); needs --tls-key
+  --tls-key FILE     PEM private key of --tls-cert; needs --tls-cert
   --io FORM          I/O form: async (tokio and hyper, the default) or blocking
                      (std::net, one connection at a time per worker thread)
   --workers N        blocking form: worker threads, each serving one connection
@@ -31,6 +39,7 @@ pub enum Mode {
     Echo,
     Http,
     Proxy,
+    Grpc,
 }
 
 impl Mode {
@@ -40,6 +49,7 @@ impl Mode {
             "echo" => Some(Mode::Echo),
             "http" => Some(Mode::Http),
             "proxy" => Some(Mode::Proxy),
+            "grpc" => Some(Mode::Grpc),
             _ => None,
         }
     }
@@ -51,6 +61,7 @@ impl fmt::Display for Mode {
             Mode::Echo => "echo",
             Mode::Http => "http",
             Mode::Proxy => "proxy",
+            Mode::Grpc => "grpc",
         })
     }
 }
@@ -84,6 +95,13 @@ impl fmt::Display for Io {
     }
 }
 
+/// The certificate and key files of `--tls-cert` and `--tls-key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: String,
+    pub key: String,
+}
+
 /// The parsed, validated command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -93,6 +111,8 @@ pub struct Config {
     pub threads: usize,
     pub io: Io,
     pub workers: usize,
+    /// TLS on the listener; only with the async form, and not in proxy mode.
+    pub tls: Option<TlsFiles>,
 }
 
 /// The outcome of parsing: run with a config, or print the usage and exit 0.
@@ -111,6 +131,8 @@ struct Flags {
     threads: Option<usize>,
     io: Option<String>,
     workers: Option<usize>,
+    tls_cert: String,
+    tls_key: String,
 }
 
 impl Flags {
@@ -122,6 +144,8 @@ impl Flags {
             "backend" => self.backend = value,
             "threads" => self.threads = Some(parse_count(name, &value)?),
             "io" => self.io = Some(value),
+            "tls-cert" => self.tls_cert = value,
+            "tls-key" => self.tls_key = value,
             _ => self.workers = Some(parse_count(name, &value)?),
         }
         Ok(())
@@ -129,7 +153,9 @@ impl Flags {
 }
 
 /// The flags that take a value.
-const FLAGS: [&str; 6] = ["mode", "listen", "backend", "threads", "io", "workers"];
+const FLAGS: [&str; 8] = [
+    "mode", "listen", "backend", "threads", "io", "workers", "tls-cert", "tls-key",
+];
 
 /// Parses `args` (without the program name). `default_threads` is the
 /// value of `--threads` when it is not given. The error is a one-line
@@ -188,8 +214,12 @@ fn parse_count(flag: &str, s: &str) -> Result<usize, String> {
 
 /// Checks the flag combination, in the order the Go server does.
 fn validate(flags: Flags, default_threads: usize) -> Result<Config, String> {
-    let mode = Mode::parse(&flags.mode)
-        .ok_or_else(|| format!("--mode must be echo, http or proxy, got {:?}", flags.mode))?;
+    let mode = Mode::parse(&flags.mode).ok_or_else(|| {
+        format!(
+            "--mode must be echo, http, proxy or grpc, got {:?}",
+            flags.mode
+        )
+    })?;
     if flags.listen.is_empty() {
         return Err("--listen HOST:PORT is required".to_string());
     }
@@ -202,6 +232,13 @@ fn validate(flags: Flags, default_threads: usize) -> Result<Config, String> {
             Io::parse(s).ok_or_else(|| format!("--io must be async or blocking, got {s:?}"))?
         }
     };
+    let tls = validate_tls(mode, io, flags.tls_cert, flags.tls_key)?;
+    if io == Io::Blocking && mode == Mode::Grpc {
+        return Err(
+            "--io blocking does not serve --mode grpc: gRPC is served by the async form only"
+                .to_string(),
+        );
+    }
     let threads = flags.threads.unwrap_or(default_threads);
     if threads < 1 {
         return Err(format!("--threads must be at least 1, got {threads}"));
@@ -213,7 +250,37 @@ fn validate(flags: Flags, default_threads: usize) -> Result<Config, String> {
         threads,
         io,
         workers: flags.workers.unwrap_or(DEFAULT_WORKERS),
+        tls,
     })
+}
+
+/// Checks the TLS flags: both or neither (an empty value counts as not
+/// given, as with Go's `flag`), and only in the modes and form that serve
+/// TLS.
+fn validate_tls(mode: Mode, io: Io, cert: String, key: String) -> Result<Option<TlsFiles>, String> {
+    match (cert.is_empty(), key.is_empty()) {
+        (true, true) => return Ok(None),
+        (false, true) => {
+            return Err("--tls-cert needs --tls-key FILE, which is missing".to_string())
+        }
+        (true, false) => {
+            return Err("--tls-key needs --tls-cert FILE, which is missing".to_string())
+        }
+        (false, false) => {}
+    }
+    if mode == Mode::Proxy {
+        return Err(
+            "--mode proxy does not take --tls-cert/--tls-key: TLS is served in echo, http and grpc modes"
+                .to_string(),
+        );
+    }
+    if io == Io::Blocking {
+        return Err(
+            "--io blocking does not serve TLS (--tls-cert/--tls-key): TLS is served by the async form only"
+                .to_string(),
+        );
+    }
+    Ok(Some(TlsFiles { cert, key }))
 }
 
 #[cfg(test)]
@@ -243,8 +310,29 @@ mod tests {
                 threads: 3,
                 io: Io::Async,
                 workers: DEFAULT_WORKERS,
+                tls: None,
             }
         );
+    }
+
+    #[test]
+    fn grpc_and_tls() {
+        let c = run("--mode grpc --listen :0").unwrap();
+        assert_eq!((c.mode, c.tls), (Mode::Grpc, None));
+        for mode in ["echo", "http", "grpc"] {
+            let c = run(&format!(
+                "--mode {mode} --listen :0 --tls-cert c.pem -tls-key=k.pem"
+            ))
+            .unwrap();
+            let files = TlsFiles {
+                cert: "c.pem".into(),
+                key: "k.pem".into(),
+            };
+            assert_eq!(c.tls, Some(files), "{mode}");
+        }
+        // An empty value is no value.
+        let c = run("--mode http --listen :0 --tls-cert= --tls-key=").unwrap();
+        assert_eq!(c.tls, None);
     }
 
     #[test]
@@ -313,6 +401,35 @@ mod tests {
                 "invalid value \"many\" for flag --workers: not an integer",
             ),
             ("--mode echo --listen :0 --workers", "needs an argument"),
+            ("--mode echo --listen :0 --tls-cert", "needs an argument"),
+            (
+                "--mode echo --listen :0 --tls-cert c.pem",
+                "--tls-key FILE, which is missing",
+            ),
+            (
+                "--mode http --listen :0 --tls-key k.pem",
+                "--tls-cert FILE, which is missing",
+            ),
+            (
+                "--mode grpc --listen :0 --tls-cert c.pem --tls-key=",
+                "--tls-key FILE, which is missing",
+            ),
+            (
+                "--mode proxy --listen :0 --backend :1 --tls-cert c.pem --tls-key k.pem",
+                "--mode proxy does not take --tls-cert/--tls-key",
+            ),
+            (
+                "--mode http --listen :0 --io blocking --tls-cert c.pem --tls-key k.pem",
+                "--io blocking does not serve TLS",
+            ),
+            (
+                "--mode grpc --listen :0 --io blocking",
+                "--io blocking does not serve --mode grpc",
+            ),
+            (
+                "--mode GRPC --listen :0",
+                "--mode must be echo, http, proxy or grpc",
+            ),
         ];
         for (line, want) in cases {
             let err = run(line).unwrap_err();

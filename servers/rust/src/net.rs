@@ -2,6 +2,9 @@
 //! forms), the accept loop of the async form that hands each connection,
 //! with TCP_NODELAY set, to its own task, and the settings the blocking
 //! form shares with it.
+//!
+//! TLS ([`crate::tls`]) is done in each connection's task, on top of the
+//! TCP stream the accept loop hands over: the modes serve any [`Conn`].
 
 use std::future::Future;
 use std::io;
@@ -9,7 +12,14 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+
+/// The byte stream of one connection, as the modes serve it: TCP, or TLS
+/// over TCP.
+pub trait Conn: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Conn for T {}
 
 /// The listen backlog asked for; the kernel caps it at net.core.somaxconn.
 const BACKLOG: i32 = 4096;

@@ -32,11 +32,17 @@ use signals::StopSignals;
 /// Serves cfg in the blocking form until SIGTERM or SIGINT. It returns an
 /// error if the server could not start.
 pub fn run(cfg: Config) -> io::Result<()> {
+    // The command line rejects both; this form has neither.
+    if cfg.mode == Mode::Grpc || cfg.tls.is_some() {
+        return Err(io::Error::other(
+            "the blocking form serves neither gRPC nor TLS",
+        ));
+    }
     // Before any thread starts, so that every thread inherits the mask.
     let stop = StopSignals::block()?;
     let listener = crate::net::listen_std(&cfg.listen)?;
     eprintln!(
-        "{PROG}: mode={} io={} workers={} listen={}",
+        "{PROG}: mode={} io={} workers={} tls=off listen={}",
         cfg.mode,
         cfg.io,
         cfg.workers,
@@ -49,6 +55,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
             let backend: Arc<str> = cfg.backend.into();
             Pool::start(cfg.workers, move |s| proxy::handle(&backend, s))?
         }
+        Mode::Grpc => unreachable!("rejected above"),
     };
     thread::Builder::new()
         .name("acceptor".into())

@@ -1,7 +1,11 @@
 //! Helpers of the real-socket tests: the server binary started on a free
-//! port, and a minimal HTTP/1.1 client.
+//! port, and a minimal HTTP/1.1 client; [`certs`]: a throwaway CA and TLS
+//! clients that trust it; [`h2frames`]: raw HTTP/2 frames.
 
 #![allow(dead_code)] // Each test file uses its own part of the helpers.
+
+pub mod certs;
+pub mod h2frames;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,6 +20,8 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// The start line, without its newline.
+    pub start_line: String,
     // Held open so that the server never writes to a closed pipe.
     _stderr: BufReader<ChildStderr>,
 }
@@ -41,6 +47,7 @@ impl Server {
         Server {
             child,
             addr,
+            start_line: line.trim_end().to_string(),
             _stderr: stderr,
         }
     }
@@ -71,6 +78,20 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs the server with args until it exits (a usage error), and returns
+/// its exit code and what it wrote to stderr.
+pub fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_latbench-server-rust"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the server");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A connection to addr with IO_TIMEOUT on reads and writes.
