@@ -3,6 +3,10 @@
 # Maven, runs its unit tests, and installs the runnable shaded jar as
 # bin/latbench-server-java.jar in the repository root. Maven's build
 # directory is bin/java-build (git-ignored, set in servers/java/pom.xml).
+# The gRPC code of --mode grpc is generated from servers/proto/echo.proto
+# during the build: Maven fetches protoc and protoc-gen-grpc-java for this
+# platform from Maven Central like any other artifact, so a JDK and Maven
+# are all the machine needs.
 #
 # The jar targets Java 17. Its --io virtual form needs Java 21+ at run time:
 # when a JDK 21+ is found (java on PATH, then /usr/lib/jvm/*/bin/java), the

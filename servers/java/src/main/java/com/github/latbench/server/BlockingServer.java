@@ -148,7 +148,7 @@ final class BlockingServer implements Running {
     @Override
     public String describe() {
         String workersWord = cfg.io() == Config.Io.VIRTUAL ? "per-connection" : Integer.toString(cfg.workers());
-        return "io=" + cfg.io() + " workers=" + workersWord + " listen=" + localAddress();
+        return "io=" + cfg.io() + " workers=" + workersWord + " listen=" + localAddress() + " tls=off";
     }
 
     @Override

@@ -8,32 +8,42 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The parsed command line: {@code --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT]
- * [--threads N] [--io async|blocking|virtual] [--workers N]}.
+ * The parsed command line: {@code --mode echo|http|proxy|grpc --listen HOST:PORT [--backend HOST:PORT]
+ * [--threads N] [--tls-cert FILE --tls-key FILE] [--io async|blocking|virtual] [--workers N]}.
  *
  * <p>Flags may be written {@code --flag value}, {@code --flag=value}, or with a single dash, like
- * Go's flag package accepts them. {@code backend} is null unless given.
+ * Go's flag package accepts them. {@code backend}, {@code tlsCert} and {@code tlsKey} are null unless
+ * given; the two TLS files are given together or not at all, and only their names are checked here
+ * ({@link TlsIdentity} reads them).
  */
 record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, int threads, Io io,
-        int workers) {
+        int workers, String tlsCert, String tlsKey) {
 
     /** The default of --workers. */
     static final int DEFAULT_WORKERS = 8;
 
     /** The usage text printed on errors and for {@code --help}. */
     static final String USAGE = "Usage: " + Main.PROG
-            + " --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]\n"
-            + "       [--io async|blocking|virtual] [--workers N]\n"
-            + "  --mode     server mode: echo, http or proxy\n"
+            + " --mode echo|http|proxy|grpc --listen HOST:PORT [--backend HOST:PORT] [--threads N]\n"
+            + "       [--tls-cert FILE --tls-key FILE] [--io async|blocking|virtual] [--workers N]\n"
+            + "  --mode     server mode: echo (every byte back), http (HTTP/1.1, and HTTP/2: h2c with\n"
+            + "             prior knowledge, h2 over TLS), proxy (TCP relay to --backend) or grpc\n"
+            + "             (latbench.echo.v1.Echo over HTTP/2)\n"
             + "  --listen   address to listen on, HOST:PORT\n"
             + "  --backend  backend address for proxy mode, HOST:PORT\n"
             + "  --threads  number of worker event-loop threads (default: CPUs this process may run on);\n"
             + "             ignored by --io blocking and virtual\n"
+            + "  --tls-cert PEM certificate chain: the listener speaks TLS 1.2 and 1.3 (echo, http and\n"
+            + "             grpc, --io async only; ALPN h2 and http/1.1 for http, h2 for grpc)\n"
+            + "  --tls-key  PEM private key of --tls-cert (PKCS#8, PKCS#1 RSA or SEC1 EC); both or neither\n"
             + "  --io       I/O form: async (Netty event loops, the default); blocking (ServerSocket, one\n"
             + "             acceptor thread and a fixed pool of --workers threads, each serving one\n"
             + "             connection at a time with blocking reads and writes); virtual (the blocking\n"
             + "             code on one virtual thread per connection; needs Java 21 or newer)\n"
             + "  --workers  threads of --io blocking (default " + DEFAULT_WORKERS + "); ignored by async and virtual\n";
+
+    /** The modes, in the order the usage names them. */
+    private static final List<String> MODES = List.of("echo", "http", "proxy", "grpc");
 
     /** The I/O form of the server. */
     enum Io {
@@ -71,6 +81,7 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
      */
     static Config parse(List<String> args, int defaultThreads) throws UsageException, HelpException {
         String mode = null, listen = null, backend = null, threads = null, io = null, workers = null;
+        String tlsCert = null, tlsKey = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = flagName(arg);
@@ -94,10 +105,13 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
                 case "threads" -> threads = value;
                 case "io" -> io = value;
                 case "workers" -> workers = value;
+                case "tls-cert" -> tlsCert = value;
+                case "tls-key" -> tlsKey = value;
                 default -> throw new UsageException("flag provided but not defined: " + arg);
             }
         }
-        return validate(mode, listen, backend, threads, defaultThreads, io, workers);
+        Config c = validate(mode, listen, backend, threads, defaultThreads, io, workers);
+        return validateTls(c, tlsCert, tlsKey);
     }
 
     /** Returns arg without its leading one or two dashes; a positional argument is an error. */
@@ -111,8 +125,8 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
     /** Checks the flag combination and converts the values. */
     private static Config validate(String mode, String listen, String backend, String threads,
             int defaultThreads, String io, String workers) throws UsageException {
-        if (!"echo".equals(mode) && !"http".equals(mode) && !"proxy".equals(mode)) {
-            throw new UsageException("--mode must be echo, http or proxy, got \""
+        if (mode == null || !MODES.contains(mode)) {
+            throw new UsageException("--mode must be echo, http, proxy or grpc, got \""
                     + (mode == null ? "" : mode) + "\"");
         }
         if (listen == null || listen.isEmpty()) {
@@ -124,7 +138,43 @@ record Config(String mode, InetSocketAddress listen, InetSocketAddress backend, 
         int n = threads == null ? defaultThreads : parsePositive("--threads", threads);
         InetSocketAddress back = backend == null || backend.isEmpty() ? null : address("--backend", backend);
         int w = workers == null ? DEFAULT_WORKERS : parsePositive("--workers", workers);
-        return new Config(mode, address("--listen", listen), back, n, parseIo(io), w);
+        Io form = parseIo(io);
+        if (form != Io.ASYNC && mode.equals("grpc")) {
+            throw new UsageException("--mode grpc is served by --io async only, not --io " + form);
+        }
+        return new Config(mode, address("--listen", listen), back, n, form, w, null, null);
+    }
+
+    /**
+     * Checks the TLS flags against the rest of c and returns c with them: both or neither, not in
+     * proxy mode, not in the blocking forms. An empty file name is an error.
+     */
+    private static Config validateTls(Config c, String cert, String key) throws UsageException {
+        if (cert == null && key == null) {
+            return c;
+        }
+        if (c.mode().equals("proxy")) {
+            throw new UsageException("--mode proxy does not take TLS: --tls-cert and --tls-key are for echo, http "
+                    + "and grpc");
+        }
+        if (c.io() != Io.ASYNC) {
+            throw new UsageException("TLS (--tls-cert, --tls-key) is served by --io async only, not --io " + c.io());
+        }
+        if (key == null) {
+            throw new UsageException("--tls-key FILE is missing: --tls-cert needs it");
+        }
+        if (cert == null) {
+            throw new UsageException("--tls-cert FILE is missing: --tls-key needs it");
+        }
+        if (cert.isEmpty() || key.isEmpty()) {
+            throw new UsageException("invalid value \"\" for flag " + (cert.isEmpty() ? "--tls-cert" : "--tls-key"));
+        }
+        return new Config(c.mode(), c.listen(), c.backend(), c.threads(), c.io(), c.workers(), cert, key);
+    }
+
+    /** Reports whether the listener speaks TLS. */
+    boolean tls() {
+        return tlsCert != null;
     }
 
     /** Parses the value of --io; null (not given) is async. */

@@ -1,12 +1,19 @@
 /*
  * latbench-server-java: the Java (Netty) reference server for latbench.
  *
- * Usage: latbench-server-java --mode echo|http|proxy --listen HOST:PORT [--backend HOST:PORT] [--threads N]
- *        [--io async|blocking|virtual] [--workers N]
+ * Usage: latbench-server-java --mode echo|http|proxy|grpc --listen HOST:PORT [--backend HOST:PORT]
+ *        [--threads N] [--tls-cert FILE --tls-key FILE] [--io async|blocking|virtual] [--workers N]
  *
  *   echo   every byte received is written back in order
- *   http   HTTP/1.1 keep-alive server with GET /bytes/N, GET /delay/D/bytes/N and GET /health
+ *   http   HTTP/1.1 keep-alive server with GET /bytes/N, GET /delay/D/bytes/N and GET /health, and
+ *          the same over HTTP/2 (h2c with prior knowledge, h2 over TLS by ALPN)
  *   proxy  TCP relay of every connection to --backend
+ *   grpc   the gRPC service latbench.echo.v1.Echo of servers/proto/echo.proto (grpc-java)
+ *
+ * With --tls-cert and --tls-key (PEM) the listener of echo, http and grpc speaks TLS 1.2 and 1.3
+ * (the JDK's, through Netty's SslHandler); the files are read at start, and one that does not read
+ * or a key that does not match the certificate exits 2 naming the file. TLS and grpc are served by
+ * the async form only (servers/PROTOCOLS.md).
  *
  * The I/O forms: async (the default) is Netty on --threads event loops; blocking is a ServerSocket
  * with one acceptor thread and a fixed pool of --workers threads, each serving one connection at a
@@ -21,6 +28,8 @@
 package com.github.latbench.server;
 
 import java.util.Arrays;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** The entry point: parses the command line, starts the server and installs the signal handling. */
 public final class Main {
@@ -32,6 +41,13 @@ public final class Main {
     private static final int EXIT_RUNTIME = 1;
     private static final int EXIT_USAGE = 2;
 
+    /**
+     * The loggers of Netty and grpc-java, which log through java.util.logging to stderr: only
+     * their errors are shown, so that a client's failed handshake or broken stream is never a log
+     * line. Held here, as java.util.logging keeps loggers weakly and would forget the level.
+     */
+    private static final Logger[] QUIET = {Logger.getLogger("io.netty"), Logger.getLogger("io.grpc")};
+
     private Main() {
     }
 
@@ -41,9 +57,17 @@ public final class Main {
      */
     public static void main(String[] args) {
         Config cfg = parseOrExit(args);
+        TlsIdentity identity = cfg.tls() ? loadOrExit(cfg) : null;
+        quietLibraries();
         Running server;
         try {
-            server = cfg.io() == Config.Io.ASYNC ? Server.start(cfg) : BlockingServer.start(cfg);
+            if (cfg.io() != Config.Io.ASYNC) {
+                server = BlockingServer.start(cfg);
+            } else if (cfg.mode().equals("grpc")) {
+                server = GrpcServer.start(cfg, identity);
+            } else {
+                server = Server.start(cfg, identity);
+            }
         } catch (Exception e) {
             System.err.println(PROG + ": " + describe(e));
             System.exit(EXIT_RUNTIME);
@@ -74,6 +98,27 @@ public final class Main {
             System.exit(EXIT_USAGE);
         }
         throw new AssertionError("unreachable");
+    }
+
+    /**
+     * Lets Netty and grpc-java log errors only: grpc logs a failed connection ("Transport failed")
+     * and a message over the size limit as INFO and WARNING, per connection or call.
+     */
+    static void quietLibraries() {
+        for (Logger l : QUIET) {
+            l.setLevel(Level.SEVERE);
+        }
+    }
+
+    /** Reads the TLS files of cfg, or prints the problem and exits 2. */
+    private static TlsIdentity loadOrExit(Config cfg) {
+        try {
+            return TlsIdentity.load(cfg.tlsCert(), cfg.tlsKey());
+        } catch (TlsIdentity.TlsException e) {
+            System.err.println(PROG + ": " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            throw new AssertionError("unreachable");
+        }
     }
 
     /**

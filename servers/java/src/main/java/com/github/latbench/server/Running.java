@@ -8,7 +8,7 @@ interface Running {
 
     /**
      * Returns the start-up line's words after the mode: the I/O form, its threads and the bound
-     * address, e.g. {@code io=blocking workers=8 listen=127.0.0.1:8080}.
+     * address, and whether it speaks TLS, e.g. {@code io=blocking workers=8 listen=127.0.0.1:8080 tls=off}.
      */
     String describe();
 

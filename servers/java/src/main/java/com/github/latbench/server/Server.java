@@ -1,5 +1,6 @@
 /*
- * The async form of the server: binds the listener of the chosen mode and stops it again.
+ * The async form of the server: binds the listener of the chosen mode (but grpc, which is
+ * GrpcServer) and stops it again.
  */
 package com.github.latbench.server;
 
@@ -9,11 +10,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /** A listening server of one mode, on the event loops of its {@link Transport}. */
 final class Server implements Running {
@@ -22,20 +29,44 @@ final class Server implements Running {
     private static final long STOP_TIMEOUT_MILLIS = 1500;
     /** The longest a graceful shutdown of the event loops may take. */
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 500;
+    /**
+     * How long stop waits for the HTTP connections to close: an HTTP/2 one sends GOAWAY and waits
+     * up to {@link HttpPipelines#GRACEFUL_SHUTDOWN_MILLIS} for its open streams.
+     */
+    private static final long CLOSE_CONNECTIONS_MILLIS = HttpPipelines.GRACEFUL_SHUTDOWN_MILLIS + 200;
+
+    /** The TLS versions of every TLS listener. */
+    static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final Transport transport;
     private final Channel listener;
     private final int threads;
+    private final boolean tls;
+    /** The open connections of the HTTP mode, closed through their pipelines at stop; else null. */
+    private final ChannelGroup connections;
 
-    private Server(Transport transport, Channel listener, int threads) {
+    private Server(Transport transport, Channel listener, int threads, boolean tls, ChannelGroup connections) {
         this.transport = transport;
         this.listener = listener;
         this.threads = threads;
+        this.tls = tls;
+        this.connections = connections;
     }
 
-    /** Binds cfg.listen() and serves cfg.mode() on it; it throws if the address cannot be bound. */
+    /** Binds cfg.listen() and serves cfg.mode() on it, in plain TCP. */
     static Server start(Config cfg) throws Exception {
+        return start(cfg, null);
+    }
+
+    /**
+     * Binds cfg.listen() and serves cfg.mode() on it, over TLS with identity unless it is null; it
+     * throws if the address cannot be bound.
+     */
+    static Server start(Config cfg, TlsIdentity identity) throws Exception {
+        SslContext ssl = identity == null ? null : sslContext(identity, cfg.mode());
         Transport t = Transport.create(cfg.threads());
+        ChannelGroup connections = cfg.mode().equals("http") ? new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)
+                : null;
         try {
             InetSocketAddress listen = resolve(cfg.listen());
             ServerBootstrap b = new ServerBootstrap()
@@ -43,14 +74,28 @@ final class Server implements Running {
                     .channel(t.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(initializer(cfg, t));
+                    .childHandler(initializer(cfg, t, ssl, connections));
             configureMode(b, cfg.mode());
             Channel ch = b.bind(listen).syncUninterruptibly().channel();
-            return new Server(t, ch, cfg.threads());
+            return new Server(t, ch, cfg.threads(), ssl != null, connections);
         } catch (Exception e) {
             shutdown(t);
             throw new Exception("listen tcp " + Config.format(cfg.listen()) + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Returns the TLS context of mode (echo or http) for identity: the JDK's TLS 1.2 and 1.3, and
+     * for http ALPN h2 and http/1.1. Echo negotiates no ALPN: it accepts a client that offers any.
+     */
+    static SslContext sslContext(TlsIdentity identity, String mode) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forServer(identity.key(), identity.chain())
+                .sslProvider(SslProvider.JDK)
+                .protocols(TLS_PROTOCOLS);
+        if (mode.equals("http")) {
+            HttpPipelines.configureTls(b);
+        }
+        return b.build();
     }
 
     /** Sets the child options a mode needs beyond the common ones. */
@@ -64,22 +109,45 @@ final class Server implements Running {
         }
     }
 
-    /** Returns the handler that sets up the pipeline of each accepted connection. */
-    private static ChannelHandler initializer(Config cfg, Transport t) throws UnknownHostException {
+    /**
+     * Returns the handler that sets up the pipeline of each accepted connection; ssl is null for
+     * plain TCP, connections the group of the HTTP mode's connections.
+     */
+    private static ChannelHandler initializer(Config cfg, Transport t, SslContext ssl, ChannelGroup connections)
+            throws UnknownHostException {
         return switch (cfg.mode()) {
-            case "echo" -> new EchoHandler();
-            case "http" -> httpInitializer(Bodies.newPattern());
+            case "echo" -> ssl == null ? new EchoHandler() : tlsEchoInitializer(ssl);
+            case "http" -> httpInitializer(Bodies.newPattern(), ssl, connections);
             case "proxy" -> new ProxyConnector(resolve(cfg.backend()), t.channel());
             default -> throw new IllegalArgumentException("unknown mode " + cfg.mode());
         };
     }
 
-    /** Returns the initializer of an HTTP connection, which serves bodies from pattern. */
-    private static ChannelHandler httpInitializer(ByteBuf pattern) {
+    /** Returns the initializer of an echo connection over TLS: the handshake, then the echo. */
+    private static ChannelHandler tlsEchoInitializer(SslContext ssl) {
+        EchoHandler echo = new EchoHandler();
         return new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                ch.pipeline().addLast(new HttpServerCodec(), new HttpHandler(pattern));
+                ch.pipeline().addLast(ssl.newHandler(ch.alloc()), echo);
+            }
+        };
+    }
+
+    /**
+     * Returns the initializer of an HTTP connection, which serves bodies from pattern: in plain TCP
+     * HTTP/1.1 or, after the HTTP/2 preface, h2c; over TLS what ALPN chose.
+     */
+    private static ChannelHandler httpInitializer(ByteBuf pattern, SslContext ssl, ChannelGroup connections) {
+        return new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                connections.add(ch);
+                if (ssl == null) {
+                    ch.pipeline().addLast(new HttpPipelines.PrefaceDetector(pattern));
+                } else {
+                    ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new HttpPipelines.Negotiator(pattern));
+                }
             }
         };
     }
@@ -103,13 +171,21 @@ final class Server implements Running {
 
     @Override
     public String describe() {
-        return "io=async listen=" + localAddress() + " threads=" + threads + " transport=" + transport.name();
+        return "io=async listen=" + localAddress() + " threads=" + threads + " transport=" + transport.name()
+                + " tls=" + (tls ? "on" : "off");
     }
 
-    /** Closes the listener and every connection and waits, boundedly, for the event loops to end. */
+    /**
+     * Closes the listener and every connection and waits, boundedly, for the event loops to end.
+     * The HTTP mode closes its connections through their pipelines first, so that an HTTP/2 one
+     * sends GOAWAY (and a TLS one close_notify) before it closes.
+     */
     @Override
     public void stop() {
         listener.close().awaitUninterruptibly(STOP_TIMEOUT_MILLIS);
+        if (connections != null) {
+            connections.close().awaitUninterruptibly(CLOSE_CONNECTIONS_MILLIS);
+        }
         shutdown(transport);
     }
 

@@ -96,6 +96,53 @@ class ConfigTest {
     }
 
     @Test
+    void parsesGrpcAndTls() throws Exception {
+        Config c = parse("--mode", "grpc", "--listen", "127.0.0.1:1", "--tls-cert", "c.pem", "--tls-key=k.pem");
+        assertEquals("grpc", c.mode());
+        assertEquals("c.pem", c.tlsCert());
+        assertEquals("k.pem", c.tlsKey());
+        assertTrue(c.tls());
+        Config plain = parse("--mode", "http", "--listen", "127.0.0.1:1");
+        assertNull(plain.tlsCert());
+        assertEquals(false, plain.tls());
+        for (String mode : List.of("echo", "http")) {
+            assertTrue(parse("--mode", mode, "--listen", "127.0.0.1:1", "-tls-cert", "c", "-tls-key", "k").tls());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--mode http --tls-cert c.pem                        | --tls-key FILE is missing: --tls-cert needs it",
+        "--mode grpc --tls-key k.pem                         | --tls-cert FILE is missing: --tls-key needs it",
+        "--mode http --tls-cert= --tls-key k.pem             | invalid value \"\" for flag --tls-cert",
+        "--mode proxy --backend 127.0.0.1:2 --tls-cert c --tls-key k | --mode proxy does not take TLS: "
+            + "--tls-cert and --tls-key are for echo, http and grpc",
+        "--mode proxy --backend 127.0.0.1:2 --tls-key k      | --mode proxy does not take TLS: "
+            + "--tls-cert and --tls-key are for echo, http and grpc",
+        "--mode grpc --io blocking                           | --mode grpc is served by --io async only, not --io blocking",
+        "--mode grpc --io virtual                            | --mode grpc is served by --io async only, not --io virtual",
+        "--mode http --io blocking --tls-cert c --tls-key k  | TLS (--tls-cert, --tls-key) is served by --io async only, "
+            + "not --io blocking",
+        "--mode echo --io virtual --tls-cert c --tls-key k   | TLS (--tls-cert, --tls-key) is served by --io async only, "
+            + "not --io virtual",
+        "--mode smtp                                         | --mode must be echo, http, proxy or grpc, got \"smtp\"",
+    })
+    void rejectsBadTlsAndGrpcCombinations(String flags, String message) {
+        List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:1"));
+        args.addAll(List.of(flags.split(" ")));
+        Config.UsageException e = assertThrows(Config.UsageException.class, () -> Config.parse(args, 3));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void usageDocumentsTlsAndGrpc() {
+        assertTrue(Config.USAGE.contains("--mode echo|http|proxy|grpc"), Config.USAGE);
+        assertTrue(Config.USAGE.contains("[--tls-cert FILE --tls-key FILE]"), Config.USAGE);
+        assertTrue(Config.USAGE.contains("  --tls-cert "), Config.USAGE);
+        assertTrue(Config.USAGE.contains("  --tls-key "), Config.USAGE);
+    }
+
+    @Test
     void emptyHostListensEverywhere() throws Exception {
         Config c = parse("--mode", "echo", "--listen", ":7000");
         assertEquals(7000, c.listen().getPort());

@@ -210,7 +210,7 @@ class FormsTest {
     @Test
     void startupLineNamesTheForm() throws Exception {
         Running s = start(Config.Io.BLOCKING, "http", "--workers", "3");
-        assertEquals("io=blocking workers=3 listen=" + s.localAddress(), s.describe());
+        assertEquals("io=blocking workers=3 listen=" + s.localAddress() + " tls=off", s.describe());
         assertTrue(start(Config.Io.ASYNC, "http").describe().startsWith("io=async listen="));
     }
 }
