@@ -108,8 +108,12 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 	if err != nil {
 		return nil, err
 	}
-	sink := &intervalSink{log: log, warmup: spec.Cell.Load.Warmup, every: time.Second}
+	sink := &intervalSink{log: log, warmup: spec.Cell.Load.Warmup, every: intervalFor(spec.Cell)}
+	if sink.noise, err = host.StartNoise(nil, ""); err != nil { // steal and the agent's run-queue wait
+		return nil, err
+	}
 	res, err := spec.run(ctx, sc, sink)
+	sink.noise.Stop()
 	if err == nil {
 		err = sink.err
 	}

@@ -55,6 +55,7 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 		cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
 		return failed(cell, err)
 	}
+	sink.noise = e.startNoise(targets, func(w string) { cell.Warnings = append(cell.Warnings, w) })
 	res, usage, runErr := e.measure(ctx, spec, sc, targets, sink)
 	cell.Warnings = append(cell.Warnings, targets.stop(e.StopGrace)...)
 	if err := sink.close(); err != nil {
@@ -62,6 +63,7 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	}
 	if res != nil {
 		fillCell(&cell, spec, res, usage.target)
+		cell.Noise = sink.summer.Summary()
 		if sink.faults != nil {
 			cell.Faults = sink.faults.results(res.Faults)
 		}
@@ -220,10 +222,7 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 // newSink returns the interval sink of a cell: its interval log (when
 // the executor has one), its fault tracker and its progress.
 func (e *Executor) newSink(spec CellSpec, progress func(Progress)) (*intervalSink, error) {
-	every := time.Second
-	if len(spec.Faults) > 0 {
-		every = faultInterval
-	}
+	every := intervalFor(spec)
 	var file io.WriteCloser
 	if e.IntervalLog != nil {
 		var err error

@@ -11,10 +11,6 @@ import (
 	"github.com/latbench/latbench/servers"
 )
 
-// faultInterval is the interval-record length of a cell with faults: fine
-// enough to see a 1 s stall and to time a recovery to a quarter second.
-const faultInterval = 250 * time.Millisecond
-
 // faultDriver makes a cell's faults happen at their offsets into the
 // measured window: it signals the target or the backend, tells the fault
 // relay to slow down, kills and restarts the backend. It runs on its own

@@ -6,8 +6,27 @@ import (
 	"time"
 
 	"github.com/latbench/latbench/bench/engine"
+	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/results"
 )
+
+// intervalEvery is the length of a cell's intervals: fine enough to see
+// a 1 s stall, to time a fault's recovery to a quarter second and to tell
+// the noise of one stretch from the next. pairedEvery is a paired cell's:
+// the blocks of its bootstrap are whole intervals of at least 100 ms, and
+// a 5 s window needs 40 of them.
+const (
+	intervalEvery = 250 * time.Millisecond
+	pairedEvery   = 100 * time.Millisecond
+)
+
+// intervalFor returns the length of the cell's intervals.
+func intervalFor(spec CellSpec) time.Duration {
+	if spec.Paired != "" {
+		return pairedEvery
+	}
+	return intervalEvery
+}
 
 // Progress is a cell's progress, once per interval, warm-up included.
 type Progress struct {
@@ -43,6 +62,10 @@ type intervalSink struct {
 	err      error // the first failure to write the log
 	// paired is a paired cell's second arm; nil for a cell of one.
 	paired *pairedSink
+	// noise measures what the host took in each interval (nil: nothing),
+	// and summer sums it up over the window.
+	noise  *host.NoiseMeter
+	summer results.NoiseSummer
 }
 
 // pairedSink takes the reference arm's intervals of a paired cell: its
@@ -77,12 +100,17 @@ func (s *intervalSink) take(iv *engine.Interval) {
 		s.paired.write(iv)
 		return
 	}
+	var noise *results.IntervalNoise
+	if s.noise != nil {
+		noise = intervalNoise(s.noise.Sample())
+	}
 	if !iv.Warmup() && !iv.AfterWindow {
 		s.done += iv.Completed
 		s.errors += iv.Errors.Total()
+		s.summer.Add(results.Interval{StartNs: int64(iv.Start), EndNs: int64(iv.End), Noise: noise}, iv.Latency.ValueAtQuantile(99))
 	}
 	if !iv.Warmup() {
-		s.write(iv)
+		s.write(iv, noise)
 		if s.faults != nil && !iv.AfterWindow {
 			s.faults.add(iv.Start, iv.End, iv.Latency)
 		}
@@ -106,18 +134,21 @@ func (p *pairedSink) write(iv *engine.Interval) {
 		Completed: iv.Completed, Errors: iv.Errors.Total()}, iv.Latency)
 }
 
-// write appends iv to the interval log.
-func (s *intervalSink) write(iv *engine.Interval) {
+// write appends iv, with the noise measured in it, to the interval log.
+func (s *intervalSink) write(iv *engine.Interval, noise *results.IntervalNoise) {
 	if s.log == nil || s.err != nil {
 		return
 	}
 	s.err = s.log.AddHistogram(results.Interval{StartNs: int64(iv.Start), EndNs: int64(iv.End),
-		Completed: iv.Completed, Errors: iv.Errors.Total()}, iv.Latency)
+		Completed: iv.Completed, Errors: iv.Errors.Total(), Noise: noise}, iv.Latency)
 }
 
 // close ends the interval logs and returns the first failure to write
 // them.
 func (s *intervalSink) close() error {
+	if s.noise != nil {
+		s.noise.Stop()
+	}
 	err := closeLog(s.file, s.err)
 	if s.paired != nil {
 		err = errors.Join(err, closeLog(s.paired.file, s.paired.err))

@@ -190,6 +190,11 @@ func fakePaired(t testing.TB) Cell {
 	ref.Stats.Requests, c.Stats.Requests = ref.Stats.Latency.Count, c.Stats.Latency.Count
 	p.Reference = ArmFigures{Target: "nginx (backend)", Addr: "127.0.0.1:9001", Stats: ref.Stats, Histograms: ref.Histograms}
 	c.Paired = &p
+	c.Stats.StealPct = 2.4
+	c.Noise = &CellNoise{Intervals: 40, StealMaxPct: fptr(11.5), ClientRunQueueMsPerS: fptr(3.25), TargetRunQueueMsPerS: fptr(12.5),
+		WakeMeanUs: fptr(62), WakeMaxUs: fptr(4210),
+		Worst: &WorstInterval{StartNs: 2_300_000_000, EndNs: 2_400_000_000, P99Us: 1840,
+			Noise: IntervalNoise{StealPct: fptr(11.5), WakeMaxUs: fptr(4210)}}}
 	return c
 }
 

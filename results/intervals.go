@@ -90,7 +90,7 @@ func (l *IntervalLog) Add(iv Interval) error {
 // not read): the caller that holds the histogram saves encoding it twice.
 func (l *IntervalLog) AddHistogram(iv Interval, h *hdrhistogram.Histogram) error {
 	offset := l.header.Offset.Nanoseconds()
-	fmt.Fprintf(l.w, "%sstart_ns=%d end_ns=%d completed=%d errors=%d\n", intervalMarker, iv.StartNs, iv.EndNs, iv.Completed, iv.Errors)
+	fmt.Fprintf(l.w, "%sstart_ns=%d end_ns=%d completed=%d errors=%d%s\n", intervalMarker, iv.StartNs, iv.EndNs, iv.Completed, iv.Errors, iv.Noise.logText())
 	h.SetTag(l.header.Tag)
 	h.SetStartTimeMs((offset + iv.StartNs) / 1e6)
 	h.SetEndTimeMs((offset + iv.EndNs) / 1e6)
@@ -135,9 +135,17 @@ func ReadIntervalLog(r io.Reader) ([]Interval, error) {
 // parseCounts parses the fields of a counts line.
 func parseCounts(s string) (Interval, error) {
 	var iv Interval
+	var noise IntervalNoise
 	fields := map[string]*int64{"start_ns": &iv.StartNs, "end_ns": &iv.EndNs, "completed": &iv.Completed, "errors": &iv.Errors}
 	for _, f := range strings.Fields(s) {
 		k, v, _ := strings.Cut(f, "=")
+		if ok, err := noise.parseField(k, v); ok {
+			if err != nil {
+				return Interval{}, err
+			}
+			iv.Noise = &noise
+			continue
+		}
 		dst := fields[k]
 		if dst == nil {
 			continue // a field of a later latbench

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +19,13 @@ func testIntervals(t testing.TB, n int) []Interval {
 	for i := range n {
 		enc, _ := encodeSpread(t, &spread{fromNs: 50 * µs, toNs: 90 * µs, count: int64(10 * (i + 1))})
 		start := int64(i) * int64(250*time.Millisecond)
-		ivs = append(ivs, Interval{StartNs: start, EndNs: start + int64(250*time.Millisecond), Latency: enc,
-			Completed: int64(10*(i+1) + i), Errors: int64(i)})
+		iv := Interval{StartNs: start, EndNs: start + int64(250*time.Millisecond), Latency: enc,
+			Completed: int64(10*(i+1) + i), Errors: int64(i)}
+		if i%2 == 1 { // every other interval has noise figures, some of them
+			steal, runq, wake := 1.25*float64(i), 300.5, 2000.0
+			iv.Noise = &IntervalNoise{StealPct: &steal, ClientRunQueueUs: &runq, WakeMaxUs: &wake}
+		}
+		ivs = append(ivs, iv)
 	}
 	return ivs
 }
@@ -47,7 +53,7 @@ func TestIntervalLogRoundTrip(t *testing.T) {
 		t.Fatalf("%d intervals read back, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("interval %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
@@ -86,6 +92,8 @@ func TestReadIntervalLogRejects(t *testing.T) {
 		{name: "a line that is not an interval", text: "hello\n", wantErr: "not an interval line"},
 		{name: "counts that do not add up", text: "#latbench-interval start_ns=5 end_ns=1 completed=1 errors=0\n", wantErr: "do not add up"},
 		{name: "more errors than completions", text: "#latbench-interval start_ns=0 end_ns=1 completed=1 errors=2\n", wantErr: "do not add up"},
+		{name: "a negative noise figure", text: "#latbench-interval start_ns=0 end_ns=1 completed=1 errors=0 steal_pct=-1\n", wantErr: "steal_pct"},
+		{name: "a noise figure that is not a number", text: "#latbench-interval start_ns=0 end_ns=1 completed=1 errors=0 wake_max_us=Inf\n", wantErr: "wake_max_us"},
 		{name: "a corrupt histogram", text: "0.000,1.000,0.1,garbage\n", wantErr: "decode histogram"},
 	}
 	for _, tt := range tests {

@@ -58,6 +58,7 @@ type intervalMerge struct {
 	latency           *hdrhistogram.Histogram
 	endNs             int64
 	completed, errors int64
+	noise             *IntervalNoise
 }
 
 func newMerger() *merger {
@@ -149,6 +150,12 @@ func (m *merger) addIntervals(ivs []Interval) error {
 		im.endNs = max(im.endNs, iv.EndNs)
 		im.completed += iv.Completed
 		im.errors += iv.Errors
+		if iv.Noise != nil {
+			if im.noise == nil {
+				im.noise = &IntervalNoise{}
+			}
+			im.noise.merge(iv.Noise)
+		}
 	}
 	return nil
 }
@@ -183,6 +190,9 @@ func (m *merger) fill(out *Cell) error {
 		return err
 	}
 	if out.Intervals, err = m.mergedIntervals(); err != nil {
+		return err
+	}
+	if out.Noise, err = NoiseOf(out.Intervals); err != nil {
 		return err
 	}
 	out.Warnings = uniqueStrings(m.warnings)
@@ -222,7 +232,7 @@ func (m *merger) mergedIntervals() ([]Interval, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Interval{StartNs: start, EndNs: im.endNs, Latency: enc, Completed: im.completed, Errors: im.errors})
+		out = append(out, Interval{StartNs: start, EndNs: im.endNs, Latency: enc, Completed: im.completed, Errors: im.errors, Noise: im.noise})
 	}
 	return out, nil
 }

@@ -135,6 +135,9 @@ type Cell struct {
 	// Agents are the load agents whose merged measurements the cell is
 	// (latbench run --agents N, latbench merge), each with its own figures.
 	Agents []AgentStats `json:"agents,omitempty"`
+	// Noise sums up what the host took from the benchmark during the
+	// window, interval by interval; nil where it was not measured.
+	Noise *CellNoise `json:"noise,omitempty"`
 	// Intervals are the latencies of each stretch (a second, or a quarter
 	// second) of the measured window, for latency-over-time charts. They
 	// are never in result.json: they stream to the cell's interval log as
@@ -294,8 +297,8 @@ type Summary struct {
 	TrimMean float64 `json:"trimmed_mean_999"`
 }
 
-// Interval is the latency recorded during one stretch (a second) of a
-// cell's measured window.
+// Interval is the latency recorded during one stretch (a quarter second,
+// or a tenth in a paired cell) of a cell's measured window.
 type Interval struct {
 	// StartNs and EndNs are offsets from the start of the measured window.
 	StartNs int64 `json:"start_ns"`
@@ -307,6 +310,9 @@ type Interval struct {
 	// or not, and Errors those of them that failed.
 	Completed int64 `json:"completed"`
 	Errors    int64 `json:"errors"`
+	// Noise is what the host took from the benchmark in this stretch; nil
+	// where it was not measured.
+	Noise *IntervalNoise `json:"noise,omitempty"`
 }
 
 // Histograms holds the encoded distributions of one cell.

@@ -151,7 +151,7 @@ func BlockNsFor(windowNs, everyNs int64) int64 {
 		return max(everyNs, MinBlockNs)
 	}
 	n := min(max(windowNs/1e9, minBlocks), maxBlocks)
-	per := max(int64(math.Ceil(float64(windowNs)/float64(n)/float64(everyNs))), 1)
+	per := max(windowNs/n/everyNs, 1)
 	for per*everyNs < MinBlockNs {
 		per++
 	}

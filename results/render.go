@@ -102,6 +102,9 @@ func Tables(run *Run, markdown bool) []Table {
 	if hasRounds(cells) {
 		tables = append(tables, roundsTable(cells))
 	}
+	if hasNoise(cells) {
+		tables = append(tables, noiseTable(cells))
+	}
 	for _, s := range run.Searches {
 		tables = append(tables, searchTable(s))
 	}
