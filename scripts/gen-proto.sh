@@ -39,5 +39,4 @@ PATH="$gobin:$PATH" protoc \
 	--go_out=servers/proto/echov1 --go_opt=paths=source_relative \
 	--go-grpc_out=servers/proto/echov1 --go-grpc_opt=paths=source_relative \
 	echo.proto
-gofmt -l servers/proto/echov1 >/dev/null
 echo "gen-proto.sh: wrote $(ls servers/proto/echov1/*.pb.go | tr '\n' ' ')" >&2

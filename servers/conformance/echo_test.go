@@ -26,20 +26,27 @@ func (s *suite) testEcho(t *testing.T) {
 	})
 }
 
+// echoSizes are the message sizes the contract names.
+var echoSizes = []struct {
+	name string
+	size int
+}{
+	{name: "1 B", size: 1},
+	{name: "64 B", size: 64},
+	{name: "16 KiB", size: 16 << 10},
+	{name: "1 MiB", size: 1 << 20},
+}
+
 // checkEchoSizes round-trips messages of the sizes the contract names,
 // several on one connection.
 func checkEchoSizes(t *testing.T, addr string) {
-	tests := []struct {
-		name string
-		size int
-	}{
-		{name: "1 B", size: 1},
-		{name: "64 B", size: 64},
-		{name: "16 KiB", size: 16 << 10},
-		{name: "1 MiB", size: 1 << 20},
-	}
-	c := dial(t, addr)
-	for _, tt := range tests {
+	checkEchoSizesOn(t, dial(t, addr))
+}
+
+// checkEchoSizesOn round-trips three messages of each of echoSizes on c.
+func checkEchoSizesOn(t *testing.T, c net.Conn) {
+	t.Helper()
+	for _, tt := range echoSizes {
 		for i := range 3 {
 			if err := echoOnce(c, message(tt.size, i)); err != nil {
 				t.Fatalf("%s, message %d: %v", tt.name, i, err)
@@ -93,16 +100,24 @@ func echoOnce(c net.Conn, msg []byte) error {
 // checkConcurrent opens concurrentConns connections, then runs exchange
 // on all of them at the same time while every one stays open.
 func checkConcurrent(t *testing.T, addr string, exchange func(c net.Conn, i int) error) {
-	conns := make([]net.Conn, 0, concurrentConns)
+	checkConcurrentDial(t, concurrentConns, func() (net.Conn, error) {
+		return net.DialTimeout("tcp", addr, ioTimeout)
+	}, exchange)
+}
+
+// checkConcurrentDial opens n connections with dial, then runs exchange
+// on all of them at the same time while every one stays open.
+func checkConcurrentDial(t *testing.T, n int, dial func() (net.Conn, error), exchange func(c net.Conn, i int) error) {
+	conns := make([]net.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
-	for i := range concurrentConns {
-		c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	for i := range n {
+		c, err := dial()
 		if err != nil {
-			t.Fatalf("connection %d of %d: %v", i+1, concurrentConns, err)
+			t.Fatalf("connection %d of %d: %v", i+1, n, err)
 		}
 		conns = append(conns, c)
 	}

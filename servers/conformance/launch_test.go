@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,13 +44,18 @@ type form struct {
 	// optional forms need what not every machine has (a JDK 21+): they
 	// skip, even under CI=true, when they are not built.
 	optional bool
+	// protocols forms follow part 2 of the contract too
+	// (servers/PROTOCOLS.md): TLS, HTTP/2 and gRPC, which only the async
+	// form of each language serves.
+	protocols bool
 }
 
 // referenceForms returns every reference server in every I/O form: all
 // must follow the contract.
 func referenceForms() []form {
 	return []form{
-		{name: "go"}, {name: "rust"}, {name: "java"}, {name: "python"},
+		{name: "go", protocols: true}, {name: "rust", protocols: true},
+		{name: "java", protocols: true}, {name: "python", protocols: true},
 		{name: "go-blocking", blocking: true}, {name: "rust-blocking", blocking: true},
 		{name: "java-blocking", blocking: true}, {name: "python-blocking", blocking: true},
 		{name: "java-virtual", optional: true},
@@ -84,7 +90,7 @@ func newSuite(t *testing.T, f form) *suite {
 		t.Fatal(err)
 	}
 	if f.optional && !target.Check(root).Runnable {
-		t.Skipf("%s is not built here (%s); it needs what this machine may not have", f.name, target.Build)
+		skipOrFail(t, fmt.Sprintf("%s is not built here (%s); it needs what this machine may not have", f.name, target.Build))
 	}
 	ensureBuilt(t, root, target)
 	s := &suite{root: root, target: target, form: f}
@@ -152,10 +158,30 @@ func skipOrFail(t *testing.T, why string) {
 // with status 0 is the SIGTERM test's own doing).
 func (s *suite) start(t *testing.T, mode, backend string) *servers.Process {
 	t.Helper()
+	return s.launch(t, s.target, mode, backend)
+}
+
+// startWith is start with extra arguments after the manifest's command,
+// such as --tls-cert FILE --tls-key FILE, in a mode that the manifest
+// may not list yet (grpc): part 2 of the contract has flags and a mode
+// that servers.StartSpec and servers/targets.yaml do not know yet.
+func (s *suite) startWith(t *testing.T, mode string, extra ...string) *servers.Process {
+	t.Helper()
+	target := *s.target
+	if !target.Supports(mode) {
+		target.Modes = append(slices.Clone(target.Modes), mode)
+	}
+	target.Command = append(slices.Clone(target.Command), extra...)
+	return s.launch(t, &target, mode, "")
+}
+
+// launch starts target in mode as start says.
+func (s *suite) launch(t *testing.T, target *servers.Target, mode, backend string) *servers.Process {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	p, err := servers.Start(ctx, servers.StartSpec{
-		Target: s.target, Mode: mode, Root: s.root, Backend: backend, ReadyTimeout: readyTimeout, Workers: s.workers,
+		Target: target, Mode: mode, Root: s.root, Backend: backend, ReadyTimeout: readyTimeout, Workers: s.workers,
 	})
 	if err != nil {
 		t.Fatalf("launch %s %s: %v", s.target.Name, mode, err)
@@ -184,6 +210,24 @@ func TestConformance(t *testing.T) {
 			t.Run("slow dependency", s.testDelay)
 			t.Run("proxy", s.testProxy)
 			t.Run("sigterm", s.testSigterm)
+			if f.protocols {
+				s.runProtocols(t)
+			}
 		})
 	}
+}
+
+// runProtocols runs the tests of part 2 of the contract
+// (servers/PROTOCOLS.md), one subtest per protocol and transport, so that
+// a failure names both.
+func (s *suite) runProtocols(t *testing.T) {
+	t.Run("tls echo", s.testTLSEcho)
+	t.Run("https http1.1", func(t *testing.T) { s.testHTTPS(t, alpnHTTP1) })
+	t.Run("https h2", func(t *testing.T) { s.testHTTPS(t, alpnH2) })
+	t.Run("https no alpn", s.testHTTPSNoALPN)
+	t.Run("h2c", s.testH2C)
+	t.Run("grpc h2c", func(t *testing.T) { s.testGRPC(t, false) })
+	t.Run("grpc tls", func(t *testing.T) { s.testGRPC(t, true) })
+	t.Run("tls and grpc flags", s.testProtocolFlags)
+	t.Run("sigterm tls h2 grpc", s.testSigtermProtocols)
 }

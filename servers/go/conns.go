@@ -102,11 +102,59 @@ func (s *connSet) remove(c net.Conn) {
 }
 
 // closeAll closes every recorded connection and marks the set closed.
+// It closes them without holding the lock, so a connection's Close may
+// call remove.
 func (s *connSet) closeAll() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
+	conns := make([]net.Conn, 0, len(s.conns))
 	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
 		c.Close()
 	}
+}
+
+// trackedListener records every connection it accepts in conns until the
+// connection is closed, so that a shutdown can close the connections a
+// server library would wait for (gRPC waits for a client that connected
+// but has not sent its preface or finished its TLS handshake yet).
+type trackedListener struct {
+	net.Listener
+	conns *connSet
+}
+
+// newTrackedListener wraps ln; the connections it accepts are in the
+// returned listener's conns.
+func newTrackedListener(ln net.Listener) *trackedListener {
+	return &trackedListener{Listener: ln, conns: newConnSet()}
+}
+
+// Accept returns the next connection, recorded. After conns.closeAll it
+// returns each new connection already closed.
+func (l *trackedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, set: l.conns}
+	if !l.conns.add(tc) {
+		c.Close()
+	}
+	return tc, nil
+}
+
+// trackedConn is a connection of a trackedListener: closing it removes it
+// from the listener's set.
+type trackedConn struct {
+	net.Conn
+	set *connSet
+}
+
+// Close forgets c and closes it.
+func (c *trackedConn) Close() error {
+	c.set.remove(c)
+	return c.Conn.Close()
 }

@@ -63,21 +63,33 @@ func waitAccepting(t *testing.T, addr string, exited <-chan error) {
 
 func TestBinarySIGTERM(t *testing.T) {
 	bin := buildServer(t)
+	certs := newTestCerts(t)
+	tlsArgs := []string{"--tls-cert", certs.certFile, "--tls-key", certs.keyFile}
 	tests := []struct {
 		name      string
 		args      []string
 		wantStart string // The start line's prefix; " listen=ADDR" stands for the address.
 	}{
+		// The live connection of a TLS server is one that has not done
+		// its handshake: it must not delay the exit either.
+		{name: "echo over TLS", args: append([]string{"--mode", "echo", "--threads", "2"}, tlsArgs...),
+			wantStart: "mode=echo io=async listen=ADDR threads=2 tls=on\n"},
+		{name: "http over TLS", args: append([]string{"--mode", "http", "--threads", "2"}, tlsArgs...),
+			wantStart: "mode=http io=async listen=ADDR threads=2 tls=on\n"},
+		{name: "grpc", args: []string{"--mode", "grpc", "--threads", "2"},
+			wantStart: "mode=grpc io=async listen=ADDR threads=2 tls=off\n"},
+		{name: "grpc over TLS", args: append([]string{"--mode", "grpc", "--threads", "2"}, tlsArgs...),
+			wantStart: "mode=grpc io=async listen=ADDR threads=2 tls=on\n"},
 		{name: "echo", args: []string{"--mode", "echo", "--threads", "1"},
-			wantStart: "mode=echo io=async listen=ADDR threads=1\n"},
+			wantStart: "mode=echo io=async listen=ADDR threads=1 tls=off\n"},
 		{name: "http", args: []string{"--mode", "http", "--threads", "3"},
-			wantStart: "mode=http io=async listen=ADDR threads=3\n"},
+			wantStart: "mode=http io=async listen=ADDR threads=3 tls=off\n"},
 		{name: "proxy", args: []string{"--mode", "proxy", "--backend", "127.0.0.1:9"},
 			wantStart: "mode=proxy io=async listen=ADDR threads="},
 		{name: "blocking http", args: []string{"--mode", "http", "--io", "blocking", "--workers", "3"},
-			wantStart: "mode=http io=blocking workers=3 listen=ADDR\n"},
+			wantStart: "mode=http io=blocking workers=3 listen=ADDR tls=off\n"},
 		{name: "blocking proxy", args: []string{"--mode", "proxy", "--io", "blocking", "--backend", "127.0.0.1:9"},
-			wantStart: "mode=proxy io=blocking workers=8 listen=ADDR\n"},
+			wantStart: "mode=proxy io=blocking workers=8 listen=ADDR tls=off\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -30,13 +31,35 @@ const (
 	shutdownGrace = 100 * time.Millisecond
 )
 
-// serveHTTP runs the HTTP/1.1 server on ln until ctx is done, then
-// stops accepting, gives in-flight requests shutdownGrace to finish and
-// closes every connection before returning nil.
+// serveHTTP runs the HTTP server on plain TCP on ln until ctx is done:
+// HTTP/1.1, and HTTP/2 with prior knowledge (h2c) on a connection that
+// starts with the HTTP/2 preface (h2c.go). At shutdown it stops
+// accepting, gives in-flight requests shutdownGrace to finish (HTTP/2
+// connections get a GOAWAY) and closes every connection before returning
+// nil.
 func serveHTTP(ctx context.Context, ln net.Listener) error {
-	srv := newHTTPServer()
+	h1 := newHTTPServer(protocols((*http.Protocols).SetHTTP1))
+	h2c := newHTTPServer(protocols((*http.Protocols).SetUnencryptedHTTP2))
+	return serveH2CMux(ctx, ln, h1, h2c)
+}
+
+// serveHTTPS returns the HTTP server over TLS with conf: ALPN offers h2
+// and http/1.1 and the server speaks the one negotiated; a client that
+// offers no ALPN gets HTTP/1.1. Shutdown is as serveHTTP's.
+func serveHTTPS(conf *tls.Config) func(ctx context.Context, ln net.Listener) error {
+	return func(ctx context.Context, ln net.Listener) error {
+		srv := newHTTPServer(protocols((*http.Protocols).SetHTTP1, (*http.Protocols).SetHTTP2))
+		srv.TLSConfig = withALPN(conf, "h2", "http/1.1")
+		return serveUntilDone(ctx, srv, func() error { return srv.ServeTLS(ln, "", "") })
+	}
+}
+
+// serveUntilDone runs serve, which serves with srv, until ctx is done or
+// serve fails, then shuts srv down with shutdownHTTP. It returns serve's
+// error unless that is http.ErrServerClosed.
+func serveUntilDone(ctx context.Context, srv *http.Server, serve func() error) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		srv.Close()
@@ -51,7 +74,8 @@ func serveHTTP(ctx context.Context, ln net.Listener) error {
 }
 
 // shutdownHTTP shuts srv down gracefully for at most shutdownGrace and
-// then closes whatever connections are left.
+// then closes whatever connections are left. An HTTP/2 connection gets a
+// GOAWAY at the start of the graceful part.
 func shutdownHTTP(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -60,19 +84,38 @@ func shutdownHTTP(srv *http.Server) {
 	}
 }
 
-// newHTTPServer returns the configured, not yet serving, http.Server.
-func newHTTPServer() *http.Server {
+// maxConcurrentStreams is the HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the
+// server announces; the contract asks for at least 100.
+const maxConcurrentStreams = 250
+
+// protocols returns the set of HTTP protocols that the setters turn on,
+// e.g. protocols((*http.Protocols).SetHTTP1).
+func protocols(set ...func(*http.Protocols, bool)) *http.Protocols {
+	p := new(http.Protocols)
+	for _, f := range set {
+		f(p, true)
+	}
+	return p
+}
+
+// newHTTPServer returns the configured, not yet serving, http.Server for
+// the protocols p.
+func newHTTPServer(p *http.Protocols) *http.Server {
 	return &http.Server{
 		Handler:           newHTTPHandler(waitTimer),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		Protocols:         p,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxConcurrentStreams},
 	}
 }
 
 // newHTTPHandler returns the routes of the HTTP mode: GET /bytes/{n},
-// GET /delay/{d}/bytes/{n} (which waits with wait) and GET /health. Anything else is answered by http.ServeMux (404, or
-// 405 for a known path with another method).
+// GET /delay/{d}/bytes/{n} (which waits with wait) and GET /health.
+// Anything else is answered by http.ServeMux (404, or 405 for a known
+// path with another method). The routes are the same over HTTP/1.1 and
+// HTTP/2.
 func newHTTPHandler(wait func(*http.Request, time.Duration)) http.Handler {
 	b := &bytesHandler{pattern: newPattern(patternSize)}
 	mux := http.NewServeMux()

@@ -117,6 +117,20 @@ func TestParseFlags(t *testing.T) {
 			want: config{mode: "proxy", listen: ":1", backend: "h:2", io: "async", workers: 8}},
 		{name: "blocking with workers", args: []string{"--mode", "http", "--listen", ":1", "--io", "blocking", "--workers", "4"},
 			want: config{mode: "http", listen: ":1", io: "blocking", workers: 4}},
+		{name: "tls", args: []string{"--mode", "http", "--listen", ":1", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+			want: config{mode: "http", listen: ":1", io: "async", workers: 8, tlsCert: "c.pem", tlsKey: "k.pem"}},
+		{name: "grpc", args: []string{"--mode", "grpc", "--listen", ":1"},
+			want: config{mode: "grpc", listen: ":1", io: "async", workers: 8}},
+		{name: "only --tls-cert", args: []string{"--mode", "echo", "--listen", ":1", "--tls-cert", "c.pem"},
+			wantErr: "--tls-key FILE is missing"},
+		{name: "only --tls-key", args: []string{"--mode", "echo", "--listen", ":1", "--tls-key", "k.pem"},
+			wantErr: "--tls-cert FILE is missing"},
+		{name: "proxy with tls", args: []string{"--mode", "proxy", "--listen", ":1", "--backend", "h:2", "--tls-cert", "c", "--tls-key", "k"},
+			wantErr: "--mode proxy takes no TLS"},
+		{name: "blocking with tls", args: []string{"--mode", "http", "--listen", ":1", "--io", "blocking", "--tls-cert", "c", "--tls-key", "k"},
+			wantErr: "--io blocking serves neither TLS nor --mode grpc"},
+		{name: "blocking grpc", args: []string{"--mode", "grpc", "--listen", ":1", "--io", "blocking"},
+			wantErr: "--io blocking serves neither TLS nor --mode grpc"},
 		{name: "no mode", args: []string{"--listen", ":1"}, wantErr: "--mode"},
 		{name: "bad mode", args: []string{"--mode", "ftp", "--listen", ":1"}, wantErr: `"ftp"`},
 		{name: "no listen", args: []string{"--mode", "echo"}, wantErr: "--listen"},
@@ -160,12 +174,18 @@ func TestRealMainExitCodes(t *testing.T) {
 		t.Fatalf("listen: %v", err)
 	}
 	defer busy.Close()
+	certs := newTestCerts(t)
+	missing := certs.certFile + ".missing"
 	tests := []struct {
 		name       string
 		args       []string
 		wantCode   int
 		wantStderr string
 	}{
+		{name: "unreadable certificate", args: []string{"--mode", "echo", "--listen", "127.0.0.1:0", "--tls-cert", missing, "--tls-key", certs.keyFile},
+			wantCode: exitUsage, wantStderr: missing},
+		{name: "key of another certificate", args: []string{"--mode", "http", "--listen", "127.0.0.1:0", "--tls-cert", certs.certFile, "--tls-key", certs.otherKey},
+			wantCode: exitUsage, wantStderr: certs.otherKey},
 		{name: "help", args: []string{"-h"}, wantCode: exitOK, wantStderr: "Usage"},
 		{name: "bad flag", args: []string{"--nope"}, wantCode: exitUsage, wantStderr: "-nope"},
 		{name: "proxy without backend", args: []string{"--mode", "proxy", "--listen", "127.0.0.1:0"},
@@ -192,7 +212,7 @@ func TestRunLogsStartLine(t *testing.T) {
 	errc := make(chan error, 1)
 	cfg := config{mode: "echo", listen: "127.0.0.1:0"}
 	go func() {
-		errc <- run(ctx, cfg, pw)
+		errc <- run(ctx, cfg, nil, pw)
 		pw.Close()
 	}()
 	line := make([]byte, 256)
@@ -205,7 +225,7 @@ func TestRunLogsStartLine(t *testing.T) {
 		t.Errorf("run returned %v", err)
 	}
 	if got := string(line[:n]); !strings.HasPrefix(got, "latbench-server-go: mode=echo io=async listen=127.0.0.1:") ||
-		!strings.Contains(got, " threads=") || !strings.HasSuffix(got, "\n") {
+		!strings.Contains(got, " threads=") || !strings.HasSuffix(got, " tls=off\n") {
 		t.Errorf("start line = %q", got)
 	}
 }
