@@ -86,6 +86,11 @@ type Executor struct {
 	// receives the window's intervals as they close; the executor closes
 	// it when the cell ends.
 	IntervalLog func(name string) (io.WriteCloser, error)
+	// MaxStealPct, when above 0, measures a cell again when the
+	// hypervisor took more than this share of the machine's CPU time
+	// during it, up to Retries more times (see measureWithRetries).
+	MaxStealPct float64
+	Retries     int
 	// Save, when set, is called after every cell with the run so far and
 	// the cell just finished, so that an interrupted run keeps its cells.
 	Save func(run *results.Run, cell *results.Cell) error
@@ -156,7 +161,7 @@ func (e *Executor) runCell(ctx context.Context, spec CellSpec, i, total int, run
 	if e.Progress != nil {
 		progress = func(p Progress) { e.Progress(spec, i, total, p) }
 	}
-	cell := e.measureCell(ctx, spec, progress)
+	cell := e.measureWithRetries(ctx, spec, progress)
 	run.Cells = append(run.Cells, cell)
 	e.logf("[%d/%d] %s: %s", i+1, total, spec.ID, cellOutcome(&cell))
 	return e.save(run, &run.Cells[len(run.Cells)-1])

@@ -16,7 +16,7 @@ func recordSteal(m host.StealMeter, cell *results.Cell) {
 		return
 	}
 	cell.Stats.StealPct = pct
-	if w := stealWarning(pct, cell.Load.Wait); w != "" {
+	if w := stealWarning(pct, cell.Load.Wait, cell.Paired != nil); w != "" {
 		cell.Warnings = append(cell.Warnings, w)
 	}
 }
@@ -26,12 +26,17 @@ func recordSteal(m host.StealMeter, cell *results.Cell) {
 // wait strategy: a spinning client spends the VM's share of the host even
 // while idle, which a host that caps the VM takes back from the target
 // too.
-func stealWarning(pct float64, wait string) string {
+func stealWarning(pct float64, wait string, paired bool) string {
 	if pct <= results.StealWarnPct {
 		return ""
 	}
 	w := fmt.Sprintf("the hypervisor took %.0f%% of this machine's CPU time during the cell (steal time): "+
 		"client and target waited for the host, and those waits are in the latencies; rerun on a quieter host or on dedicated cores", pct)
+	if paired {
+		w = fmt.Sprintf("the hypervisor took %.0f%% of this machine's CPU time during the cell (steal time): "+
+			"both arms were measured at once, so it hit them alike and their difference cancels what they share; "+
+			"each arm's own figures carry it", pct)
+	}
 	if wait == "spin" || strings.HasPrefix(wait, "hybrid") {
 		w += "; a spinning client spends the VM's share of the host, so try --wait block here"
 	}

@@ -160,6 +160,7 @@ func fakeRun(t testing.TB) *Run {
 		run.Cells = append(run.Cells, f.build(t))
 	}
 	run.Cells = append(run.Cells, fakePaired(t))
+	run.Cells[0] = withAttempts(run.Cells[0])
 	run.Cells[1].Classes = []ClassStats{
 		fakeClass(t, "/bytes/10000", spread{fromNs: 200 * µs, toNs: 900 * µs, count: 8990}, nil),
 		fakeClass(t, "/delay/100ms/bytes/10000", spread{fromNs: 100_200 * µs, toNs: 101_500 * µs, count: 1000, tailNs: []int64{61000 * µs}},
@@ -195,6 +196,18 @@ func fakePaired(t testing.TB) Cell {
 		WakeMeanUs: fptr(62), WakeMaxUs: fptr(4210),
 		Worst: &WorstInterval{StartNs: 2_300_000_000, EndNs: 2_400_000_000, P99Us: 1840,
 			Noise: IntervalNoise{StealPct: fptr(11.5), WakeMaxUs: fptr(4210)}}}
+	return c
+}
+
+// withAttempts marks c as measured twice under --max-steal 10: the
+// first attempt had too much steal.
+func withAttempts(c Cell) Cell {
+	c.Attempts = []Attempt{
+		{Attempt: 1, Why: "steal 23.0% above --max-steal 10%", Status: StatusOK, StealPct: 23, AchievedRPS: 1990,
+			Latency: Summary{P50: 310 * µs, P99: 9800 * µs}},
+		{Attempt: 2, Counts: true, Why: "steal 2.4% within --max-steal 10%", Status: StatusOK, StealPct: 2.4, AchievedRPS: 1999.6,
+			Latency: c.Stats.Latency},
+	}
 	return c
 }
 

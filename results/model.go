@@ -135,6 +135,9 @@ type Cell struct {
 	// Agents are the load agents whose merged measurements the cell is
 	// (latbench run --agents N, latbench merge), each with its own figures.
 	Agents []AgentStats `json:"agents,omitempty"`
+	// Attempts are every measurement of the cell under --max-steal, the
+	// one that counts among them; none without it.
+	Attempts []Attempt `json:"attempts,omitempty"`
 	// Noise sums up what the host took from the benchmark during the
 	// window, interval by interval; nil where it was not measured.
 	Noise *CellNoise `json:"noise,omitempty"`
@@ -144,6 +147,20 @@ type Cell struct {
 	// they close and LoadIntervals reads them back.
 	Intervals []Interval `json:"-"`
 	Warnings  []string   `json:"warnings,omitempty"`
+}
+
+// Attempt is one measurement of a cell that --max-steal may measure
+// again: its figures, and whether and why it counts.
+type Attempt struct {
+	Attempt     int        `json:"attempt"`
+	Counts      bool       `json:"counts"`
+	Why         string     `json:"why"`
+	Status      string     `json:"status"`
+	Failure     string     `json:"failure,omitempty"`
+	StealPct    float64    `json:"steal_pct"`
+	AchievedRPS float64    `json:"achieved_rps"`
+	Latency     Summary    `json:"latency"`
+	Noise       *CellNoise `json:"noise,omitempty"`
 }
 
 // LoadConfig is everything that decides whether two cells are comparable.

@@ -259,3 +259,35 @@ func worstText(w *WorstInterval) string {
 	}
 	return s
 }
+
+// hasAttempts reports whether any cell was measured under --max-steal.
+func hasAttempts(cells []Cell) bool {
+	for i := range cells {
+		if len(cells[i].Attempts) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// attemptsTable lists every attempt of the cells measured more than once
+// under --max-steal, which of them counts and why.
+func attemptsTable(cells []Cell) Table {
+	t := Table{Title: "Attempts (--max-steal): cells measured again because the host took too much",
+		Columns: columns("cell", "#attempt", "counts", "#steal %", "#achieved", "#p50 µs", "#p99 µs", "why")}
+	for i := range cells {
+		c := &cells[i]
+		if len(c.Attempts) < 2 {
+			continue
+		}
+		for _, a := range c.Attempts {
+			counts := "no"
+			if a.Counts {
+				counts = "yes"
+			}
+			t.Rows = append(t.Rows, []string{c.ID, fmt.Sprint(a.Attempt), counts, fmtPct(a.StealPct), fmtRate(a.AchievedRPS),
+				fmtMicros(float64(a.Latency.P50)), fmtMicros(float64(a.Latency.P99)), a.Why})
+		}
+	}
+	return t
+}

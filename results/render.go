@@ -105,6 +105,9 @@ func Tables(run *Run, markdown bool) []Table {
 	if hasNoise(cells) {
 		tables = append(tables, noiseTable(cells))
 	}
+	if hasAttempts(cells) {
+		tables = append(tables, attemptsTable(cells))
+	}
 	for _, s := range run.Searches {
 		tables = append(tables, searchTable(s))
 	}

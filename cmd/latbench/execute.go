@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -76,19 +77,25 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 	if workers < 0 || workers > servers.MaxWorkers {
 		return nil, cmdline.Usagef("--%s %d: use 1 to %d threads", flagTargetWorkers, workers, servers.MaxWorkers)
 	}
+	maxSteal, retries, err := stealFlags(c)
+	if err != nil {
+		return nil, err
+	}
 	sweep(c.Context, stderr)
 	ledger, err := host.OpenLedger()
 	if err != nil {
 		return nil, err
 	}
 	e := &bench.Executor{
-		Workers:    workers,
-		CPUs:       cpus,
-		TargetAddr: c.String(flagTargetAddr),
-		PairedAddr: c.String(flagPairedAddr),
-		Listen:     c.String(flagListen),
-		Ledger:     ledger,
-		Seed:       seed,
+		Workers:     workers,
+		CPUs:        cpus,
+		TargetAddr:  c.String(flagTargetAddr),
+		PairedAddr:  c.String(flagPairedAddr),
+		Listen:      c.String(flagListen),
+		Ledger:      ledger,
+		Seed:        seed,
+		MaxStealPct: maxSteal,
+		Retries:     retries,
 	}
 	if e.Root, e.Manifest, err = rootAndManifest(c); err != nil {
 		return nil, err
@@ -324,3 +331,21 @@ func failedCells(run *results.Run) error {
 	}
 	return fmt.Errorf("%d of %d cells failed: %s (reasons above)", len(ids), len(run.Cells), strings.Join(ids, ", "))
 }
+
+// stealFlags reads --max-steal and --retries, refusing what cannot be.
+func stealFlags(c *cli.Context) (maxSteal float64, retries int, err error) {
+	maxSteal, retries = c.Float64(flagMaxSteal), c.Int(flagRetries)
+	switch {
+	case maxSteal < 0 || maxSteal > 100 || math.IsNaN(maxSteal):
+		return 0, 0, cmdline.Usagef("--%s %g: steal is a share of CPU time, give a percentage from 0 to 100 (0: off)", flagMaxSteal, maxSteal)
+	case retries < 0 || retries > maxRetries:
+		return 0, 0, cmdline.Usagef("--%s %d: give 0 to %d", flagRetries, retries, maxRetries)
+	case c.IsSet(flagRetries) && maxSteal == 0:
+		return 0, 0, cmdline.Usagef("--%s needs --%s PCT: cells are measured again only when steal exceeds it", flagRetries, flagMaxSteal)
+	}
+	return maxSteal, retries, nil
+}
+
+// maxRetries bounds --retries: a host that steals that often will not
+// become quiet by measuring again.
+const maxRetries = 10

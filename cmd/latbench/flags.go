@@ -29,6 +29,8 @@ const (
 	flagRoot          = "root"
 	flagPaired        = "paired"
 	flagPairedAddr    = "paired-addr"
+	flagMaxSteal      = "max-steal"
+	flagRetries       = "retries"
 )
 
 // executionFlags are the flags of every command that runs a plan.
@@ -47,6 +49,9 @@ func executionFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagNoBuild, Usage: "fail instead of building a target whose binary is missing"},
 		&cli.IntFlag{Name: flagTargetWorkers, Usage: "the thread pool of targets in the blocking I/O form ({workers} in a manifest), `N` threads; default: the manifest's, else 8"},
 		&cli.IntFlag{Name: flagRounds, Value: 1, Usage: "repeat every cell `R` times, targets in a new shuffled order each round; tables then show medians with 95% confidence intervals"},
+		&cli.Float64Flag{Name: flagMaxSteal, Usage: "measure a cell again when the hypervisor took more than `PCT` percent of the machine's CPU time during it (steal); " +
+			"every attempt is kept in result.json, and the report says which counts. A paired cell is not measured again: steal hits both arms alike. 0: off"},
+		&cli.IntFlag{Name: flagRetries, Value: 2, Usage: "with --max-steal, measure a cell at most `K` more times"},
 		&cli.Uint64Flag{Name: flagSeed, Usage: "seed of the round order and Poisson arrivals (default: from the clock; recorded in result.json)"},
 		rootFlag(),
 	}, append(metricsFlags(), agentFlags()...)...)
@@ -104,6 +109,7 @@ func flagCategories() map[string][]string {
 		"Target and CPUs": {flagTargets, flagTargetAddr, flagPairedAddr, flagListen, flagClientCPUs, flagTargetCPUs, flagBackendCPUs, flagNoPin,
 			flagNoBuild, flagTargetWorkers, flagRoot},
 		"Output and rounds": {flagOut, flagFormat, flagRounds, flagSeed},
+		"Noisy hosts":       {flagMaxSteal, flagRetries},
 		"Live metrics":      {flagPrometheusPush, flagMetricsListen},
 		"Load from several machines (agents)": {flagAgents, flagLauncher, flagAgentsLead, flagSlurmShared, flagSlurmArg,
 			flagK8sImage, flagK8sNamespace, flagK8sContext, flagLocalNamespaces},

@@ -76,6 +76,10 @@ func TestPairedBadInput(t *testing.T) {
 		{name: "backend without a backend", args: []string{"--paired", "backend"}, wantErr: "give the proxy's --backend NAME"},
 		{name: "target-addr without paired-addr", args: []string{"--paired", "go", "--target-addr", "127.0.0.1:1"}, wantErr: "--paired-addr HOST:PORT"},
 		{name: "paired-addr without paired", args: []string{"--paired-addr", "127.0.0.1:1"}, wantErr: "--paired-addr needs --paired NAME"},
+		{name: "max-steal above 100", args: []string{"--max-steal", "150"}, wantErr: "percentage from 0 to 100"},
+		{name: "max-steal below 0", args: []string{"--max-steal", "-1"}, wantErr: "percentage from 0 to 100"},
+		{name: "retries without max-steal", args: []string{"--retries", "3"}, wantErr: "--retries needs --max-steal"},
+		{name: "negative retries", args: []string{"--max-steal", "10", "--retries", "-1"}, wantErr: "--retries -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
