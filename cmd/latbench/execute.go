@@ -219,6 +219,13 @@ func rootAndManifest(c *cli.Context) (string, *servers.Manifest, error) {
 // table. SIGINT or SIGTERM stops the load and the targets; what was
 // measured is saved and rendered, and the error says it was interrupted.
 func (x *execution) execute(stdout, stderr io.Writer) error {
+	_, _, err := x.measure(stdout, stderr)
+	return err
+}
+
+// measure runs the plan as execute does and returns the run and its
+// folder as well (nil and "" when it failed before measuring).
+func (x *execution) measure(stdout, stderr io.Writer) (*results.Run, string, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if x.live != nil {
@@ -233,17 +240,17 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 	}
 	if err := x.exec.Prepare(ctx, x.plan, x.build, stderr); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w while preparing targets", bench.ErrInterrupted)
+			return nil, "", fmt.Errorf("%w while preparing targets", bench.ErrInterrupted)
 		}
 		var build *bench.BuildError
 		if errors.As(err, &build) {
-			return err // the input was fine; the build failed
+			return nil, "", err // the input was fine; the build failed
 		}
-		return &cmdline.UsageError{Err: err}
+		return nil, "", &cmdline.UsageError{Err: err}
 	}
 	dir, err := results.NewRunDir(x.out, x.plan.Name, time.Now())
 	if err != nil {
-		return cmdline.Usagef("--out %s: %v", x.out, err)
+		return nil, "", cmdline.Usagef("--out %s: %v", x.out, err)
 	}
 	run := x.newRun()
 	progress := newProgressLine(stderr)
@@ -261,14 +268,14 @@ func (x *execution) execute(stdout, stderr io.Writer) error {
 	progress.clear()
 	if len(run.Cells) > 0 {
 		if err := results.RenderTable(stdout, run, x.format); err != nil {
-			return err
+			return run, dir, err
 		}
 	}
 	fmt.Fprintf(stderr, "latbench: results saved in %s\n", dir)
 	if runErr != nil {
-		return runErr
+		return run, dir, runErr
 	}
-	return failedCells(run)
+	return run, dir, failedCells(run)
 }
 
 // newRun starts the result of this execution.

@@ -110,6 +110,7 @@ func flagCategories() map[string][]string {
 			flagNoBuild, flagTargetWorkers, flagRoot},
 		"Output and rounds": {flagOut, flagFormat, flagRounds, flagSeed},
 		"Noisy hosts":       {flagMaxSteal, flagRetries},
+		"Noise check":       {"repeats", "proxy", "aa", "freeze", "freeze-share"},
 		"Live metrics":      {flagPrometheusPush, flagMetricsListen},
 		"Load from several machines (agents)": {flagAgents, flagLauncher, flagAgentsLead, flagSlurmShared, flagSlurmArg,
 			flagK8sImage, flagK8sNamespace, flagK8sContext, flagLocalNamespaces},

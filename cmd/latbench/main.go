@@ -38,7 +38,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Writer:      stdout,
 		ErrWriter:   stderr,
 		HideVersion: true,
-		Commands: []*cli.Command{runCommand(stdout, stderr), suiteCommand(stdout, stderr), targetsCommand(stdout), reportCommand(stdout), compareCommand(stdout),
+		Commands: []*cli.Command{runCommand(stdout, stderr), suiteCommand(stdout, stderr), selftestCommand(stdout, stderr), targetsCommand(stdout), reportCommand(stdout), compareCommand(stdout),
 			mergeCommand(stdout, stderr), relayCommand()},
 		OnUsageError:    cmdline.OnUsageError,
 		Action:          rootAction,

@@ -81,7 +81,7 @@ func Interspersed(app *cli.App, args []string) []string {
 		return args
 	}
 	cmd := app.Command(args[1])
-	if cmd == nil {
+	if cmd == nil || len(cmd.Subcommands) > 0 { // a command of commands parses its own
 		return args
 	}
 	takesValue := valueFlags(cmd)
