@@ -30,8 +30,12 @@ type CompareRow struct {
 	Cell   string // target, scenario and load, for humans
 	Metric string // p50, p90, p99, p99.9 (latency, µs) or rps
 	A, B   Estimate
-	// ChangePct is (B - A) / A in percent.
+	// ChangePct is (B - A) / A in percent; for a Difference row, the
+	// change of the difference itself, B − A, in ns.
 	ChangePct float64
+	// Difference marks the row of a paired cell's difference (target
+	// minus its reference), whose change is in µs, not percent.
+	Difference bool `json:"difference,omitempty"`
 	// Significant is set when the rounds show the change is real: the
 	// 95% confidence intervals do not overlap, or a Mann-Whitney test
 	// gives p < 0.05. Without rounds it is never set.
@@ -86,6 +90,7 @@ func Compare(a, b *Run) Comparison {
 		for _, name := range figureNames() {
 			cmp.Rows = append(cmp.Rows, compareRow(id, name, y, x, figureValue(name)))
 		}
+		cmp.Rows = append(cmp.Rows, pairedRows(id, y, x)...)
 	}
 	for _, id := range sortedKeys(gb) {
 		if _, ok := ga[id]; !ok {
@@ -154,6 +159,9 @@ func identity(c *Cell) string {
 	if c.Baseline {
 		parts = append(parts, "baseline")
 	}
+	if c.Paired != nil {
+		parts = append(parts, "vs", c.Paired.Reference.Target)
+	}
 	if c.Load.Name != "" {
 		parts = append(parts, c.Load.Name)
 	}
@@ -209,6 +217,9 @@ func fmtChange(r CompareRow) string {
 	if math.IsNaN(r.ChangePct) || math.IsInf(r.ChangePct, 0) {
 		return noValue
 	}
+	if r.Difference {
+		return signedMicros(r.ChangePct/nsPerMicro) + " µs"
+	}
 	return fmt.Sprintf("%+.1f%%", r.ChangePct)
 }
 
@@ -221,8 +232,11 @@ func RenderComparison(w io.Writer, cmp Comparison, format string) error {
 		if r.Significant {
 			significant = "yes"
 		}
-		t.Rows = append(t.Rows, []string{r.Cell, r.Metric, fmtEstimate(r.Metric, r.A), fmtEstimate(r.Metric, r.B),
-			fmtChange(r), significant, r.Test})
+		a, b := fmtEstimate(r.Metric, r.A), fmtEstimate(r.Metric, r.B)
+		if r.Difference {
+			a, b = fmtDiffEstimate(r.A), fmtDiffEstimate(r.B)
+		}
+		t.Rows = append(t.Rows, []string{r.Cell, r.Metric, a, b, fmtChange(r), significant, r.Test})
 	}
 	var b bytes.Buffer
 	var err error

@@ -82,3 +82,49 @@ func TestRenderComparisonGolden(t *testing.T) {
 		t.Errorf("json: %v\n%s", err, js.String())
 	}
 }
+
+// shiftedPaired returns a copy of a run of one paired cell whose
+// difference is moved by shiftUs, interval and all.
+func shiftedPaired(t *testing.T, shiftUs float64) *Run {
+	c := fakePaired(t)
+	p := *c.Paired
+	for _, key := range []string{"p50", "p90", "p99", "p999"} {
+		e := p.DiffUs.at(key)
+		e.Value, e.CILow, e.CIHigh = e.Value+shiftUs, e.CILow+shiftUs, e.CIHigh+shiftUs
+	}
+	c.Paired = &p
+	return &Run{Cells: []Cell{c}}
+}
+
+// Two runs of a paired cell compare by their differences too: a change
+// well outside both intervals is significant, the same run is not.
+func TestComparePairedDifferences(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		shiftUs         float64
+		wantSignificant bool
+	}{
+		{name: "same difference", shiftUs: 0},
+		{name: "the proxy 500 µs slower than before", shiftUs: 500, wantSignificant: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmp := Compare(shiftedPaired(t, 0), shiftedPaired(t, tc.shiftUs))
+			var diffs []CompareRow
+			for _, r := range cmp.Rows {
+				if r.Difference {
+					diffs = append(diffs, r)
+				}
+			}
+			if len(diffs) != 4 || diffs[0].Metric != "Δ p50 vs nginx (backend)" {
+				t.Fatalf("difference rows %+v, want 4 starting with Δ p50 vs nginx (backend)", diffs)
+			}
+			if diffs[0].Significant != tc.wantSignificant {
+				t.Errorf("Δ p50 significant %v, want %v (%s)", diffs[0].Significant, tc.wantSignificant, diffs[0].Test)
+			}
+			var out bytes.Buffer
+			if err := RenderComparison(&out, cmp, FormatTable); err != nil || !strings.Contains(out.String(), "Δ p50 vs nginx (backend)") {
+				t.Errorf("table: %v\n%s", err, out.String())
+			}
+		})
+	}
+}

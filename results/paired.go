@@ -41,12 +41,17 @@ const (
 	minBlocks = 40
 )
 
-// PairedPercentiles are the percentiles whose difference a paired cell
-// reports, in table order, with their keys.
-var pairedPercentiles = []struct {
-	Key string
-	Q   float64
-}{{"p50", 50}, {"p90", 90}, {"p99", 99}, {"p999", 99.9}}
+// pairedPercentile is a percentile whose difference a paired cell
+// reports: its JSON key, its label and its quantile.
+type pairedPercentile struct {
+	Key, Label string
+	Q          float64
+}
+
+// pairedPercentiles are the reported percentiles, in table order.
+func pairedPercentiles() []pairedPercentile {
+	return []pairedPercentile{{"p50", "p50", 50}, {"p90", "p90", 90}, {"p99", "p99", 99}, {"p999", "p99.9", 99.9}}
+}
 
 // Paired is what a paired cell adds to its cell: its reference arm's own
 // figures and the difference between the arms. The cell's Stats and
@@ -290,7 +295,7 @@ func (p *PairedBlocks) Result(a, b *hdrhistogram.Histogram, resamples int, seed 
 		d := interval95(diffs[i], (pb-pa)/nsPerMicro, 1/nsPerMicro)
 		r := interval95(ratios[i], pb/pa, 1)
 		out.Spectrum = append(out.Spectrum, SpectrumPoint{Percentile: q, DiffUs: d})
-		for _, pp := range pairedPercentiles {
+		for _, pp := range pairedPercentiles() {
 			if pp.Q == q {
 				*out.DiffUs.at(pp.Key), *out.Ratio.at(pp.Key) = d, r
 			}
