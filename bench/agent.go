@@ -49,6 +49,11 @@ type AgentSpec struct {
 	Wait string
 	// Host names the agent in the merged cell ("": the hostname).
 	Host string
+	// PairedAddr is a paired cell's reference arm's address: the agent
+	// sends its share of both arms, each request to an arm by the order
+	// Seed draws, the same on every agent.
+	PairedAddr string
+	Seed       uint64
 }
 
 // AgentOutput is what one agent measured, for MergeAgents.
@@ -96,8 +101,10 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 	if err != nil {
 		return nil, err
 	}
-	if err := Probe(ctx, sc, spec.Addr, engine.DefaultTimeout); err != nil {
-		return nil, fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", spec.Index, spec.Count, spec.Addr, err)
+	for _, addr := range spec.addrs() {
+		if err := Probe(ctx, sc, addr, engine.DefaultTimeout); err != nil {
+			return nil, fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", spec.Index, spec.Count, addr, err)
+		}
 	}
 	ready := time.Until(spec.T0)
 	if ready <= 0 {
@@ -109,6 +116,9 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 		return nil, err
 	}
 	sink := &intervalSink{log: log, warmup: spec.Cell.Load.Warmup, every: intervalFor(spec.Cell)}
+	if spec.Cell.Paired != "" { // the reference arm's intervals go to the same stream, marked arm=1
+		sink.paired = &pairedSink{log: log, blocks: newPairedBlocks(spec.Cell, sink.every)}
+	}
 	if sink.noise, err = host.StartNoise(nil, ""); err != nil { // steal and the agent's run-queue wait
 		return nil, err
 	}
@@ -117,10 +127,13 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 	if err == nil {
 		err = sink.err
 	}
+	if err == nil && sink.paired != nil {
+		err = sink.paired.err
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := spec.output(sc, res, ready)
+	out := spec.output(sc, res, ready, sink)
 	return out, out.writeCellLine(w)
 }
 
@@ -144,13 +157,26 @@ func (s AgentSpec) check() error {
 		return fmt.Errorf("agent %d: no start time T0", s.Index)
 	case s.Cell.Load.Duration == 0:
 		return fmt.Errorf("agent %d: agents need a measured window (a duration), not only a request count", s.Index)
+	case s.Cell.Paired != "" && s.PairedAddr == "":
+		return fmt.Errorf("agent %d: the cell is paired with %s: give its address (--paired-addr)", s.Index, s.Cell.Paired)
+	case s.Cell.Paired == "" && s.PairedAddr != "":
+		return fmt.Errorf("agent %d: a paired address (%s) for a cell that is not paired", s.Index, s.PairedAddr)
 	}
 	return nil
 }
 
+// addrs returns the addresses the agent sends to: the target's and, for
+// a paired cell, its reference's.
+func (s AgentSpec) addrs() []string {
+	if s.PairedAddr == "" {
+		return []string{s.Addr}
+	}
+	return []string{s.Addr, s.PairedAddr}
+}
+
 // run sends the agent's share.
 func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario, sink *intervalSink) (*engine.Result, error) {
-	pacer, err := engine.NewPacer(s.Cell.Load.Arrival, s.Cell.Load.Rate, 1)
+	pacer, err := engine.NewPacer(s.Cell.Load.Arrival, s.Cell.Load.Rate*float64(armCount(s.Cell)), 1)
 	if err != nil {
 		return nil, err
 	}
@@ -158,8 +184,12 @@ func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario, sink *interva
 	if err != nil {
 		return nil, err
 	}
+	arms := []engine.Arm{{Name: s.Cell.Target, Addrs: []string{s.Addr}, Connections: s.Cell.Load.Connections}}
+	if s.PairedAddr != "" {
+		arms = append(arms, engine.Arm{Name: s.Cell.Paired, Addrs: []string{s.PairedAddr}, Connections: s.Cell.Load.Connections})
+	}
 	return engine.Run(ctx, engine.Options{
-		Scenario: sc, Addrs: []string{s.Addr}, Connections: s.Cell.Load.Connections, Pacer: pacer,
+		Scenario: sc, Arms: arms, Seed: s.Seed, Pacer: pacer,
 		Wait: wait, SpinWindow: window, Warmup: s.Cell.Load.Warmup, Duration: s.Cell.Load.Duration,
 		Timeout: s.Cell.Load.Timeout, CPUs: s.CPUs, Start: s.T0,
 		Split: engine.Whole().Part(uint64(s.Index), uint64(s.Count)),
@@ -181,12 +211,16 @@ func (s AgentSpec) wait() (engine.Wait, time.Duration, error) {
 }
 
 // output wraps the agent's result in its cell.
-func (s AgentSpec) output(sc scenarios.Scenario, res *engine.Result, ready time.Duration) *AgentOutput {
+func (s AgentSpec) output(sc scenarios.Scenario, res *engine.Result, ready time.Duration, sink *intervalSink) *AgentOutput {
 	e := &Executor{}
 	cell := e.newCell(s.Cell)
 	cell.Load.TargetAddr = s.Addr
 	cell.Load.Scenario = sc.Describe()
 	fillCell(&cell, s.share(), res, servers.Usage{})
+	cell.Noise = sink.summer.Summary()
+	if sink.paired != nil {
+		fillPairedArm(&cell, s.share(), res, servers.Usage{}, sink.paired.blocks, s.Seed, s.PairedAddr)
+	}
 	if err := noneCompleted(&cell.Stats); err != nil {
 		cell = failed(cell, err)
 	}

@@ -29,6 +29,12 @@ func agentCell(rate float64, conns int) CellSpec {
 // runAgents runs n agents of cell in this process against addr, all from
 // one T0, and returns their outputs.
 func runAgents(ctx context.Context, cell CellSpec, n int, addr string) ([]*AgentOutput, error) {
+	return runJob(ctx, cell, AgentJob{Agents: n, Addr: addr})
+}
+
+// runJob runs the job's agents on cell in this process, as runAgents does.
+func runJob(ctx context.Context, cell CellSpec, job AgentJob) ([]*AgentOutput, error) {
+	n, addr := job.Agents, job.Addr
 	t0 := time.Now().Add(time.Second)
 	outs := make([]*AgentOutput, n)
 	errs := make([]error, n)
@@ -40,7 +46,8 @@ func runAgents(ctx context.Context, cell CellSpec, n int, addr string) ([]*Agent
 			// Each agent streams its output as it goes, as it would to a
 			// pod's log, and the output is what parsing the stream gives.
 			var stream bytes.Buffer
-			_, errs[i] = RunAgent(ctx, AgentSpec{Cell: cell, Index: i, Count: n, T0: t0, Addr: addr, Wait: "block", Host: fmt.Sprintf("a%d", i)}, &stream)
+			_, errs[i] = RunAgent(ctx, AgentSpec{Cell: cell, Index: i, Count: n, T0: t0, Addr: addr, Wait: "block", Host: fmt.Sprintf("a%d", i),
+				PairedAddr: job.PairedAddr, Seed: job.Seed}, &stream)
 			if errs[i] == nil {
 				outs[i], errs[i] = ParseAgentStream(&stream)
 			}
@@ -112,6 +119,8 @@ func TestAgentSpecChecks(t *testing.T) {
 		{name: "no address", spoil: func(s *AgentSpec) { s.Addr = "" }, wantErr: "no target address"},
 		{name: "no T0", spoil: func(s *AgentSpec) { s.T0 = time.Time{} }, wantErr: "no start time"},
 		{name: "no window", spoil: func(s *AgentSpec) { s.Cell.Load.Duration = 0 }, wantErr: "measured window"},
+		{name: "a paired cell without the reference's address", spoil: func(s *AgentSpec) { s.Cell.Paired = "ref" }, wantErr: "--paired-addr"},
+		{name: "a reference's address for a cell of one arm", spoil: func(s *AgentSpec) { s.PairedAddr = "127.0.0.1:2" }, wantErr: "not paired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,16 +287,16 @@ func TestSuiteYAMLRoundTrip(t *testing.T) {
 // inProcessAgents is an AgentLauncher running the agents in this process.
 type inProcessAgents struct{ calls int }
 
-func (l *inProcessAgents) Run(ctx context.Context, yaml []byte, id string, n int, addr string) ([]*AgentOutput, error) {
+func (l *inProcessAgents) Run(ctx context.Context, job AgentJob) ([]*AgentOutput, error) {
 	l.calls++
-	cell, err := AgentCell("cell.yaml", yaml, "")
+	cell, err := AgentCell("cell.yaml", job.CellYAML, "")
 	if err != nil {
 		return nil, err
 	}
-	if cell.ID != id {
-		return nil, fmt.Errorf("cell id %s, the file's is %s", id, cell.ID)
+	if cell.ID != job.CellID {
+		return nil, fmt.Errorf("cell id %s, the file's is %s", job.CellID, cell.ID)
 	}
-	return runAgents(ctx, cell, n, addr)
+	return runJob(ctx, cell, job)
 }
 
 // An executor with agents measures each cell through the launcher and
@@ -325,4 +334,62 @@ func FuzzParseAgentStream(f *testing.F) {
 			t.Fatalf("accepted schema %d", got.Schema)
 		}
 	})
+}
+
+// Agents of a paired cell each send their share of both arms; the merge
+// keeps the arms apart: each arm gets the schedule's count, its own
+// intervals, and the difference is computed again from the merged
+// intervals of both.
+func TestAgentsKeepPairedArmsApart(t *testing.T) {
+	target, reference := startEcho(t), startEcho(t)
+	cell := agentCell(1000, 4)
+	cell.Paired = "echo-ref"
+	cell.Load.Duration = time.Second
+	outs, err := runJob(context.Background(), cell, AgentJob{Agents: 2, Addr: target, PairedAddr: reference, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range outs {
+		p := o.Cell.Paired
+		if p == nil || len(p.Reference.Intervals) == 0 || len(o.Cell.Intervals) == 0 {
+			t.Fatalf("agent %d: paired %v, its intervals %d; want a reference arm with intervals of its own", i, p != nil, len(o.Cell.Intervals))
+		}
+		if o.Cell.Stats.FellDue != p.Reference.Stats.FellDue {
+			t.Errorf("agent %d: %d fell due on the target, %d on the reference; want the same (whole pairs)", i, o.Cell.Stats.FellDue, p.Reference.Stats.FellDue)
+		}
+	}
+	merged, err := MergeAgents(outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := merged.Paired
+	if p == nil || merged.Stats.FellDue != 1000 || p.Reference.Stats.FellDue != 1000 {
+		t.Fatalf("merged: paired %v, %d fell due on the target; want 1000 on each arm (the schedule's)", p != nil, merged.Stats.FellDue)
+	}
+	if p.Blocks < 2 || p.Seed != 11 || p.Arms != [2]string{"echo-ref", cell.Target} || len(p.Reference.Intervals) == 0 {
+		t.Errorf("merged difference: %d blocks, seed %d, arms %q, %d reference intervals; want it computed from both merged arms",
+			p.Blocks, p.Seed, p.Arms, len(p.Reference.Intervals))
+	}
+}
+
+// An executor with agents measures a paired cell through the launcher:
+// the job carries the reference's address and the run's seed, and the
+// cell gets the merged reference arm and the difference.
+func TestExecutePairedWithAgents(t *testing.T) {
+	target, reference := startEcho(t), startEcho(t)
+	launcher := &inProcessAgents{}
+	e := &Executor{TargetAddr: target, PairedAddr: reference, Seed: 5, Agents: 2, Launcher: launcher}
+	cell := agentCell(1000, 2)
+	cell.Paired, cell.Load.Duration = "ref", time.Second
+	run := &results.Run{}
+	if err := e.Execute(context.Background(), NewPlan("t", []CellSpec{cell}), run); err != nil {
+		t.Fatal(err)
+	}
+	c := run.Cells[0]
+	if c.Status != results.StatusOK || c.Paired == nil || c.Paired.Reference.Stats.FellDue != 1000 || c.Paired.Seed != 5 {
+		t.Fatalf("status %s (%s), paired %v; want ok with a reference arm of 1000 requests and the run's seed", c.Status, c.Failure, c.Paired != nil)
+	}
+	if c.Paired.Reference.Addr != reference {
+		t.Errorf("reference at %s, want %s", c.Paired.Reference.Addr, reference)
+	}
 }

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/latbench/latbench/results"
@@ -14,10 +16,34 @@ import (
 
 // AgentLauncher starts the agents of one cell on an engine that already
 // exists (processes here, Kubernetes, Slurm), hands them T0 through that
-// engine, and returns their outputs. cellYAML is a suite file holding the
-// one cell cellID (SuiteYAML).
+// engine, and returns their outputs.
 type AgentLauncher interface {
-	Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*AgentOutput, error)
+	Run(ctx context.Context, job AgentJob) ([]*AgentOutput, error)
+}
+
+// AgentJob is one cell's work for its agents.
+type AgentJob struct {
+	// CellYAML is a suite file holding the one cell CellID (SuiteYAML).
+	CellYAML []byte
+	CellID   string
+	// Agents is how many agents share the cell's schedule.
+	Agents int
+	// Addr is the target's address; PairedAddr, for a paired cell, its
+	// reference arm's.
+	Addr, PairedAddr string
+	// Seed draws the order of a paired cell's arms and Poisson arrivals:
+	// every agent gets the same, so that they split one sequence.
+	Seed uint64
+}
+
+// AgentArgs returns the flags of `latbench-agent run` that say where the
+// job's agents send their load, and with which seed.
+func (j AgentJob) AgentArgs() []string {
+	args := []string{"--target-addr", j.Addr, "--seed", strconv.FormatUint(j.Seed, 10)}
+	if j.PairedAddr != "" {
+		args = append(args, "--paired-addr", j.PairedAddr)
+	}
+	return args
 }
 
 // TargetHoster is an AgentLauncher whose agents reach a started target on
@@ -40,6 +66,13 @@ func SuiteYAML(spec CellSpec) ([]byte, error) {
 			Connections: l.Connections, Timeout: suite.Duration(l.Timeout), Arrival: firstString(l.Arrival, "uniform"), Wait: l.Wait},
 		Scenarios: []suite.Scenario{scenarioEntry(spec.Scenario)},
 		Loads:     []suite.Load{{Name: l.Name, Rate: suite.Rate{PerSecond: l.Rate, Set: true}}},
+	}
+	if spec.Paired != "" { // the agents measure both arms; a proxy's backend is the reference's name
+		e := &s.Scenarios[0]
+		e.Paired, e.Proxy = spec.Paired, spec.Proxy
+		if spec.Backend != "" {
+			e.Backend = suite.Names{spec.Backend}
+		}
 	}
 	b, err := yaml.Marshal(&s)
 	if err != nil {
@@ -112,7 +145,11 @@ func (e *Executor) measureWithAgents(ctx context.Context, spec CellSpec, t *cell
 		return results.Cell{}, servers.Usage{}, fmt.Errorf("the agents' cell: %w", err)
 	}
 	sampler := t.target.StartSampling(sampleEvery)
-	outs, err := e.Launcher.Run(ctx, cellYAML, cell.ID, e.Agents, t.target.Addr())
+	job := AgentJob{CellYAML: cellYAML, CellID: cell.ID, Agents: e.Agents, Addr: t.target.Addr(), Seed: e.Seed}
+	if spec.Paired != "" {
+		job.PairedAddr = t.referenceAddrs()[0]
+	}
+	outs, err := e.Launcher.Run(ctx, job)
 	usage := sampler.Stop()
 	if loaded := spec.Load.Warmup + spec.Load.Duration; loaded > 0 {
 		// The target idles while the agents start and wait for T0: its
@@ -130,6 +167,7 @@ func (e *Executor) measureWithAgents(ctx context.Context, spec CellSpec, t *cell
 // its identity and configuration.
 func adoptMerged(cell *results.Cell, merged results.Cell, usage servers.Usage) {
 	cell.Stats, cell.Histograms, cell.Intervals, cell.Classes = merged.Stats, merged.Histograms, merged.Intervals, merged.Classes
+	cell.Paired, cell.Noise = merged.Paired, merged.Noise
 	cell.Agents, cell.Warnings = merged.Agents, append(cell.Warnings, merged.Warnings...)
 	cell.Load.Loop, cell.Load.Wait, cell.Load.Loops = merged.Load.Loop, merged.Load.Wait, merged.Load.Loops
 	cell.Stats.ServerCPUPct, cell.Stats.ServerPeakRSS = usage.CPUPercent, usage.PeakRSSBytes
@@ -163,24 +201,33 @@ func (e *Executor) finishWithAgents(ctx context.Context, spec CellSpec, cell res
 }
 
 // writeIntervals writes a merged cell's intervals to its interval log,
-// as a cell measured here streams them, and drops them from memory.
+// and a paired cell's reference arm's to its own, as a cell measured here
+// streams them, and drops them from memory.
 func (e *Executor) writeIntervals(cell *results.Cell) error {
-	ivs := cell.Intervals
-	cell.Intervals = nil
-	if e.IntervalLog == nil || len(ivs) == 0 {
+	err := e.writeLog(results.IntervalLogName(cell.ID), "latbench cell "+cell.ID, &cell.Intervals)
+	if cell.Paired != nil {
+		err = errors.Join(err, e.writeLog(results.PairedLogName(cell.ID),
+			"latbench cell "+cell.ID+", paired arm "+cell.Paired.Reference.Target, &cell.Paired.Reference.Intervals))
+	}
+	return err
+}
+
+// writeLog writes intervals to the interval log name and empties them.
+func (e *Executor) writeLog(name, comment string, ivs *[]results.Interval) error {
+	all := *ivs
+	*ivs = nil
+	if e.IntervalLog == nil || len(all) == 0 {
 		return nil
 	}
-	file, err := e.IntervalLog(results.IntervalLogName(cell.ID))
+	file, err := e.IntervalLog(name)
 	if err != nil {
 		return err
 	}
-	sink := newIntervalSink(cell.ID, file, 0, 0, nil, nil)
-	for _, iv := range ivs {
-		if sink.err == nil {
-			sink.err = sink.log.Add(iv)
-		}
+	log, err := results.NewIntervalLog(file, results.IntervalLogHeader{Comment: comment + ": latency from due time, ns"})
+	for i := 0; err == nil && i < len(all); i++ {
+		err = log.Add(all[i])
 	}
-	return sink.close()
+	return closeLog(file, err)
 }
 
 // withAgents reports whether cells are measured by agents.

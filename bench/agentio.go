@@ -35,7 +35,14 @@ func (o *AgentOutput) WriteStream(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for _, iv := range o.Cell.Intervals {
+	ivs := o.Cell.Intervals
+	if o.Cell.Paired != nil {
+		for _, iv := range o.Cell.Paired.Reference.Intervals {
+			iv.Arm = 1
+			ivs = append(ivs[:len(ivs):len(ivs)], iv)
+		}
+	}
+	for _, iv := range ivs {
 		if err := log.Add(iv); err != nil {
 			return err
 		}
@@ -84,10 +91,32 @@ func ParseAgentStream(r io.Reader) (*AgentOutput, error) {
 	if o.Schema != AgentSchema {
 		return nil, fmt.Errorf("agent output of schema %d; this latbench reads %d", o.Schema, AgentSchema)
 	}
-	if o.Cell.Intervals, err = results.ReadIntervalLog(strings.NewReader(logText)); err != nil {
+	ivs, err := results.ReadIntervalLog(strings.NewReader(logText))
+	if err != nil {
 		return nil, fmt.Errorf("agent output's intervals: %w", err)
 	}
+	if err := o.takeIntervals(ivs); err != nil {
+		return nil, err
+	}
 	return &o, nil
+}
+
+// takeIntervals puts each arm's intervals in its place: arm 0's in the
+// cell, arm 1's in its paired reference.
+func (o *AgentOutput) takeIntervals(ivs []results.Interval) error {
+	o.Cell.Intervals = nil
+	for _, iv := range ivs {
+		switch {
+		case iv.Arm == 0:
+			o.Cell.Intervals = append(o.Cell.Intervals, iv)
+		case o.Cell.Paired == nil:
+			return fmt.Errorf("agent output: an interval of arm %d in a cell that is not paired", iv.Arm)
+		default:
+			iv.Arm = 0
+			o.Cell.Paired.Reference.Intervals = append(o.Cell.Paired.Reference.Intervals, iv)
+		}
+	}
+	return nil
 }
 
 // cutAgentLine finds the agent's JSON line in text and returns its JSON,

@@ -49,10 +49,16 @@ func referenceName(spec CellSpec) string {
 	return spec.Paired
 }
 
+// newPairedBlocks returns the bootstrap's blocks of a paired cell whose
+// intervals are every long.
+func newPairedBlocks(spec CellSpec, every time.Duration) *results.PairedBlocks {
+	return results.NewPairedBlocks(results.BlockNsFor(int64(spec.Load.Duration), int64(every)))
+}
+
 // newPairedSink returns the sink of a paired cell's reference arm: its
 // interval log, and the blocks of the bootstrap.
 func (e *Executor) newPairedSink(spec CellSpec, every time.Duration) (*pairedSink, error) {
-	p := &pairedSink{blocks: results.NewPairedBlocks(results.BlockNsFor(int64(spec.Load.Duration), int64(every)))}
+	p := &pairedSink{blocks: newPairedBlocks(spec, every)}
 	if e.IntervalLog == nil {
 		return p, nil
 	}
@@ -67,25 +73,31 @@ func (e *Executor) newPairedSink(spec CellSpec, every time.Duration) (*pairedSin
 }
 
 // fillPaired records a paired cell's reference arm and the difference
-// between the arms. A difference that cannot be computed (an arm that
-// answered too little) is a warning: the arms' own figures stand.
+// between the arms.
 func (e *Executor) fillPaired(cell *results.Cell, spec CellSpec, t *cellTargets, res *engine.Result, usage servers.Usage, sink *pairedSink) {
+	fillPairedArm(cell, spec, res, usage, sink.blocks, e.Seed, t.referenceAddrs()[0])
+	if t.paired != nil {
+		cell.Paired.Reference.Argv, cell.Paired.Reference.Version = t.paired.Argv(), e.versionOf(spec.Paired)
+	}
+}
+
+// fillPairedArm records the reference arm (engine arm 1, at addr) of a
+// paired cell whose target arm is already in cell, and the difference
+// between the arms from blocks. A difference that cannot be computed (an
+// arm that answered too little) is a warning: the arms' own figures
+// stand.
+func fillPairedArm(cell *results.Cell, spec CellSpec, res *engine.Result, usage servers.Usage, blocks *results.PairedBlocks, seed uint64, addr string) {
 	ref := results.Cell{Load: cell.Load}
 	fillCell(&ref, spec, &engine.Result{ArmResult: res.Arms[1], Loop: res.Loop, Wait: res.Wait, Loops: res.Loops}, usage)
 	name := referenceName(spec)
-	p := &results.Paired{Arms: [2]string{name, spec.Target}}
-	p.Reference = results.ArmFigures{Target: name, Addr: t.referenceAddrs()[0], Stats: ref.Stats,
-		Histograms: ref.Histograms, Classes: ref.Classes}
-	if t.paired != nil {
-		p.Reference.Argv, p.Reference.Version = t.paired.Argv(), e.versionOf(spec.Paired)
-	}
 	for _, w := range ref.Warnings {
 		cell.Warnings = append(cell.Warnings, "paired arm "+name+": "+w)
 	}
-	diff, err := sink.blocks.Result(res.Arms[1].Latency, res.Arms[0].Latency, results.BootstrapResamples, e.Seed)
+	diff, err := blocks.Result(res.Arms[1].Latency, res.Arms[0].Latency, results.BootstrapResamples, seed)
 	if err != nil {
 		cell.Warnings = append(cell.Warnings, "no paired difference: "+err.Error())
 	}
-	diff.Arms, diff.Reference = p.Arms, p.Reference
+	diff.Arms = [2]string{name, spec.Target}
+	diff.Reference = results.ArmFigures{Target: name, Addr: addr, Stats: ref.Stats, Histograms: ref.Histograms, Classes: ref.Classes}
 	cell.Paired = &diff
 }

@@ -131,7 +131,7 @@ func (p *pairedSink) write(iv *engine.Interval) {
 		return
 	}
 	p.err = p.log.AddHistogram(results.Interval{StartNs: int64(iv.Start), EndNs: int64(iv.End),
-		Completed: iv.Completed, Errors: iv.Errors.Total()}, iv.Latency)
+		Completed: iv.Completed, Errors: iv.Errors.Total(), Arm: 1}, iv.Latency)
 }
 
 // write appends iv, with the noise measured in it, to the interval log.

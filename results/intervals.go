@@ -90,7 +90,11 @@ func (l *IntervalLog) Add(iv Interval) error {
 // not read): the caller that holds the histogram saves encoding it twice.
 func (l *IntervalLog) AddHistogram(iv Interval, h *hdrhistogram.Histogram) error {
 	offset := l.header.Offset.Nanoseconds()
-	fmt.Fprintf(l.w, "%sstart_ns=%d end_ns=%d completed=%d errors=%d%s\n", intervalMarker, iv.StartNs, iv.EndNs, iv.Completed, iv.Errors, iv.Noise.logText())
+	arm := ""
+	if iv.Arm != 0 {
+		arm = fmt.Sprintf(" arm=%d", iv.Arm)
+	}
+	fmt.Fprintf(l.w, "%sstart_ns=%d end_ns=%d completed=%d errors=%d%s%s\n", intervalMarker, iv.StartNs, iv.EndNs, iv.Completed, iv.Errors, arm, iv.Noise.logText())
 	h.SetTag(l.header.Tag)
 	h.SetStartTimeMs((offset + iv.StartNs) / 1e6)
 	h.SetEndTimeMs((offset + iv.EndNs) / 1e6)
@@ -136,7 +140,8 @@ func ReadIntervalLog(r io.Reader) ([]Interval, error) {
 func parseCounts(s string) (Interval, error) {
 	var iv Interval
 	var noise IntervalNoise
-	fields := map[string]*int64{"start_ns": &iv.StartNs, "end_ns": &iv.EndNs, "completed": &iv.Completed, "errors": &iv.Errors}
+	var arm int64
+	fields := map[string]*int64{"start_ns": &iv.StartNs, "end_ns": &iv.EndNs, "completed": &iv.Completed, "errors": &iv.Errors, "arm": &arm}
 	for _, f := range strings.Fields(s) {
 		k, v, _ := strings.Cut(f, "=")
 		if ok, err := noise.parseField(k, v); ok {
@@ -159,6 +164,10 @@ func parseCounts(s string) (Interval, error) {
 	if iv.EndNs < iv.StartNs || iv.Completed < 0 || iv.Errors < 0 || iv.Errors > iv.Completed {
 		return Interval{}, fmt.Errorf("interval counts %q do not add up", s)
 	}
+	if arm != 0 && arm != 1 {
+		return Interval{}, fmt.Errorf("interval arm=%d: a cell has arms 0 and 1", arm)
+	}
+	iv.Arm = int(arm)
 	return iv, nil
 }
 

@@ -32,6 +32,11 @@ func MergeCells(cells []Cell) (Cell, error) {
 	if err := m.fill(&out); err != nil {
 		return Cell{}, err
 	}
+	if cells[0].Paired != nil {
+		if err := mergePaired(cells, &out); err != nil {
+			return Cell{}, err
+		}
+	}
 	return out, nil
 }
 

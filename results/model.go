@@ -330,6 +330,9 @@ type Interval struct {
 	// Noise is what the host took from the benchmark in this stretch; nil
 	// where it was not measured.
 	Noise *IntervalNoise `json:"noise,omitempty"`
+	// Arm is 1 for a paired cell's reference arm in a stream that holds
+	// both (an agent's output), else 0.
+	Arm int `json:"arm,omitempty"`
 }
 
 // Histograms holds the encoded distributions of one cell.

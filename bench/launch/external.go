@@ -21,7 +21,7 @@ import (
 // client library is large (Kubernetes' client-go) stays out of latbench.
 // latbench-k8s is one. The protocol:
 //
-//	EXECUTABLE run --cell FILE --cell-id ID --agents N --target-addr HOST:PORT --out DIR [ARGS...]
+//	EXECUTABLE run --cell FILE --cell-id ID --agents N --target-addr HOST:PORT --seed S [--paired-addr HOST:PORT] --out DIR [ARGS...]
 //
 // FILE is a suite file holding the cell, in the format latbench-agent
 // reads. The launcher starts N agents (latbench-agent run) on its engine,
@@ -44,21 +44,22 @@ type External struct {
 const externalStopDelay = 45 * time.Second
 
 // Run runs the launcher for one cell and reads the outputs it wrote.
-func (x *External) Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*bench.AgentOutput, error) {
+func (x *External) Run(ctx context.Context, job bench.AgentJob) ([]*bench.AgentOutput, error) {
+	n := job.Agents
 	dir, err := os.MkdirTemp("", "latbench-launch-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	cellFile, outDir := filepath.Join(dir, "cell.yaml"), filepath.Join(dir, "out")
-	if err := os.WriteFile(cellFile, cellYAML, 0o644); err != nil {
+	if err := os.WriteFile(cellFile, job.CellYAML, 0o644); err != nil {
 		return nil, err
 	}
 	if err := os.Mkdir(outDir, 0o755); err != nil {
 		return nil, err
 	}
-	argv := append([]string{"run", "--cell", cellFile, "--cell-id", cellID, "--agents", strconv.Itoa(n),
-		"--target-addr", targetAddr, "--out", outDir}, x.Args...)
+	argv := append([]string{"run", "--cell", cellFile, "--cell-id", job.CellID, "--agents", strconv.Itoa(n)}, job.AgentArgs()...)
+	argv = append(append(argv, "--out", outDir), x.Args...)
 	cmd := exec.CommandContext(ctx, x.Binary, argv...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

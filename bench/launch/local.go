@@ -77,10 +77,11 @@ func (l *Local) Close() error {
 	return l.net.Close()
 }
 
-// Run starts n agents on cellYAML's cell cellID against targetAddr, all
-// with one T0, waits for them and returns their outputs, ordered by
-// index. Agents still running when ctx ends are stopped.
-func (l *Local) Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*bench.AgentOutput, error) {
+// Run starts the job's agents, all with one T0, waits for them and
+// returns their outputs, ordered by index. Agents still running when ctx
+// ends are stopped.
+func (l *Local) Run(ctx context.Context, job bench.AgentJob) ([]*bench.AgentOutput, error) {
+	n := job.Agents
 	if l.net != nil {
 		if err := l.net.Ensure(ctx, n); err != nil {
 			return nil, err
@@ -92,7 +93,7 @@ func (l *Local) Run(ctx context.Context, cellYAML []byte, cellID string, n int, 
 	}
 	defer os.RemoveAll(dir)
 	cellFile := filepath.Join(dir, "cell.yaml")
-	if err := os.WriteFile(cellFile, cellYAML, 0o644); err != nil {
+	if err := os.WriteFile(cellFile, job.CellYAML, 0o644); err != nil {
 		return nil, err
 	}
 	t0 := time.Now().Add(l.lead(n))
@@ -103,7 +104,7 @@ func (l *Local) Run(ctx context.Context, cellYAML []byte, cellID string, n int, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i], errs[i] = l.runAgent(ctx, i, n, cellFile, cellID, targetAddr, t0)
+			outs[i], errs[i] = l.runAgent(ctx, i, job, cellFile, t0)
 		}()
 	}
 	wg.Wait()
@@ -122,10 +123,10 @@ func (l *Local) lead(n int) time.Duration {
 }
 
 // agentArgv returns agent i's command line.
-func (l *Local) agentArgv(i, n int, cellFile, cellID, targetAddr string, t0 time.Time) ([]string, error) {
-	argv := []string{l.Binary, "run", "--cell", cellFile, "--cell-id", cellID, "--target-addr", targetAddr,
-		"--index", strconv.Itoa(i), "--agents", strconv.Itoa(n), "--t0", strconv.FormatInt(t0.UnixNano(), 10), "--out", "-",
-		"--name", l.agentName(i)}
+func (l *Local) agentArgv(i int, job bench.AgentJob, cellFile string, t0 time.Time) ([]string, error) {
+	argv := append([]string{l.Binary, "run", "--cell", cellFile, "--cell-id", job.CellID}, job.AgentArgs()...)
+	argv = append(argv, "--index", strconv.Itoa(i), "--agents", strconv.Itoa(job.Agents), "--t0", strconv.FormatInt(t0.UnixNano(), 10),
+		"--out", "-", "--name", l.agentName(i))
 	argv, err := host.PinnedCommand(l.CPUs, argv)
 	if err != nil {
 		return nil, err
@@ -145,8 +146,8 @@ func (l *Local) agentName(i int) string {
 }
 
 // runAgent runs agent i to its end and parses what it wrote.
-func (l *Local) runAgent(ctx context.Context, i, n int, cellFile, cellID, targetAddr string, t0 time.Time) (*bench.AgentOutput, error) {
-	argv, err := l.agentArgv(i, n, cellFile, cellID, targetAddr, t0)
+func (l *Local) runAgent(ctx context.Context, i int, job bench.AgentJob, cellFile string, t0 time.Time) (*bench.AgentOutput, error) {
+	argv, err := l.agentArgv(i, job, cellFile, t0)
 	if err != nil {
 		return nil, err
 	}
@@ -158,14 +159,14 @@ func (l *Local) runAgent(ctx context.Context, i, n int, cellFile, cellID, target
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
 	if runErr != nil {
-		return nil, fmt.Errorf("agent %d of %d: %v: %s", i, n, runErr, bench.LogTail(stderr.String(), 3, "; ", "(no output)"))
+		return nil, fmt.Errorf("agent %d of %d: %v: %s", i, job.Agents, runErr, bench.LogTail(stderr.String(), 3, "; ", "(no output)"))
 	}
 	if l.Log != nil {
 		l.Log(bench.LogTail(stderr.String(), 1, "", "(no output)"))
 	}
 	out, err := bench.ParseAgentStream(&stdout)
 	if err != nil {
-		return nil, fmt.Errorf("agent %d of %d: %w", i, n, err)
+		return nil, fmt.Errorf("agent %d of %d: %w", i, job.Agents, err)
 	}
 	return out, nil
 }

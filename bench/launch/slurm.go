@@ -47,19 +47,20 @@ const SlurmDefaultLead = 10 * time.Second
 // to (it forwards the SIGTERM to the tasks) before it is killed.
 const slurmStopDelay = 15 * time.Second
 
-// Run writes cellYAML into Shared, runs
+// Run writes the job's cell file into Shared, runs
 //
 //	srun --ntasks N --kill-on-bad-exit=1 [Extra...] latbench-agent run --cell FILE --cell-id ID
-//	     --target-addr ADDR --agents N --t0 T0 --out DIR
+//	     --target-addr ADDR --seed S [--paired-addr ADDR] --agents N --t0 T0 --out DIR
 //
-// (--cell-id only when cellID is not empty: an agent then takes the
+// (--cell-id only when the job's cell ID is not empty: an agent then takes the
 // file's one cell) and returns the outputs read back from DIR, ordered by
 // index. T0 is Lead from now, in RFC 3339 with nanoseconds. The run's
 // folder in Shared is removed when the run succeeds or ctx ends, and kept
 // (its path is in the error) when it fails. When ctx ends, srun gets
 // SIGTERM, which it forwards to the tasks.
-func (s *Slurm) Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*bench.AgentOutput, error) {
-	if err := s.check(n, targetAddr); err != nil {
+func (s *Slurm) Run(ctx context.Context, job bench.AgentJob) ([]*bench.AgentOutput, error) {
+	n, cellID := job.Agents, job.CellID
+	if err := s.check(n, job.Addr); err != nil {
 		return nil, err
 	}
 	srun, err := s.srunPath()
@@ -75,7 +76,7 @@ func (s *Slurm) Run(ctx context.Context, cellYAML []byte, cellID string, n int, 
 		return nil, err
 	}
 	cellFile, outDir := filepath.Join(dir, "cell.yaml"), filepath.Join(dir, "out")
-	if err := os.WriteFile(cellFile, cellYAML, 0o644); err != nil {
+	if err := os.WriteFile(cellFile, job.CellYAML, 0o644); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("slurm: the cell file: %w", err)
 	}
@@ -84,7 +85,7 @@ func (s *Slurm) Run(ctx context.Context, cellYAML []byte, cellID string, n int, 
 		return nil, fmt.Errorf("slurm: the outputs' folder: %w", err)
 	}
 	t0 := time.Now().Add(s.lead())
-	argv := s.argv(binary, cellFile, cellID, n, targetAddr, t0, outDir)
+	argv := s.argv(binary, cellFile, job, t0, outDir)
 	if err := runSrun(ctx, srun, argv); err != nil {
 		if ctx.Err() != nil {
 			_ = os.RemoveAll(dir)
@@ -175,16 +176,16 @@ func (s *Slurm) lead() time.Duration {
 
 // argv returns srun's arguments (without srun itself). The tasks take
 // their index from SLURM_PROCID.
-func (s *Slurm) argv(binary, cellFile, cellID string, n int, targetAddr string, t0 time.Time, outDir string) []string {
-	count := strconv.Itoa(n)
+func (s *Slurm) argv(binary, cellFile string, job bench.AgentJob, t0 time.Time, outDir string) []string {
+	count := strconv.Itoa(job.Agents)
 	argv := []string{"--ntasks", count, "--kill-on-bad-exit=1"}
 	argv = append(argv, s.Extra...)
 	argv = append(argv, binary, "run", "--cell", cellFile)
-	if cellID != "" {
-		argv = append(argv, "--cell-id", cellID)
+	if job.CellID != "" {
+		argv = append(argv, "--cell-id", job.CellID)
 	}
-	return append(argv, "--target-addr", targetAddr, "--agents", count,
-		"--t0", t0.UTC().Format(time.RFC3339Nano), "--out", outDir)
+	argv = append(argv, job.AgentArgs()...)
+	return append(argv, "--agents", count, "--t0", t0.UTC().Format(time.RFC3339Nano), "--out", outDir)
 }
 
 // runSrun runs srun to its end. Its stdout and stderr (the tasks' too)

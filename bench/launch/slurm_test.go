@@ -137,7 +137,7 @@ func TestSlurmRunsTheAgentsAsOneStep(t *testing.T) {
 	f := newSlurmFake(t, n, []int{0, 1, 2}, "")
 	cellYAML := []byte("name: fixture\n")
 	before := time.Now()
-	outs, err := f.launcher.Run(context.Background(), cellYAML, "fixture-cell", n, "10.0.0.5:8080")
+	outs, err := f.launcher.Run(context.Background(), bench.AgentJob{CellYAML: cellYAML, CellID: "fixture-cell", Agents: n, Addr: "10.0.0.5:8080"})
 	after := time.Now()
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func slurmArg(argv []string, flag string) string {
 // output, the task's own message among it, and the run folder is kept.
 func TestSlurmStepFailureSaysWhy(t *testing.T) {
 	f := newSlurmFake(t, 3, []int{0, 1, 2}, `if [ "$SLURM_PROCID" = 1 ]; then echo "agent 1 of 3: the target at 10.0.0.5:8080 does not answer" >&2; exit 1; fi`)
-	_, err := f.launcher.Run(context.Background(), []byte("name: x\n"), "c1", 3, "10.0.0.5:8080")
+	_, err := f.launcher.Run(context.Background(), bench.AgentJob{CellYAML: []byte("name: x\n"), CellID: "c1", Agents: 3, Addr: "10.0.0.5:8080"})
 	if err == nil {
 		t.Fatal("a failed step succeeded")
 	}
@@ -220,7 +220,7 @@ func TestSlurmMissingOutputsAreNamed(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newSlurmFake(t, 3, tt.fixtures, "")
-			_, err := f.launcher.Run(context.Background(), []byte("name: x\n"), "c1", 3, "10.0.0.5:8080")
+			_, err := f.launcher.Run(context.Background(), bench.AgentJob{CellYAML: []byte("name: x\n"), CellID: "c1", Agents: 3, Addr: "10.0.0.5:8080"})
 			if err == nil {
 				t.Fatal("missing outputs went unnoticed")
 			}
@@ -236,7 +236,7 @@ func TestSlurmMissingOutputsAreNamed(t *testing.T) {
 // An output of another step's size is not taken for one of this step.
 func TestSlurmRejectsAnotherStepsOutput(t *testing.T) {
 	f := newSlurmFake(t, 2, []int{0, 1}, "")
-	_, err := f.launcher.Run(context.Background(), []byte("name: x\n"), "c1", 3, "10.0.0.5:8080")
+	_, err := f.launcher.Run(context.Background(), bench.AgentJob{CellYAML: []byte("name: x\n"), CellID: "c1", Agents: 3, Addr: "10.0.0.5:8080"})
 	if err == nil || !strings.Contains(err.Error(), "is agent 0 of 2, not one of the step's 3") {
 		t.Fatalf("error %v, want one about agent 0 of 2", err)
 	}
@@ -245,7 +245,7 @@ func TestSlurmRejectsAnotherStepsOutput(t *testing.T) {
 func TestSlurmWithoutSrun(t *testing.T) {
 	for _, srun := range []string{filepath.Join(t.TempDir(), "srun"), "latbench-test-no-such-srun"} {
 		s := &Slurm{Srun: srun, Binary: "/bin/true", Shared: t.TempDir()}
-		_, err := s.Run(context.Background(), nil, "c1", 2, "10.0.0.5:8080")
+		_, err := s.Run(context.Background(), bench.AgentJob{CellYAML: nil, CellID: "c1", Agents: 2, Addr: "10.0.0.5:8080"})
 		if err == nil || !strings.HasPrefix(err.Error(), "Slurm's srun not found: ") {
 			t.Errorf("srun %s: error %v, want Slurm's srun not found", srun, err)
 		}
@@ -272,7 +272,7 @@ func TestSlurmRejectsWhatCannotRun(t *testing.T) {
 		{"shared folder a file", Slurm{Shared: file}, 2, "h:1", "is not a folder"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.s.Run(context.Background(), nil, "c1", tt.n, tt.target)
+			_, err := tt.s.Run(context.Background(), bench.AgentJob{CellYAML: nil, CellID: "c1", Agents: tt.n, Addr: tt.target})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
@@ -288,7 +288,7 @@ func TestSlurmStopsTheStep(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := f.launcher.Run(ctx, []byte("name: x\n"), "c1", 2, "10.0.0.5:8080")
+	_, err := f.launcher.Run(ctx, bench.AgentJob{CellYAML: []byte("name: x\n"), CellID: "c1", Agents: 2, Addr: "10.0.0.5:8080"})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v, want the context's", err)
 	}
@@ -389,7 +389,7 @@ func TestSlurmRealAgentsUnderFakeSrun(t *testing.T) {
 	s := &Slurm{Srun: writeSlurmScript(t, dir, "srun", slurmFakeSrun), Binary: binary, Shared: shared, Lead: 3 * time.Second}
 	const n, rate = 3, 600
 	cellYAML, id := slurmCell(t, rate, n, time.Second)
-	outs, err := s.Run(context.Background(), cellYAML, id, n, echo.Addr())
+	outs, err := s.Run(context.Background(), bench.AgentJob{CellYAML: cellYAML, CellID: id, Agents: n, Addr: echo.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestSlurmInsideTestCluster(t *testing.T) {
 	cellYAML, id := slurmCell(t, rate, n, 2*time.Second)
 
 	t.Run("agents", func(t *testing.T) {
-		outs, err := s.Run(context.Background(), cellYAML, id, n, target)
+		outs, err := s.Run(context.Background(), bench.AgentJob{CellYAML: cellYAML, CellID: id, Agents: n, Addr: target})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,7 +467,7 @@ func TestSlurmInsideTestCluster(t *testing.T) {
 		}
 		down := ln.Addr().String()
 		ln.Close()
-		_, err = s.Run(context.Background(), cellYAML, id, n, down)
+		_, err = s.Run(context.Background(), bench.AgentJob{CellYAML: cellYAML, CellID: id, Agents: n, Addr: down})
 		if err == nil || !strings.Contains(err.Error(), "does not answer") || !strings.Contains(err.Error(), "failed") {
 			t.Fatalf("error %v, want the step's failure with the agents' own message", err)
 		}
@@ -480,7 +480,7 @@ func TestSlurmInsideTestCluster(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		start := time.Now()
-		_, err := slow.Run(ctx, cellYAML, id, n, target)
+		_, err := slow.Run(ctx, bench.AgentJob{CellYAML: cellYAML, CellID: id, Agents: n, Addr: target})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("error %v, want the context's", err)
 		}

@@ -71,6 +71,8 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "cell", Required: true, Usage: "suite `FILE` holding the cell (a suite with one cell, or pick one with --cell-id)"},
 			&cli.StringFlag{Name: "cell-id", Usage: "the `ID` of the cell of --cell to run, when it has several"},
 			&cli.StringFlag{Name: flagTargetAddr, Required: true, Usage: "the target's `HOST:PORT`"},
+			&cli.StringFlag{Name: "paired-addr", Usage: "a paired cell's reference arm's `HOST:PORT`: the agent sends its share of both arms"},
+			&cli.Uint64Flag{Name: "seed", Usage: "the seed `S` of the arms' order and of Poisson arrivals; every agent of a cell must have the same"},
 			&cli.IntFlag{Name: "index", Value: -1, Usage: "this agent's index `I`, 0 to N-1 (default: JOB_COMPLETION_INDEX or SLURM_PROCID)"},
 			&cli.IntFlag{Name: "agents", Usage: "how many agents `N` share the cell (default: SLURM_NTASKS)"},
 			&cli.StringFlag{Name: flagT0, Usage: "start `TIME` of the schedule: RFC 3339 (2026-12-01T12:00:00.5Z) or Unix nanoseconds"},
@@ -130,6 +132,7 @@ func agentSpec(ctx context.Context, c *cli.Context) (bench.AgentSpec, error) {
 		return spec, err
 	}
 	spec.Cell, spec.Addr, spec.Wait, spec.Host = cell, c.String(flagTargetAddr), c.String("wait"), c.String("name")
+	spec.PairedAddr, spec.Seed = c.String("paired-addr"), c.Uint64("seed")
 	if spec.Index, err = cmdline.FromFlagOrEnv(c.Int("index"), -1, "--index", "JOB_COMPLETION_INDEX", "SLURM_PROCID"); err != nil {
 		return spec, err
 	}

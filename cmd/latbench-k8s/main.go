@@ -29,6 +29,8 @@ const (
 	flagCell       = "cell"
 	flagCellID     = "cell-id"
 	flagTargetAddr = "target-addr"
+	flagPairedAddr = "paired-addr"
+	flagSeed       = "seed"
 	flagAgents     = "agents"
 	flagImage      = "image"
 	flagNamespace  = "namespace"
@@ -64,6 +66,8 @@ func cellFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagCell, Required: true, Usage: "suite `FILE` holding the cell (a suite with one cell, or pick one with --cell-id)"},
 		&cli.StringFlag{Name: flagCellID, Usage: "the `ID` of the cell of --cell to run, when it has several"},
 		&cli.StringFlag{Name: flagTargetAddr, Required: true, Usage: "the target's `HOST:PORT` as the pods reach it (a Service)"},
+		&cli.StringFlag{Name: flagPairedAddr, Usage: "a paired cell's reference arm's `HOST:PORT` as the pods reach it"},
+		&cli.Uint64Flag{Name: flagSeed, Usage: "the seed every agent draws a paired cell's arm order and Poisson arrivals with (`S`)"},
 		&cli.IntFlag{Name: flagAgents, Required: true, Usage: "how many agents `N`: the Job's completions and parallelism"},
 		&cli.StringFlag{Name: flagImage, Required: true, Usage: "container `IMAGE` with latbench-agent on its PATH (scripts/k8s/Dockerfile), e.g. ghcr.io/you/latbench:v1"},
 		&cli.StringFlag{Name: "cpu", Usage: "each agent's CPU request and limit, a Kubernetes `QUANTITY` such as 2 or 1500m (default: none)"},
@@ -95,7 +99,8 @@ func runCommand(stderr io.Writer) *cli.Command {
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			outs, err := l.Run(ctx, data, cell.ID, c.Int(flagAgents), c.String(flagTargetAddr))
+			outs, err := l.Run(ctx, bench.AgentJob{CellYAML: data, CellID: cell.ID, Agents: c.Int(flagAgents),
+				Addr: c.String(flagTargetAddr), PairedAddr: c.String(flagPairedAddr), Seed: c.Uint64(flagSeed)})
 			if err != nil {
 				if ctx.Err() != nil {
 					return fmt.Errorf("%w: %v", bench.ErrInterrupted, err)
@@ -194,7 +199,7 @@ func objects(c *cli.Context) (*k8s.Objects, error) {
 	}
 	objs, err := k8s.Manifest{Namespace: c.String(flagNamespace), Name: name, Image: c.String(flagImage),
 		CellYAML: data, CellID: cell.ID, Agents: c.Int(flagAgents), TargetAddr: c.String(flagTargetAddr),
-		CPU: c.String("cpu"), Memory: c.String("memory"),
+		PairedAddr: c.String(flagPairedAddr), Seed: c.Uint64(flagSeed), CPU: c.String("cpu"), Memory: c.String("memory"),
 		ReadyTimeout: c.Duration("ready-timeout"), ActiveDeadline: c.Duration("active-deadline")}.Objects()
 	if err != nil {
 		return nil, &cmdline.UsageError{Err: err}

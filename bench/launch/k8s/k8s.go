@@ -97,15 +97,15 @@ func (l APILogs) Read(ctx context.Context, namespace, pod string) (io.ReadCloser
 	return l.Client.CoreV1().Pods(namespace).GetLogs(pod, &corev1.PodLogOptions{Container: k8sContainer}).Stream(ctx)
 }
 
-// Run applies the ConfigMap, RBAC and Job for cellYAML's cell cellID (n
-// agents against targetAddr), waits until every one of the n pods is
+// Run applies the ConfigMap, RBAC and Job of the job's cell (its agents
+// against its addresses), waits until every one of the n pods is
 // Ready, writes T0 into the ConfigMap exactly once, waits for the Job to
 // complete, and returns the agents' outputs read from their pods' logs,
 // ordered by index. On a timeout, a failure or the end of ctx it deletes
 // the Job and its pods and says why. A completed Job stays until the next
 // run of the same name replaces it.
-func (k *Launcher) Run(ctx context.Context, cellYAML []byte, cellID string, n int, targetAddr string) ([]*bench.AgentOutput, error) {
-	r, err := k.newRun(cellYAML, cellID, n, targetAddr)
+func (k *Launcher) Run(ctx context.Context, job bench.AgentJob) ([]*bench.AgentOutput, error) {
+	r, err := k.newRun(job)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +138,12 @@ type k8sRun struct {
 }
 
 // newRun checks the cell and builds the run's objects.
-func (k *Launcher) newRun(cellYAML []byte, cellID string, n int, targetAddr string) (*k8sRun, error) {
+func (k *Launcher) newRun(job bench.AgentJob) (*k8sRun, error) {
+	n := job.Agents
 	if k.Client == nil || k.Logs == nil {
 		return nil, errors.New("kubernetes: the launcher has no client or no log reader (use NewLauncher)")
 	}
-	cell, err := bench.AgentCell(CellKey, cellYAML, cellID) // as the agents will
+	cell, err := bench.AgentCell(CellKey, job.CellYAML, job.CellID) // as the agents will
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes: the agents' cell: %w", err)
 	}
@@ -160,8 +161,8 @@ func (k *Launcher) newRun(cellYAML []byte, cellID string, n int, targetAddr stri
 	if r.lead <= 0 {
 		r.lead = DefaultLead
 	}
-	m := Manifest{Namespace: r.ns, Name: r.name, Image: k.Image, CellYAML: cellYAML, CellID: cell.ID,
-		Agents: n, TargetAddr: targetAddr, CPU: k.CPU, Memory: k.Memory, ReadyTimeout: r.readyTimeout,
+	m := Manifest{Namespace: r.ns, Name: r.name, Image: k.Image, CellYAML: job.CellYAML, CellID: cell.ID,
+		Agents: n, TargetAddr: job.Addr, PairedAddr: job.PairedAddr, Seed: job.Seed, CPU: k.CPU, Memory: k.Memory, ReadyTimeout: r.readyTimeout,
 		ActiveDeadline: r.readyTimeout + r.lead + r.window() + k8sDoneGrace, RunID: r.runID}
 	if r.objs, err = m.Objects(); err != nil {
 		return nil, err

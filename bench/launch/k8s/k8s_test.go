@@ -84,7 +84,7 @@ func TestK8sRunCollectsEveryAgent(t *testing.T) {
 				ReadyTimeout: 20 * time.Second, Lead: time.Second, Log: func(l string) { lines = append(lines, l) }}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			outs, err := k.Run(ctx, cellYAML, cell.ID, tc.n, addr)
+			outs, err := k.Run(ctx, bench.AgentJob{CellYAML: cellYAML, CellID: cell.ID, Agents: tc.n, Addr: addr})
 			if err != nil {
 				t.Fatalf("%v\nlog:\n%s", err, strings.Join(lines, "\n"))
 			}
@@ -200,7 +200,7 @@ func TestK8sRunDeletesTheJobWhenItFails(t *testing.T) {
 					cancel()
 				}()
 			}
-			_, err := k.Run(ctx, cellYAML, "", 3, "echo.bench.svc:7000")
+			_, err := k.Run(ctx, bench.AgentJob{CellYAML: cellYAML, CellID: "", Agents: 3, Addr: "echo.bench.svc:7000"})
 			checkK8sError(t, err, append(tc.wantErr, "the Job bench/"+name+" and its pods were deleted"), tc.wantIs)
 			checkK8sJobDeleted(t, f.client, name)
 			if writes, _ := f.writes(); fmt.Sprint(writes) != fmt.Sprint(tc.wantT0Writes) {
@@ -267,7 +267,7 @@ func TestK8sRunRefuses(t *testing.T) {
 			if tc.cellYAML != nil {
 				yaml = tc.cellYAML
 			}
-			_, err := k.Run(context.Background(), yaml, tc.cellID, 3, "echo.bench.svc:7000")
+			_, err := k.Run(context.Background(), bench.AgentJob{CellYAML: yaml, CellID: tc.cellID, Agents: 3, Addr: "echo.bench.svc:7000"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latbench/latbench/bench"
 	"github.com/latbench/latbench/bench/launch"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -65,6 +66,10 @@ type Manifest struct {
 	// HOST:PORT as the pods reach it.
 	Agents     int
 	TargetAddr string
+	// PairedAddr is a paired cell's reference arm's HOST:PORT ("": none);
+	// Seed the seed every agent draws the arms' order with.
+	PairedAddr string
+	Seed       uint64
 	// CPU and Memory are the agent container's requests and limits, set
 	// equal (the Guaranteed class); empty: none.
 	CPU, Memory string
@@ -281,7 +286,8 @@ func (m Manifest) command() []string {
 	if m.CellID != "" {
 		argv = append(argv, "--cell-id", m.CellID)
 	}
-	return append(argv, "--target-addr", m.TargetAddr, "--agents", strconv.Itoa(m.Agents),
+	argv = append(argv, bench.AgentJob{Addr: m.TargetAddr, PairedAddr: m.PairedAddr, Seed: m.Seed}.AgentArgs()...)
+	return append(argv, "--agents", strconv.Itoa(m.Agents),
 		"--t0-configmap", m.Namespace+"/"+m.Name, "--ready-file", k8sReadyFile, "--out", "-")
 }
 
