@@ -137,7 +137,7 @@ func TestSlurmRunsTheAgentsAsOneStep(t *testing.T) {
 	f := newSlurmFake(t, n, []int{0, 1, 2}, "")
 	cellYAML := []byte("name: fixture\n")
 	before := time.Now()
-	outs, err := f.launcher.Run(context.Background(), bench.AgentJob{CellYAML: cellYAML, CellID: "fixture-cell", Agents: n, Addr: "10.0.0.5:8080"})
+	outs, err := f.launcher.Run(context.Background(), bench.AgentJob{CellYAML: cellYAML, CellID: "fixture-cell", Agents: n, Addr: "10.0.0.5:8080", Seed: 9})
 	after := time.Now()
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestSlurmRunsTheAgentsAsOneStep(t *testing.T) {
 	cellFile, outDir, t0 := slurmArg(argv, "--cell"), slurmArg(argv, "--out"), slurmArg(argv, "--t0")
 	want := []string{"--ntasks", "3", "--kill-on-bad-exit=1", "--partition=fake", "--overcommit",
 		f.launcher.Binary, "run", "--cell", cellFile, "--cell-id", "fixture-cell", "--target-addr", "10.0.0.5:8080",
-		"--agents", "3", "--t0", t0, "--out", outDir}
+		"--seed", "9", "--agents", "3", "--t0", t0, "--out", outDir}
 	if !slices.Equal(argv, want) {
 		t.Errorf("srun's arguments:\n got %q\nwant %q", argv, want)
 	}
