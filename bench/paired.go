@@ -97,7 +97,7 @@ func fillPairedArm(cell *results.Cell, spec CellSpec, res *engine.Result, usage 
 	if err != nil {
 		cell.Warnings = append(cell.Warnings, "no paired difference: "+err.Error())
 	}
-	diff.Arms = [2]string{name, spec.Target}
+	diff.Arms, diff.Backend = [2]string{name, spec.Target}, spec.Paired == PairedBackend
 	diff.Reference = results.ArmFigures{Target: name, Addr: addr, Stats: ref.Stats, Histograms: ref.Histograms, Classes: ref.Classes}
 	cell.Paired = &diff
 }

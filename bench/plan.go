@@ -197,12 +197,21 @@ func mustFaults(lines []string) []Fault {
 
 // addCells adds cell for every target, after its baseline if asked for.
 func (p *Plan) addCells(cell CellSpec, baseline bool, targets []string) {
-	if baseline {
+	if baseline && cell.Paired != PairedBackend { // a paired cell measures its baseline at the same time
 		p.Cells = append(p.Cells, cell.baseline())
 	}
 	for _, t := range targets {
 		cell.Target = t
 		p.Cells = append(p.Cells, cell)
+	}
+}
+
+// Sequential turns a suite's paired scenarios back into the sequential
+// method: no second arm, and a scenario with a baseline measures it in a
+// cell of its own before the proxies.
+func Sequential(s *suite.Suite) {
+	for i := range s.Scenarios {
+		s.Scenarios[i].Paired = ""
 	}
 }
 

@@ -235,3 +235,42 @@ loads:
 		}
 	}
 }
+
+// A scenario paired with its backend measures the baseline in each proxy
+// cell, so it has no baseline cell of its own; Sequential turns it back
+// into the sequential method, baseline cell first.
+func TestPlanSuitePairedAndSequential(t *testing.T) {
+	const pairedSuite = `targets: [p, q]
+defaults: {connections: 10}
+scenarios:
+  - {scenario: http, proxy: true, backend: nginx, baseline: true, paired: backend}
+loads:
+  - {name: moderate, rate: 1000}
+`
+	for _, tc := range []struct {
+		name       string
+		sequential bool
+		want       []string
+	}{
+		{name: "paired", want: []string{"p-http-proxy-vs-backend-moderate-1000rps-c10", "q-http-proxy-vs-backend-moderate-1000rps-c10"}},
+		{name: "sequential", sequential: true, want: []string{"nginx-http-baseline-moderate-1000rps-c10",
+			"p-http-proxy-moderate-1000rps-c10", "q-http-proxy-moderate-1000rps-c10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := suite.Parse("paired.yaml", "suite", []byte(pairedSuite))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.sequential {
+				Sequential(s)
+			}
+			var got []string
+			for _, c := range PlanSuite(s, nil).Cells {
+				got = append(got, c.ID)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("cell IDs\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -41,7 +41,7 @@ func mergePaired(parts []Cell, out *Cell) error {
 	if err != nil {
 		out.Warnings = append(out.Warnings, "no paired difference: "+err.Error())
 	}
-	p.Arms = first.Arms
+	p.Arms, p.Backend = first.Arms, first.Backend
 	p.Reference = ArmFigures{Target: first.Reference.Target, Addr: first.Reference.Addr, Argv: first.Reference.Argv,
 		Version: first.Reference.Version, Stats: ref.Stats, Histograms: ref.Histograms, Classes: ref.Classes, Intervals: ref.Intervals}
 	out.Paired = &p

@@ -59,6 +59,9 @@ func pairedPercentiles() []pairedPercentile {
 type Paired struct {
 	// Arms name the two arms: A, the reference, then B, the target.
 	Arms [2]string `json:"arms"`
+	// Backend says that the reference is the proxy's own backend,
+	// addressed directly: the proxy's overhead is then the difference.
+	Backend bool `json:"backend,omitempty"`
 	// Reference holds arm A's figures, as a cell holds its own.
 	Reference ArmFigures `json:"reference"`
 	// DiffUs is B − A at each percentile, in µs; Ratio is B ÷ A.
@@ -117,6 +120,9 @@ type PercentileEstimates struct {
 	P99  Estimate95 `json:"p99"`
 	P999 Estimate95 `json:"p999"`
 }
+
+// At returns the estimate of key: p50, p90, p99 or p999.
+func (p PercentileEstimates) At(key string) Estimate95 { return *p.at(key) }
 
 // at returns the estimate of key (p50, p90, p99, p999).
 func (p *PercentileEstimates) at(key string) *Estimate95 {

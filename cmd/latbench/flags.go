@@ -29,6 +29,7 @@ const (
 	flagRoot          = "root"
 	flagPaired        = "paired"
 	flagPairedAddr    = "paired-addr"
+	flagSequential    = "sequential"
 	flagMaxSteal      = "max-steal"
 	flagRetries       = "retries"
 )
@@ -101,7 +102,7 @@ func oneArg(c *cli.Context, what string) (string, error) {
 // categories in alphabetical order, which these names follow.
 func flagCategories() map[string][]string {
 	return map[string][]string{
-		"Basics": {"target", "scenario", "rate", "connections", "duration", "warmup", "size", "backend", flagPaired, flagQuick},
+		"Basics": {"target", "scenario", "rate", "connections", "duration", "warmup", "size", "backend", flagPaired, flagQuick, flagSequential},
 		"Load details": {"requests", "timeout", "path", "no-keepalive", "reconnect-every", "protocol", "mix", "pacing",
 			"wait", "spin-window"},
 		"Rate steps and search": {"rate-step", "rate-max", "max-iter", "step-duration", "find-max", "slo", "max-error-rate", "max-steps"},

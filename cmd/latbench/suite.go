@@ -26,6 +26,10 @@ func suiteCommand(stdout, stderr io.Writer) *cli.Command {
 		Flags: categorized(append(executionFlags(), &cli.BoolFlag{
 			Name:  flagQuick,
 			Usage: "a short pass: every cell measures " + bench.QuickDuration.String() + " after " + bench.QuickWarmup.String() + " of warm-up, and rate steps keep only their first and last step",
+		}, &cli.BoolFlag{
+			Name: flagSequential,
+			Usage: "measure the suite's paired scenarios (paired:) the sequential way instead: each target in a cell of its own, " +
+				"a scenario's baseline in a cell of its own before the proxies; the comparison then carries the host's noise between cells",
 		})),
 		OnUsageError: cmdline.OnUsageError,
 		Action: func(c *cli.Context) error {
@@ -70,6 +74,9 @@ func suitePlan(c *cli.Context, path string) (*bench.Plan, error) {
 			t, err := m.Lookup(name)
 			return err == nil && t.Check(root).Runnable
 		}
+	}
+	if c.Bool(flagSequential) {
+		bench.Sequential(s)
 	}
 	plan := bench.PlanSuite(s, runnable)
 	plan.Options = options

@@ -123,7 +123,7 @@ func shapeBlocks(s study.ShapeResult) []block {
 		&paragraph{text: how},
 		latencyTable(s),
 		&heading{text: t.Title + ": overhead over the baseline (µs)"},
-		&paragraph{text: "Each proxy's percentile minus the baseline's: measured, both from this run; published, both from the study."},
+		&paragraph{text: overheadHow(s)},
 		overheadTable(s),
 	}
 	if t.Latbench.Load == study.LoadMax {
@@ -167,6 +167,9 @@ func overheadTable(s study.ShapeResult) *table {
 			switch {
 			case !r.Measured() || math.IsNaN(r.Latency.At(p)):
 				measured = notMeasured
+			case r.Paired.Interval():
+				measured = fmtOverheadInterval(r.Paired, p)
+			case r.Paired != nil:
 			case !baseMeasured:
 				measured = "no baseline"
 			}
@@ -175,6 +178,29 @@ func overheadTable(s study.ShapeResult) *table {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// overheadHow says how the shape's overheads were measured.
+func overheadHow(s study.ShapeResult) string {
+	for _, r := range s.Systems {
+		if r.Paired != nil {
+			return "Each proxy's percentile minus its backend's, both measured at once (paired cells, both arms on one schedule), " +
+				"over all its cells of the shape, with the 95% interval of a block bootstrap over their windows laid end to end " +
+				"(" + results.PairedMethod + "); \"not separable\" where the interval holds 0. Published: both from the study, one run each."
+		}
+	}
+	return "Each proxy's percentile minus the baseline's, measured in cells of their own one after the other (the sequential method): " +
+		"measured, both from this run; published, both from the study."
+}
+
+// fmtOverheadInterval formats a paired overhead at p with its interval,
+// and says when it holds 0.
+func fmtOverheadInterval(o *study.PairedOverhead, p study.Percentile) string {
+	s := fmt.Sprintf("%s [%s, %s]", fmtSigned(o.Value.At(p)), fmtSigned(o.Low.At(p)), fmtSigned(o.High.At(p)))
+	if !o.Separable(p) {
+		s += " " + results.NotSeparable
+	}
+	return s
 }
 
 // throughputTable has, per system, the achieved rate at max load (median
@@ -198,11 +224,12 @@ func rankingBlocks(rankings []study.Ranking) []block {
 	}
 	t := newTable([]string{"proxies by", "published, best first", "measured, best first", "agreement"}, []bool{false, false, false, false})
 	for _, r := range rankings {
-		t.Rows = append(t.Rows, []string{r.By, softwareList(r.Published), cmp.Or(softwareList(r.Measured), notMeasured), agreementText(r)})
+		t.Rows = append(t.Rows, []string{r.By, softwareList(r.Published), cmp.Or(measuredOrder(r), notMeasured), agreementText(r)})
 	}
 	return []block{
 		&heading{text: "Ranking of the proxies"},
-		&paragraph{text: "The proxies ordered by overhead (lowest first) and by throughput (highest first); a swap is a pair the measured order reverses."},
+		&paragraph{text: "The proxies ordered by overhead (lowest first) and by throughput (highest first); a swap is a pair the measured order reverses. " +
+			"≈ joins neighbours whose 95% intervals overlap: they are not ranked, and never count as a swap."},
 		t,
 	}
 }
@@ -227,6 +254,23 @@ func agreementText(r study.Ranking) string {
 		s += "; not measured: " + softwareList(r.Missing)
 	}
 	return s
+}
+
+// measuredOrder names the measured systems best first, joining with ≈
+// the neighbours that cannot be told apart.
+func measuredOrder(r study.Ranking) string {
+	var b strings.Builder
+	for i, s := range r.Measured {
+		if i > 0 {
+			sep := ", "
+			if i-1 < len(r.Tied) && r.Tied[i-1] {
+				sep = " ≈ "
+			}
+			b.WriteString(sep)
+		}
+		b.WriteString(s.Software)
+	}
+	return b.String()
 }
 
 // softwareList names systems by their software, in order.

@@ -27,6 +27,19 @@ func TestStudySectionGolden(t *testing.T) {
 	assertGolden(t, "testdata/study.md.golden", []byte(md))
 }
 
+// A paired study run reports each proxy's overhead as its paired
+// difference with the interval, and ranks only what the intervals
+// separate.
+func TestStudySectionPairedGolden(t *testing.T) {
+	md := studySectionMarkdown(t, studytest.PairedRun(t, true))
+	for _, want := range []string{"both measured at once (paired cells", ` \[+`, "≈ joins neighbours"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the paired study section lacks %q", want)
+		}
+	}
+	assertGolden(t, "testdata/study-paired.md.golden", []byte(md))
+}
+
 // TestStudySectionVariants checks the section of runs that lack rounds,
 // a machine sentence or whole shapes.
 func TestStudySectionVariants(t *testing.T) {

@@ -69,10 +69,15 @@ type SystemResult struct {
 	// time it was sent, what a closed-loop tool such as perf-gauge
 	// reports.
 	Latency, Service Figures
-	// Overhead is Latency minus the baseline's, from the same run;
+	// Overhead is Latency minus the baseline's, from the same run, or,
+	// for a proxy measured paired with its backend, Paired's value;
 	// PublishedOverhead the published figure minus the published
 	// baseline's.
 	Overhead, Published, PublishedOverhead Figures
+	// Paired is the overhead of a proxy measured at once with its
+	// backend, with its interval; nil when it was measured in cells of
+	// its own (the sequential method).
+	Paired *PairedOverhead
 	// RPS is the median over the cells of the achieved rate (at max
 	// load, one cell a round); Share is RPS over the baseline's RPS.
 	RPS, PublishedRPS, Share, PublishedShare float64
@@ -166,7 +171,7 @@ func belongs(c *results.Cell, sys System, m Mapping) bool {
 		return false
 	}
 	if sys.Baseline {
-		return c.Baseline && c.Scenario == m.Scenario
+		return (c.Baseline && c.Scenario == m.Scenario) || (isPairedWithBackend(c) && c.Scenario == m.Scenario+"-proxy")
 	}
 	return !c.Baseline && c.Target == sys.Target && c.Scenario == m.Scenario+"-proxy"
 }
@@ -177,6 +182,7 @@ func measure(cells []results.Cell, sys System, t Table) (SystemResult, error) {
 	r := unmeasured(sys, t)
 	lat, svc := engine.NewHistogram(), engine.NewHistogram()
 	var rps, cpu []float64
+	var paired []*results.Cell
 	for i := range cells {
 		c := &cells[i]
 		if !belongs(c, sys, t.Latbench) {
@@ -186,23 +192,31 @@ func measure(cells []results.Cell, sys System, t Table) (SystemResult, error) {
 			r.Failed++
 			continue
 		}
-		if err := results.MergeEncoded(lat, c.Histograms.Latency); err != nil {
+		arm := armOf(c, sys)
+		if err := results.MergeEncoded(lat, arm.Histograms.Latency); err != nil {
 			return r, fmt.Errorf("study: cell %s: latency: %w", c.ID, err)
 		}
-		if err := results.MergeEncoded(svc, c.Histograms.ServiceTime); err != nil {
+		if err := results.MergeEncoded(svc, arm.Histograms.ServiceTime); err != nil {
 			return r, fmt.Errorf("study: cell %s: service time: %w", c.ID, err)
 		}
 		r.Cells++
-		if !slices.Contains(r.Targets, c.Target) {
-			r.Targets = append(r.Targets, c.Target)
+		if !slices.Contains(r.Targets, arm.Target) {
+			r.Targets = append(r.Targets, arm.Target)
 		}
-		rps = append(rps, c.Stats.AchievedRPS)
-		if c.Stats.ServerCPUPct > 0 || c.Stats.ServerPeakRSS > 0 {
-			cpu = append(cpu, c.Stats.ServerCPUPct)
-			r.PeakRSS = math.Max(nanToZero(r.PeakRSS), float64(c.Stats.ServerPeakRSS))
+		rps = append(rps, arm.Stats.AchievedRPS)
+		if arm.Stats.ServerCPUPct > 0 || arm.Stats.ServerPeakRSS > 0 {
+			cpu = append(cpu, arm.Stats.ServerCPUPct)
+			r.PeakRSS = math.Max(nanToZero(r.PeakRSS), float64(arm.Stats.ServerPeakRSS))
+		}
+		if !sys.Baseline && isPairedWithBackend(c) {
+			paired = append(paired, c)
 		}
 	}
 	r.Latency, r.Service = percentiles(lat), percentiles(svc)
+	var err error
+	if r.Paired, err = pairedOverhead(paired); err != nil {
+		return r, err
+	}
 	if len(rps) > 0 {
 		r.RPS = results.Median(rps)
 	}
@@ -210,6 +224,15 @@ func measure(cells []results.Cell, sys System, t Table) (SystemResult, error) {
 		r.CPUPct = results.Median(cpu)
 	}
 	return r, nil
+}
+
+// armOf returns the figures of the cell that are the system's: a paired
+// cell's backend arm for the baseline, else the cell's own.
+func armOf(c *results.Cell, sys System) results.ArmFigures {
+	if sys.Baseline && isPairedWithBackend(c) {
+		return c.Paired.Reference
+	}
+	return results.ArmFigures{Target: c.Target, Stats: c.Stats, Histograms: c.Histograms}
 }
 
 // unmeasured returns the system's published figures at the shape, with
@@ -245,6 +268,9 @@ func addOverheads(systems []SystemResult) {
 	for i := range systems {
 		s := &systems[i]
 		s.Overhead = s.Latency.minus(base.Latency)
+		if s.Paired != nil {
+			s.Overhead = s.Paired.Value
+		}
 		s.PublishedOverhead = s.Published.minus(base.Published)
 		s.Share = ratio(s.RPS, base.RPS)
 		s.PublishedShare = ratio(s.PublishedRPS, base.PublishedRPS)

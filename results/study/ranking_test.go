@@ -12,6 +12,8 @@ func TestRank(t *testing.T) {
 		published    map[string]float64
 		measured     map[string]float64
 		highestFirst bool
+		intervals    map[string][2]float64 // 95% intervals of the measured figures, where there are any
+		wantTied     []bool
 		wantPub      []string
 		wantMeasured []string
 		wantSwaps    [][2]string
@@ -51,6 +53,20 @@ func TestRank(t *testing.T) {
 			wantPub:      []string{"a", "b", "c"}, wantMeasured: []string{"b", "a", "c"}, wantSwaps: [][2]string{{"a", "b"}},
 		},
 		{
+			name:      "a reversed pair whose intervals overlap is not a swap",
+			published: map[string]float64{"a": 1, "b": 2, "c": 3},
+			measured:  map[string]float64{"a": 20, "b": 10, "c": 30},
+			intervals: map[string][2]float64{"a": {15, 25}, "b": {5, 16}, "c": {28, 32}},
+			wantPub:   []string{"a", "b", "c"}, wantMeasured: []string{"b", "a", "c"}, wantTied: []bool{true, false}, wantAgree: true,
+		},
+		{
+			name:      "a reversed pair whose intervals are apart is a swap",
+			published: map[string]float64{"a": 1, "b": 2},
+			measured:  map[string]float64{"a": 20, "b": 10},
+			intervals: map[string][2]float64{"a": {18, 22}, "b": {8, 12}},
+			wantPub:   []string{"a", "b"}, wantMeasured: []string{"b", "a"}, wantTied: []bool{false}, wantSwaps: [][2]string{{"a", "b"}},
+		},
+		{
 			name:      "ties keep the published order",
 			published: map[string]float64{"a": 1, "b": 2},
 			measured:  map[string]float64{"a": 5, "b": 5},
@@ -72,7 +88,14 @@ func TestRank(t *testing.T) {
 				}
 			}
 			key := func(s SystemResult) (float64, float64) { return s.PublishedRPS, s.RPS }
-			got := rank("test", systems, key, tt.highestFirst)
+			interval := func(s SystemResult) (float64, float64, bool) {
+				iv, ok := tt.intervals[s.System.Name]
+				return iv[0], iv[1], ok
+			}
+			got := rank("test", systems, key, interval, tt.highestFirst)
+			if tt.wantTied != nil && !slices.Equal(got.Tied, tt.wantTied) {
+				t.Errorf("tied %v, want %v", got.Tied, tt.wantTied)
+			}
 			if names := namesOf(got.Published); !slices.Equal(names, tt.wantPub) {
 				t.Errorf("published %v, want %v", names, tt.wantPub)
 			}
