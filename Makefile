@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 RACE        := $(shell scripts/race-flag.sh)
 FUZZTIME    ?= 10s
 
-.PHONY: all build servers server-go study-targets bench perf soak test test-deps bench-go fuzz lint toolchain clean
+.PHONY: all build servers server-go study-targets bench perf soak selftest test test-deps bench-go fuzz lint toolchain clean
 
 all: build servers
 
@@ -79,6 +79,14 @@ perf: toolchain
 SOAK ?= 1h
 soak: toolchain
 	@scripts/soak.sh $(SOAK)
+
+# How much of the host's noise the sequential and the paired method let
+# through here (docs/accuracy.md): an A/A test and HAProxy against nginx
+# (the Go proxy and server where those are not installed), five repeats,
+# quiet and then with injected CPU freezes (root).
+SELFTEST ?= --repeats 5 --freeze both
+selftest: build
+	$(BIN)/latbench selftest noise $(SELFTEST)
 
 # A short run of every fuzz target.
 fuzz: toolchain
