@@ -26,7 +26,7 @@ func hasPaired(cells []Cell) bool {
 func pairedTables(cells []Cell) []Table {
 	diff := Table{Title: "Paired cells: target − reference (µs, 95% interval; both measured at once)",
 		Columns: columns("target", "reference", "scenario", "load", "#Δ p50", "#Δ p90", "#Δ p99", "#Δ p99.9"),
-		Note:    "Intervals: " + PairedMethod + "."}
+		Note:    "Intervals: paired (both arms at once): " + PairedMethod + "."}
 	ratio := Table{Title: "Paired cells: target ÷ reference (95% interval)",
 		Columns: columns("target", "reference", "scenario", "load", "#× p50", "#× p90", "#× p99", "#× p99.9")}
 	for i := range cells {

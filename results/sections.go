@@ -19,7 +19,7 @@ func hasRounds(cells []Cell) bool {
 // its rounds of each figure with its 95% bootstrap confidence interval.
 func roundsTable(cells []Cell) Table {
 	t := Table{Title: "Over rounds: median [95% confidence interval]",
-		Note:    "Intervals: a bootstrap of the median over the rounds, each round a cell of its own (cells measured one after the other, in a new shuffled order each round).",
+		Note:    "Intervals: sequential cells over rounds: a bootstrap of the median over the rounds, each round a cell of its own (measured one after the other, in a new shuffled order each round).",
 		Columns: columns("target", "scenario", "loop", "#rate rps", "#rounds ok", "#achieved rps", "#p50 µs", "#p99 µs", "#p99.9 µs")}
 	for _, g := range GroupRounds(cells) {
 		c := g.First

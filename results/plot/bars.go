@@ -184,6 +184,10 @@ func (b *bars) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
+// roundsHow says how intervals over rounds were measured, in a caption;
+// a paired cell's charts say pairedHow.
+const roundsHow = "sequential cells over rounds (each round a cell of its own, measured one after the other)"
+
 // barCaption says what a bar chart shows.
 func barCaption(k barKey, series []barSeries) string {
 	var b strings.Builder
@@ -197,7 +201,7 @@ func barCaption(k barKey, series []barSeries) string {
 		b.WriteString(", at each target's last rate step")
 	}
 	if rounds > 1 {
-		b.WriteString("; bars are medians over rounds and whiskers their 95% bootstrap confidence intervals")
+		b.WriteString("; bars are medians over rounds and whiskers their 95% bootstrap confidence intervals, " + roundsHow)
 	}
 	b.WriteString(". Cells: ")
 	for i, s := range series {

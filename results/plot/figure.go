@@ -118,8 +118,9 @@ func (f *figure) draw(c draw.Canvas) {
 	c = draw.Crop(c, figMargin, -figMargin, figMargin, -figMargin)
 	if f.title != "" {
 		sty := text.Style{Color: color.Black, Font: sans(titleSize), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
-		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, f.title)
-		c.Max.Y -= sty.Rectangle(f.title).Size().Y + figGap/2
+		title := fitText(sty, f.title, c.Size().X)
+		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, title)
+		c.Max.Y -= sty.Rectangle(title).Size().Y + figGap/2
 	}
 	if f.entries > 0 {
 		w := f.legend.Rectangle(c).Size().X
@@ -251,6 +252,15 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// fitText returns s, or s shortened to end in "…" so that it is at most
+// width wide in sty.
+func fitText(sty text.Style, s string, width vg.Length) string {
+	for n := len([]rune(s)); n > 1 && sty.Width(s) > width; n-- {
+		s = shorten(s, n-1)
+	}
+	return s
 }
 
 // lineStyle returns a line of the given colour, width in points and dash

@@ -61,6 +61,7 @@ func overTimeCharts(run *results.Run, pal styles) []chartSpec {
 			title:   title,
 			caption: caption,
 			fig:     overTimeFigure(title, c, segs, success, pal),
+			cell:    c,
 		})
 	}
 	return out
@@ -195,6 +196,15 @@ func latencyPanel(f *figure, c *results.Cell, segs []segment, spans []faultSpan,
 	}
 	setLogY(p, lo, hi)
 	p.X.Tick.Marker = linearTicks()
+	addSegmentLines(f, p, segs, st, func(name string) string { return results.TargetLabel(c) + " " + name })
+	p.Add(&faultLabels{spans: spans})
+	return p
+}
+
+// addSegmentLines draws the p50 (solid) and p99 (dashed) lines of segs
+// with markers in st's colour, and adds each to the legend as
+// label("p50") and label("p99").
+func addSegmentLines(f *figure, p *plot.Plot, segs []segment, st targetStyle, label func(name string) string) {
 	glyph := glyphOf(st)
 	glyph.Radius = vg.Points(2)
 	for _, s := range []struct {
@@ -209,10 +219,8 @@ func latencyPanel(f *figure, c *results.Cell, segs []segment, spans []faultSpan,
 		for _, sg := range segs {
 			p.Add(&plotter.Line{XYs: s.pick(sg), LineStyle: line}, &plotter.Scatter{XYs: s.pick(sg), GlyphStyle: glyph})
 		}
-		f.addLegend(results.TargetLabel(c)+" "+s.name, lineThumb{line: line, glyph: glyph})
+		f.addLegend(label(s.name), lineThumb{line: line, glyph: glyph})
 	}
-	p.Add(&faultLabels{spans: spans})
-	return p
 }
 
 // successPanel draws the success rate of each second on a 0–100 % axis.

@@ -2,16 +2,19 @@
 // percentile spectrum of each scenario, latency against throughput across
 // rate steps, per-target percentile bars, the cost of each target, the
 // fast requests' p99 and the availability against a slow dependency's
-// delay, and latency over time per cell with its faults and success
-// rate. Every chart is written as a PNG and an SVG. The package only
-// reads the run.
+// delay, latency over time per cell with its faults and success rate,
+// and for a paired cell the difference of its arms over time and by
+// percentile, with its interval. Every chart is written as a PNG and an
+// SVG. The package only reads the run.
 package plot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +30,8 @@ const (
 	KindDependencyP99          = "dependency-p99"
 	KindDependencyAvailability = "dependency-availability"
 	KindOverTime               = "over-time"
+	KindPairedOverTime         = "paired-over-time"
+	KindPairedSpectrum         = "paired-spectrum"
 )
 
 // Chart is one rendered chart: a file base name and what it shows.
@@ -55,14 +60,19 @@ type chartSpec struct {
 	name, kind, title, caption string
 	finding, group             string
 	fig                        *figure
+	// cell is the cell a chart of one cell shows; nil for a chart of
+	// several.
+	cell *results.Cell
 }
 
 // WriteAll renders every chart that the run has data for into dir and
 // returns them in a stable order: percentile spectra, latency against
-// throughput, per-target bars, cost, the dependency charts, then latency
-// over time. A chart
-// without data is left out, not drawn empty. WriteAll returns an error,
-// never panics, on a nil run, an unwritable dir or a failed rendering.
+// throughput, per-target bars, cost, the dependency charts, then the
+// charts of single cells in run order: each cell's latency over time,
+// followed for a paired cell by the difference of its arms over time and
+// by percentile. A chart without data is left out, not drawn empty.
+// WriteAll returns an error, never panics, on a nil run, an unwritable
+// dir or a failed rendering.
 func WriteAll(run *results.Run, dir string) (charts []Chart, err error) {
 	if run == nil {
 		return nil, errors.New("plot: nil run")
@@ -101,12 +111,28 @@ func chartSpecs(run *results.Run) []chartSpec {
 	specs = append(specs, barCharts(run, pal)...)
 	specs = append(specs, costCharts(run, pal)...)
 	specs = append(specs, dependencyCharts(run, pal)...)
-	specs = append(specs, overTimeCharts(run, pal)...)
+	specs = append(specs, byCell(run.Cells, overTimeCharts(run, pal), pairedCharts(run, pal))...)
 	used := map[string]bool{}
 	for i := range specs {
 		specs[i].name = uniqueName(specs[i].name, used)
 	}
 	return specs
+}
+
+// byCell returns the charts of single cells in their cells' run order;
+// one cell's charts come in the order of groups, and within a group in
+// the group's order.
+func byCell(cells []results.Cell, groups ...[]chartSpec) []chartSpec {
+	place := map[*results.Cell]int{}
+	for i := range cells {
+		place[&cells[i]] = i
+	}
+	var out []chartSpec
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	slices.SortStableFunc(out, func(a, b chartSpec) int { return cmp.Compare(place[a.cell], place[b.cell]) })
+	return out
 }
 
 // fileName joins parts into a file base name of letters, digits, dots,

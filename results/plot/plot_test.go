@@ -45,6 +45,21 @@ func slowDependencyCharts() []string {
 	}
 }
 
+// pairedRunCharts are the charts of the plottest paired fixture, in
+// order: each paired cell's difference over time and by percentile
+// follow its latency over time.
+func pairedRunCharts() []string {
+	return []string{
+		"spectrum-http", "spectrum-http-proxy",
+		"bars-http-2_000_rps", "bars-http-proxy-2_000_rps",
+		"cost",
+		"over-time-haproxy-http-proxy-vs-backend-2000rps-c10",
+		"paired-over-time-haproxy-http-proxy-vs-backend-2000rps-c10", "paired-spectrum-haproxy-http-proxy-vs-backend-2000rps-c10",
+		"over-time-go-http-vs-go-2000rps-c10",
+		"paired-over-time-go-http-vs-go-2000rps-c10", "paired-spectrum-go-http-vs-go-2000rps-c10",
+	}
+}
+
 // chartDir returns where a test writes the charts of a fixture: a
 // temporary folder, or $LATBENCH_KEEP_CHARTS/fixture when it is set, to
 // look at them.
@@ -65,6 +80,7 @@ func TestWriteAll(t *testing.T) {
 	}{
 		{name: "fixture", run: plottest.Run, want: fixtureCharts()},
 		{name: "slow dependency", run: plottest.SlowDependencyRun, want: slowDependencyCharts(), golden: "slow-dependency-"},
+		{name: "paired", run: plottest.PairedRun, want: pairedRunCharts(), golden: "duet-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +135,7 @@ func chartNames(charts []Chart) []string {
 
 func TestSVGDeterministic(t *testing.T) {
 	specs := append(chartSpecs(plottest.Run(t)), chartSpecs(plottest.SlowDependencyRun(t))...)
+	specs = append(specs, chartSpecs(plottest.PairedRun(t))...)
 	for _, spec := range specs {
 		a, errA := spec.fig.svg()
 		b, errB := spec.fig.svg()

@@ -2,7 +2,8 @@
 // chart and report packages. Run has several targets, rate steps, rounds,
 // a max-throughput search, per-second intervals, a proxy with its
 // baseline, warnings and a failed cell; SlowDependencyRun has a slow
-// dependency's delay steps with request classes, and a cell with faults.
+// dependency's delay steps with request classes, and a cell with faults;
+// PairedRun has paired (duet) cells, both arms measured at once.
 package plottest
 
 import (
