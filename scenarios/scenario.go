@@ -89,6 +89,10 @@ type Session interface {
 type Status struct {
 	Done  bool       // the request has ended
 	Class ErrorClass // ErrNone when it succeeded
+	// Retry marks a request the peer refused before processing it (a
+	// multiplexed connection's REFUSED_STREAM or GOAWAY): it is sent
+	// again, and counted once.
+	Retry bool
 }
 
 // InProgress is the Status of a request whose response has not fully
@@ -111,6 +115,7 @@ type ErrorClass uint8
 const (
 	ErrNone ErrorClass = iota
 	ErrConnect
+	ErrTLS
 	ErrTimeout
 	ErrReset
 	ErrShortRead
@@ -123,6 +128,7 @@ const (
 var errorClassNames = [NumErrorClasses]string{
 	ErrNone:      "none",
 	ErrConnect:   "connect",
+	ErrTLS:       "tls",
 	ErrTimeout:   "timeout",
 	ErrReset:     "reset",
 	ErrShortRead: "short_read",

@@ -26,11 +26,11 @@ func TestStatus(t *testing.T) {
 }
 
 func TestErrorClassNames(t *testing.T) {
-	want := []string{"connect", "timeout", "reset", "short_read", "payload_mismatch", "bad_status", "other"}
+	want := []string{"connect", "tls", "timeout", "reset", "short_read", "payload_mismatch", "bad_status", "other"}
 	if got := ErrorClassNames(); !slices.Equal(got, want) {
 		t.Errorf("ErrorClassNames() = %v, want %v", got, want)
 	}
-	if got := NumErrorClasses.String(); got != "class(8)" {
-		t.Errorf("an unknown class is %q, want class(8)", got)
+	if got := NumErrorClasses.String(); got != "class(9)" {
+		t.Errorf("an unknown class is %q, want class(9)", got)
 	}
 }

@@ -6,37 +6,43 @@ import (
 	"github.com/latbench/latbench/scenarios"
 )
 
-// connState is where a connection slot stands.
+// connState is where a request slot stands.
 type connState uint8
 
-// The states of a connection slot.
+// The states of a request slot.
 const (
-	// connClosed has no socket: the next request on it connects first.
-	connClosed connState = iota
-	// connConnecting has a socket whose connect is under way, for the
-	// request in flight.
-	connConnecting
-	// connIdle has an open connection and no request.
-	connIdle
-	// connBusy has a request in flight: being written, or awaiting its
+	// slotFree has no request; it waits in its arm's free ring.
+	slotFree connState = iota
+	// slotWaiting has a request that waits for its connection: to
+	// connect, to finish its TLS handshake, or (multiplexed) to take
+	// another stream.
+	slotWaiting
+	// slotBusy has a request under way: being written, or awaiting its
 	// response.
-	connBusy
-	// connBackoff is closed and may not connect before its retry time (a
-	// closed-loop connection whose connect failed).
-	connBackoff
+	slotBusy
+	// slotBackoff has no request and may not connect before its retry
+	// time (a closed-loop slot whose connect failed).
+	slotBackoff
+	// slotParked is free but its connection would not take another
+	// stream (the peer's limit); it is free again once one of the
+	// connection's streams ends.
+	slotParked
 )
 
 // noSlot marks the end of a list of slots.
 const noSlot = -1
 
-// conn is one connection slot of a loop: its socket, its protocol session
-// and the request it carries. Only the loop's thread touches it.
+// conn is one request slot of a loop: the request it carries, the
+// connection that carries it (sock) and, for a scenario of one request
+// per connection at a time, its protocol session. A multiplexed
+// connection has several slots, one per stream. Only the loop's thread
+// touches it.
 type conn struct {
-	fd    int
-	gen   int32 // bumped at every close, so stale epoll events are ignored
-	state connState
-	arm   uint8 // the arm whose slot it is
-	sess  scenarios.Session
+	sock   int32 // the connection slot in loop.socks
+	stream int32 // its slot number on a multiplexed connection, else 0
+	state  connState
+	arm    uint8 // the arm whose slot it is
+	sess   scenarios.Session
 
 	out     []byte // the request being written (owned by sess)
 	written int    // bytes of out already written

@@ -110,18 +110,15 @@ func testLoop(t *testing.T, cfg loopConfig, conns int, pacer Pacer) (*loop, *fak
 	}
 	cfg.arms = 1
 	clk, dial := &fakeClock{}, &pairDialer{}
-	arm := &armState{dial: dial, free: newRing(conns), backoff: newRing(conns), budget: -1,
-		rec: newRecorder(cfg.closed, 0), faults: make([]FaultCount, len(cfg.faults))}
+	arm := &armState{dial: dial, budget: -1, rec: newRecorder(cfg.closed, 0), faults: make([]FaultCount, len(cfg.faults))}
 	l := &loop{
 		cfg: &cfg, clock: clk, poll: poll, stop: &atomic.Bool{}, arms: []*armState{arm},
-		conns: make([]conn, conns), out: make(chan *intervalRecord, 1000), spare: make(chan *intervalRecord, 4),
+		out: make(chan *intervalRecord, 1000), spare: make(chan *intervalRecord, 4),
 		buf: make([]byte, readBufferSize), lastSend: -time.Hour,
 	}
+	l.addConns(arm, conns, cfg.scenario, nil, "")
 	l.flight = newInflight(l.conns)
-	for i := range l.conns {
-		l.conns[i] = conn{fd: -1, sess: cfg.scenario.NewSession(), prev: noSlot, next: noSlot}
-		arm.free.push(int32(i))
-	}
+	l.muxEndedFn = l.muxEnded
 	if pacer != nil {
 		arm.sched = newSchedule(pacer, Whole(), 0, 1, 0, ^uint64(0), cfg.end)
 	}

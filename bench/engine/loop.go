@@ -106,7 +106,8 @@ type loop struct {
 	poll  *poller
 	stop  *atomic.Bool
 
-	conns  []conn // every arm's slots; conn.arm says whose
+	conns  []conn // every arm's request slots; conn.arm says whose
+	socks  []sock // every arm's connection slots
 	arms   []*armState
 	flight inflight
 	share  Split // the loop's share of the schedule's blocks (closed loop: request indexes)
@@ -115,6 +116,17 @@ type loop struct {
 	out      chan *intervalRecord // finished interval records, to the runner
 	spare    chan *intervalRecord // emptied records back from the runner
 	buf      []byte
+
+	// handshaker runs the TLS handshakes of the loop's connections (nil
+	// without TLS); handshakes brings their outcomes back.
+	handshaker        *handshaker
+	handshakes        chan handshakeDone
+	pendingHandshakes int
+
+	// curSock is the multiplexed connection being read, for muxEndedFn
+	// (l.muxEnded, bound once so that reads do not allocate).
+	curSock    int32
+	muxEndedFn func(int, scenarios.Status)
 
 	now              time.Duration // the current turn's clock reading
 	lastSend         time.Duration
@@ -178,7 +190,8 @@ func (l *loop) turn() {
 	}
 	l.now = now
 	l.crossEdges(now)
-	worked := l.expire(now)
+	worked := l.drainHandshakes()
+	worked = l.expire(now) || worked
 	worked = l.retry(now) || worked
 	worked = l.dispatch(now) || worked
 	timeout := l.cfg.wait.pollTimeout(l.clock.now(), l.wakeAt(), l.lastSend, l.cfg.spinWindow)
@@ -345,9 +358,7 @@ func (l *loop) retry(now time.Duration) bool {
 	worked := false
 	for _, a := range l.arms {
 		for a.backoff.n > 0 && l.conns[a.backoff.peek()].deadline <= now {
-			i := a.backoff.pop()
-			l.conns[i].state = connClosed
-			a.free.push(i)
+			l.freeSlot(a.backoff.pop())
 			worked = true
 		}
 	}
@@ -363,11 +374,15 @@ func (l *loop) dispatch(now time.Duration) bool {
 	if l.cfg.closed {
 		for _, a := range l.arms {
 			for a.free.n > 0 && l.maySendClosed(a) {
+				i := l.takeSlot(a)
+				if i == noSlot {
+					break
+				}
 				measured := now >= l.cfg.warmup
 				if measured && a.budget > 0 {
 					a.budget--
 				}
-				l.send(a, a.free.pop(), now, measured, l.classOf(l.share.Index(a.sent)))
+				l.send(a, i, now, measured, l.classOf(l.share.Index(a.sent)))
 				a.sent++
 				worked = true
 			}
@@ -385,9 +400,13 @@ func (l *loop) dispatch(now time.Duration) bool {
 		if next == nil {
 			return worked
 		}
+		i := l.takeSlot(next)
+		if i == noSlot {
+			continue // every free slot was parked: look again
+		}
 		class := l.classOf(next.sched.index())
 		next.sched.pop()
-		l.send(next, next.free.pop(), nextDue, nextDue >= l.cfg.warmup, class)
+		l.send(next, i, nextDue, nextDue >= l.cfg.warmup, class)
 		worked = true
 	}
 }

@@ -128,8 +128,8 @@ func TestLoopClassifiesFailures(t *testing.T) {
 			if l.arms[0].rec.samples[tt.want] == "" {
 				t.Errorf("no sample message for %v", tt.want)
 			}
-			if l.conns[0].state != connClosed {
-				t.Errorf("connection left %v after a failure, want closed", l.conns[0].state)
+			if l.socks[0].state != sockClosed {
+				t.Errorf("connection left %v after a failure, want closed", l.socks[0].state)
 			}
 		})
 	}

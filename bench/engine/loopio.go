@@ -10,8 +10,8 @@ import (
 )
 
 // send starts the request of arm a due at due, of mix class class, on
-// slot i (one of a's): it connects first when the slot has no
-// connection, else writes the request at once.
+// slot i (one of a's): at once when its connection is open, else once it
+// is (it connects first when the connection is closed).
 func (l *loop) send(a *armState, i int32, due time.Duration, measured bool, class int32) {
 	c := &l.conns[i]
 	c.due, c.measured, c.class = due, measured, class
@@ -27,62 +27,46 @@ func (l *loop) send(a *armState, i int32, due time.Duration, measured bool, clas
 		l.stats.started, l.stats.firstDue, l.stats.firstSent = true, due, c.sent
 	}
 	l.flight.push(i)
-	if c.state == connClosed {
-		l.connect(i)
-		return
-	}
-	l.begin(i)
+	l.startRequest(i)
 }
 
-// connect opens slot i's socket; the request goes out once it connects.
-func (l *loop) connect(i int32) {
+// startRequest starts slot i's request on its connection, or has it wait
+// for the connection.
+func (l *loop) startRequest(i int32) {
 	c := &l.conns[i]
-	fd, errno := l.arms[c.arm].dial.dial()
-	if errno != 0 {
-		l.fail(i, scenarios.ErrConnect, "connect", errno)
-		return
+	k := &l.socks[c.sock]
+	switch k.state {
+	case sockOpen:
+		if k.mux != nil {
+			l.muxStart(i)
+			return
+		}
+		l.begin(i)
+	case sockClosed:
+		c.state = slotWaiting
+		l.openSock(c.sock)
+	default:
+		c.state = slotWaiting
 	}
-	c.fd, c.state = fd, connConnecting
-	if errno := l.poll.add(fd, i, c.gen); errno != 0 {
-		l.fail(i, scenarios.ErrOther, "epoll_ctl", errno)
-	}
-}
-
-// connected handles the end of slot i's connect: on success the request
-// goes out.
-func (l *loop) connected(i int32) {
-	if errno := socketError(l.conns[i].fd); errno != 0 {
-		l.fail(i, scenarios.ErrConnect, "connect", errno)
-		return
-	}
-	l.conns[i].sess.Connected()
-	l.begin(i)
 }
 
 // begin writes a new request on slot i's open connection.
 func (l *loop) begin(i int32) {
 	c := &l.conns[i]
-	c.state = connBusy
+	c.state = slotBusy
 	c.out, c.written = c.sess.Request(int(c.class)), 0
-	l.flush(i)
+	l.writeRequest(i)
 }
 
-// flush writes what the socket takes of slot i's request; the rest goes
-// when the socket says it is writable again.
-func (l *loop) flush(i int32) {
+// writeRequest writes what the connection takes of slot i's request;
+// the rest goes when the socket says it is writable again.
+func (l *loop) writeRequest(i int32) {
 	c := &l.conns[i]
-	for c.writing() {
-		n, errno := sysWrite(c.fd, c.out[c.written:])
-		switch errno {
-		case 0:
-			c.written += n
-		case unix.EAGAIN:
-			return
-		case unix.EINTR:
-		default:
-			l.fail(i, ioClass(errno), "write", errno)
-			return
-		}
+	k := &l.socks[c.sock]
+	n, errno := k.tr.write(k.fd, c.out[c.written:])
+	c.written += n
+	if errno != 0 {
+		l.failSock(c.sock, ioClass(errno), "write", errno)
 	}
 }
 
@@ -91,74 +75,10 @@ func (l *loop) handle(ev unix.EpollEvent) bool {
 	if ev.Fd == wakeSlot {
 		return false
 	}
-	i := ev.Fd
-	c := &l.conns[i]
-	if c.gen != ev.Pad {
+	if l.socks[ev.Fd].gen != ev.Pad {
 		return false // a socket closed since
 	}
-	const readable = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLERR | unix.EPOLLHUP
-	const writable = unix.EPOLLOUT | unix.EPOLLERR | unix.EPOLLHUP
-	switch c.state {
-	case connConnecting:
-		l.connected(i)
-		return true
-	case connBusy:
-		if c.writing() && ev.Events&writable != 0 {
-			l.flush(i)
-		}
-		if c.state == connBusy && c.gen == ev.Pad && ev.Events&readable != 0 {
-			l.receive(i, ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0)
-		}
-		return true
-	case connIdle:
-		if ev.Events&readable != 0 {
-			l.checkIdle(i)
-		}
-	}
-	return false
-}
-
-// receive reads what has arrived for slot i's request and feeds it to the
-// session, until the request ends or the socket has nothing more. The
-// socket is edge-triggered: a short read means it is drained, and any
-// later arrival raises a new event; but when the peer has hung up (hup),
-// the end of the stream is already there and must be read too.
-func (l *loop) receive(i int32, hup bool) {
-	c := &l.conns[i]
-	for {
-		n, errno := sysRead(c.fd, l.buf)
-		switch {
-		case errno == unix.EAGAIN:
-			return
-		case errno == unix.EINTR:
-			continue
-		case errno != 0:
-			l.fail(i, ioClass(errno), "read", errno)
-			return
-		case n == 0:
-			l.complete(i, c.sess.Closed(), true)
-			return
-		}
-		if st := c.sess.Consume(l.buf[:n]); st.Done {
-			l.complete(i, st, false)
-			return
-		}
-		if n < len(l.buf) && !hup {
-			return
-		}
-	}
-}
-
-// checkIdle handles an event on an idle connection: the server closed it,
-// or sent bytes nobody asked for. Either way the connection is closed and
-// the next request on the slot opens a new one; a spurious event is
-// ignored.
-func (l *loop) checkIdle(i int32) {
-	c := &l.conns[i]
-	if _, errno := sysRead(c.fd, l.buf); errno == unix.EAGAIN {
-		return
-	}
-	l.closeConn(c)
+	return l.sockEvent(ev.Fd, ev.Events)
 }
 
 // complete ends slot i's request with the session's verdict. eof says the
@@ -176,23 +96,43 @@ func (l *loop) complete(i int32, st scenarios.Status, eof bool) {
 
 // fail ends slot i's request with class, because system call op failed.
 func (l *loop) fail(i int32, class scenarios.ErrorClass, op string, errno unix.Errno) {
-	if rec := l.arms[l.conns[i].arm].rec; rec.wantsSample(class) {
-		rec.samples[class] = fmt.Sprintf("%s: %v", op, errno)
+	c := &l.conns[i]
+	if rec := l.arms[c.arm].rec; rec.wantsSample(class) {
+		rec.samples[class] = l.describe(c.sock, op, errno)
 	}
 	l.end(i, l.clock.now(), class, false)
 }
 
+// describe says in words why a system call on connection slot s failed:
+// the TLS layer's error when it has one.
+func (l *loop) describe(s int32, op string, errno unix.Errno) string {
+	if k := &l.socks[s]; k.tls != nil && k.tls.last != nil {
+		return k.tls.last.Error()
+	}
+	return fmt.Sprintf("%s: %v", op, errno)
+}
+
 // timeOut ends slot i's request, which has passed its deadline.
 func (l *loop) timeOut(i int32, now time.Duration) {
-	if rec := l.arms[l.conns[i].arm].rec; rec.wantsSample(scenarios.ErrTimeout) {
+	c := &l.conns[i]
+	if rec := l.arms[c.arm].rec; rec.wantsSample(scenarios.ErrTimeout) {
 		rec.samples[scenarios.ErrTimeout] = fmt.Sprintf("no complete response within the %v timeout", l.cfg.timeout)
+	}
+	if k := &l.socks[c.sock]; k.mux != nil && c.state == slotBusy && k.state == sockOpen {
+		k.mux.Cancel(int(c.stream))
+		k.streams--
+		k.refused = false
+		l.end(i, now, scenarios.ErrTimeout, true)
+		l.muxSettle(c.sock)
+		return
 	}
 	l.end(i, now, scenarios.ErrTimeout, false)
 }
 
 // end records slot i's request as ended at done with class, and frees the
-// slot: open when reuse says so, closed otherwise. A closed-loop slot
-// whose connect failed waits before it may try again.
+// slot. Its connection stays open when reuse says so; a multiplexed one
+// stays open while it is usable. A closed-loop slot whose connect failed
+// waits before it may try again.
 func (l *loop) end(i int32, done time.Duration, class scenarios.ErrorClass, reuse bool) {
 	c := &l.conns[i]
 	a := l.arms[c.arm]
@@ -210,37 +150,42 @@ func (l *loop) end(i int32, done time.Duration, class scenarios.ErrorClass, reus
 		a.rec.counts.WindowCompleted++
 	}
 	c.out, c.written = nil, 0
-	if !reuse {
-		l.closeConn(c)
-	} else {
-		c.state = connIdle
+	if k := &l.socks[c.sock]; k.mux == nil && !reuse {
+		l.closeSock(c.sock)
 	}
 	if class == scenarios.ErrConnect && l.cfg.closed {
-		c.state, c.deadline = connBackoff, done+connectBackoff
+		c.state, c.deadline = slotBackoff, done+connectBackoff
 		a.backoff.push(i)
 		return
 	}
-	a.free.push(i)
+	l.freeSlot(i)
 }
 
-// closeConn closes c's socket, if any; epoll forgets it with the close.
-func (l *loop) closeConn(c *conn) {
-	if c.state == connClosed || c.state == connBackoff {
-		return
-	}
-	unix.Close(c.fd)
-	c.fd, c.state = -1, connClosed
-	c.gen++
+// freeSlot returns slot i to its arm's free ring.
+func (l *loop) freeSlot(i int32) {
+	c := &l.conns[i]
+	c.state = slotFree
+	l.arms[c.arm].free.push(i)
 }
 
-// closeAll closes every socket and counts the slots that never carried a
-// measured request.
+// closeAll closes every socket, once the handshakes under way have come
+// back, and counts the connections that never carried a measured
+// request.
 func (l *loop) closeAll() {
-	for i := range l.conns {
-		c := &l.conns[i]
-		l.closeConn(c)
-		if !c.carried {
-			l.arms[c.arm].rec.counts.IdleConnections++
+	for s := range l.socks {
+		l.closeSock(int32(s))
+	}
+	for l.pendingHandshakes > 0 {
+		l.handshook(<-l.handshakes)
+	}
+	for s := range l.socks {
+		k := &l.socks[s]
+		carried := false
+		for i := k.first; i < k.first+k.n; i++ {
+			carried = carried || l.conns[i].carried
+		}
+		if !carried {
+			l.arms[k.arm].rec.counts.IdleConnections++
 		}
 	}
 }

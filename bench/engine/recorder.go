@@ -18,6 +18,9 @@ type recorder struct {
 	service *hdrhistogram.Histogram // from actual send to response, ns
 	lag     *hdrhistogram.Histogram // actual send minus due time, ns
 
+	connect   *hdrhistogram.Histogram // connects started in the window: until connected, ns
+	handshake *hdrhistogram.Histogram // their TLS handshakes, ns
+
 	counts Counts
 	// samples holds the first failure of each class in words.
 	samples [scenarios.NumErrorClasses]string
@@ -47,7 +50,9 @@ func newRecorder(closed bool, classes int) *recorder {
 		latency:  NewHistogram(),
 		service:  NewHistogram(),
 		lag:      NewHistogram(),
-		interval: &newIntervalRecord(1).arms[0],
+		connect:   NewHistogram(),
+		handshake: NewHistogram(),
+		interval:  &newIntervalRecord(1).arms[0],
 	}
 	if classes > 1 {
 		r.classes = make([]*classRecorder, classes)
@@ -180,6 +185,7 @@ type Class struct {
 type merged struct {
 	counts                Counts
 	latency, service, lag *hdrhistogram.Histogram
+	connect, handshake    *hdrhistogram.Histogram
 	classes               []Class
 }
 
@@ -188,7 +194,7 @@ type merged struct {
 // loops have ended. Values that fail to merge are counted in
 // DroppedMerges.
 func mergeRecorders(recs []*recorder, classes []string) *merged {
-	m := &merged{latency: NewHistogram(), service: NewHistogram(), lag: NewHistogram()}
+	m := &merged{latency: NewHistogram(), service: NewHistogram(), lag: NewHistogram(), connect: NewHistogram(), handshake: NewHistogram()}
 	if len(classes) > 1 {
 		for _, name := range classes {
 			m.classes = append(m.classes, Class{Name: name, Latency: NewHistogram(), Service: NewHistogram()})
@@ -203,6 +209,7 @@ func mergeRecorders(recs []*recorder, classes []string) *merged {
 		m.counts.DroppedMerges += m.latency.Merge(r.latency)
 		m.counts.DroppedMerges += m.service.Merge(r.service)
 		m.counts.DroppedMerges += m.lag.Merge(r.lag)
+		m.counts.DroppedMerges += m.connect.Merge(r.connect) + m.handshake.Merge(r.handshake)
 		r.finish()
 		m.counts.Merge(&r.counts)
 	}

@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -44,6 +46,11 @@ type Options struct {
 	Arms []Arm
 	// Seed draws the arms' order in every block of the schedule.
 	Seed uint64
+	// TLS, when set, makes every connection speak TLS with this client
+	// configuration. ALPN follows the scenario (h2 for a multiplexed one
+	// that asks for it, http/1.1 for HTTP, none for echo), and the server
+	// name defaults to each arm's host.
+	TLS *tls.Config
 	// Pacer schedules the requests. Nil or a zero Rate means closed loop:
 	// every connection sends its next request as soon as it can.
 	Pacer Pacer
@@ -117,6 +124,9 @@ type ArmResult struct {
 	// Latency (from due time), Service (from send) and Lag (send minus
 	// due) of the measured requests that succeeded, in ns.
 	Latency, Service, Lag *hdrhistogram.Histogram
+	// Connect is how long each connection opened in the window took to
+	// connect, Handshake its TLS handshake, in ns.
+	Connect, Handshake *hdrhistogram.Histogram
 	// Classes are the request classes of a mix, in order; nil without one.
 	Classes []Class
 	// Faults counts, per Options.Faults window, the measured requests due
@@ -217,6 +227,8 @@ type run struct {
 	cpus  []int // loop i's thread runs on cpus[i]; nil: not pinned
 	out   chan *intervalRecord
 	stop  atomic.Bool
+	// handshaker runs the TLS handshakes of every loop; nil without TLS.
+	handshaker *handshaker
 }
 
 // newRun builds the loops: loop l of K takes share l of this process's
@@ -253,6 +265,9 @@ func newRun(opts Options) (*run, error) {
 		r.cpus = opts.CPUs[:k]
 	}
 	r.out = make(chan *intervalRecord, 64*k)
+	if opts.TLS != nil {
+		r.handshaker = startHandshaker(r.socketCount())
+	}
 	limit := r.scheduleLimit()
 	for id := range k {
 		l, err := r.newLoop(id, k, limit)
@@ -263,6 +278,16 @@ func newRun(opts Options) (*run, error) {
 		r.loops = append(r.loops, l)
 	}
 	return r, nil
+}
+
+// socketCount returns how many connection slots the run's loops have at
+// most: every arm's connections.
+func (r *run) socketCount() int {
+	n := 0
+	for _, a := range r.opts.Arms {
+		n += a.Connections
+	}
+	return n
 }
 
 // scheduleLimit returns the global index bound of an open-loop schedule
@@ -299,23 +324,23 @@ func (r *run) newLoop(id, k int, limit uint64) (*loop, error) {
 	l.flight = newInflight(l.conns)
 	l.setInterval(newIntervalRecord(len(l.arms)))
 	l.interval.loop = id
+	l.handshaker, l.handshakes = r.handshaker, make(chan handshakeDone, len(l.socks))
+	l.muxEndedFn = l.muxEnded
 	return l, nil
 }
 
-// newArmState adds arm a's share of connection slots to l and returns the
-// loop's state of the arm.
+// newArmState adds arm a's share of connection slots, and their request
+// slots, to l and returns the loop's state of the arm.
 func (r *run) newArmState(l *loop, a int, arm Arm, share Split, limit uint64) (*armState, error) {
 	dial, err := newTCPDialer(arm.Addrs)
 	if err != nil {
 		return nil, err
 	}
+	cfg, check := r.armTLS(arm)
 	n := int(share.Count(uint64(arm.Connections)))
-	st := &armState{id: a, dial: dial, free: newRing(n), backoff: newRing(n), budget: -1,
+	st := &armState{id: a, dial: dial, budget: -1,
 		rec: newRecorder(r.cfg.closed, len(r.classes())), faults: make([]FaultCount, len(r.cfg.faults))}
-	for range n {
-		st.free.push(int32(len(l.conns)))
-		l.conns = append(l.conns, conn{fd: -1, sess: r.opts.Scenario.NewSession(), prev: noSlot, next: noSlot, arm: uint8(a)})
-	}
+	l.addConns(st, n, r.opts.Scenario, cfg, check)
 	if r.cfg.closed {
 		if r.opts.MaxRequests > 0 {
 			st.budget = int64(share.Count(uint64(r.opts.MaxRequests)))
@@ -324,6 +349,61 @@ func (r *run) newArmState(l *loop, a int, arm Arm, share Split, limit uint64) (*
 		st.sched = newSchedule(r.opts.Pacer.Clone(), share, r.cfg.seed, r.cfg.arms, a, limit, r.cfg.end)
 	}
 	return st, nil
+}
+
+// addConns gives arm st n connection slots on l, with their request
+// slots: Streams() each for a multiplexed scenario, else one. cfg, when
+// set, makes them speak TLS, ALPN having to pick check ("" for any).
+func (l *loop) addConns(st *armState, n int, sc scenarios.Scenario, cfg *tls.Config, check string) {
+	mux, _ := sc.(scenarios.Multiplexer)
+	streams := 1
+	if mux != nil {
+		streams = max(mux.Streams(), 1)
+	}
+	st.free, st.backoff = newRing(n*streams), newRing(n*streams)
+	for range n {
+		k := sock{fd: -1, arm: uint8(st.id), first: int32(len(l.conns)), n: int32(streams), tr: plainTransport{}}
+		if cfg != nil {
+			k.tls = newTLSTransport(cfg, check)
+			k.tr = k.tls
+		}
+		if mux != nil {
+			k.mux = mux.NewConn()
+		}
+		for j := range streams {
+			c := conn{sock: int32(len(l.socks)), stream: int32(j), prev: noSlot, next: noSlot, arm: uint8(st.id)}
+			if mux == nil {
+				c.sess = sc.NewSession()
+			}
+			st.free.push(int32(len(l.conns)))
+			l.conns = append(l.conns, c)
+		}
+		l.socks = append(l.socks, k)
+	}
+}
+
+// armTLS returns the TLS configuration of arm's connections and the
+// protocol ALPN must pick (a multiplexed scenario's); nil without TLS.
+// ALPN asks for the scenario's protocol; the server name is the arm's
+// host unless the configuration names one.
+func (r *run) armTLS(arm Arm) (*tls.Config, string) {
+	if r.opts.TLS == nil {
+		return nil, ""
+	}
+	cfg := r.opts.TLS.Clone()
+	check := ""
+	if p, ok := r.opts.Scenario.(interface{ ALPN() string }); ok && p.ALPN() != "" {
+		cfg.NextProtos = []string{p.ALPN()}
+		if _, mux := r.opts.Scenario.(scenarios.Multiplexer); mux {
+			check = p.ALPN()
+		}
+	}
+	if cfg.ServerName == "" {
+		if host, _, err := net.SplitHostPort(arm.Addrs[0]); err == nil {
+			cfg.ServerName = host
+		}
+	}
+	return cfg, check
 }
 
 // execute runs the loops, each on a locked OS thread pinned to its CPU,
@@ -428,8 +508,12 @@ func (r *run) classes() []string {
 	return r.cfg.mixer.Classes()
 }
 
-// closeLoops releases the loops' pollers.
+// closeLoops releases the loops' pollers and the handshaker.
 func (r *run) closeLoops() {
+	if r.handshaker != nil {
+		r.handshaker.stop()
+		r.handshaker = nil
+	}
 	for _, l := range r.loops {
 		l.poll.close()
 	}
@@ -480,7 +564,8 @@ func (r *run) armResult(a int) ArmResult {
 		}
 	}
 	m := mergeRecorders(recs, r.classes())
-	return ArmResult{Counts: m.counts, Latency: m.latency, Service: m.service, Lag: m.lag, Classes: m.classes, Faults: faults}
+	return ArmResult{Counts: m.counts, Latency: m.latency, Service: m.service, Lag: m.lag,
+		Connect: m.connect, Handshake: m.handshake, Classes: m.classes, Faults: faults}
 }
 
 // window returns the length of the measured window: the duration asked
