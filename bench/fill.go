@@ -21,6 +21,7 @@ func fillCell(cell *results.Cell, spec CellSpec, res *engine.Result, usage serve
 	st := &cell.Stats
 	st.Counts = res.Counts
 	st.Derive(res.Latency, res.Service, res.Lag)
+	st.DeriveConnections(res.Connect, res.Handshake)
 	st.ServerCPUPct = usage.CPUPercent
 	st.ServerPeakRSS = usage.PeakRSSBytes
 	cell.Histograms = encodeAll(res, &cell.Warnings)
@@ -51,11 +52,18 @@ func noneCompleted(st *results.CellStats) error {
 
 // encodeAll encodes the three histograms; a failure becomes a warning.
 func encodeAll(res *engine.Result, warnings *[]string) results.Histograms {
-	return results.Histograms{
+	h := results.Histograms{
 		Latency:     encode("latency", res.Latency, warnings),
 		ServiceTime: encode("service time", res.Service, warnings),
 		Lag:         encode("lag", res.Lag, warnings),
 	}
+	if res.Connect != nil && res.Connect.TotalCount() > 0 {
+		h.Connect = encode("connect", res.Connect, warnings)
+	}
+	if res.Handshake != nil && res.Handshake.TotalCount() > 0 {
+		h.Handshake = encode("handshake", res.Handshake, warnings)
+	}
+	return h
 }
 
 // encode encodes h; a failure becomes a warning naming it.

@@ -161,6 +161,8 @@ func fakeRun(t testing.TB) *Run {
 	}
 	run.Cells = append(run.Cells, fakePaired(t))
 	run.Cells[0] = withAttempts(run.Cells[0])
+	run.Cells[1].Stats.Connect = &Summary{Count: 180, P50: 62 * µs, P99: 240 * µs}
+	run.Cells[1].Stats.Handshake = &Summary{Count: 180, P50: 410 * µs, P99: 1900 * µs}
 	run.Cells[1].Classes = []ClassStats{
 		fakeClass(t, "/bytes/10000", spread{fromNs: 200 * µs, toNs: 900 * µs, count: 8990}, nil),
 		fakeClass(t, "/delay/100ms/bytes/10000", spread{fromNs: 100_200 * µs, toNs: 101_500 * µs, count: 1000, tailNs: []int64{61000 * µs}},

@@ -43,6 +43,7 @@ func MergeCells(cells []Cell) (Cell, error) {
 // merger accumulates the parts of a cell.
 type merger struct {
 	latency, service, lag *hdrhistogram.Histogram
+	connect, handshake    *hdrhistogram.Histogram
 	classes               map[string]*classMerge
 	classOrder            []string
 	intervals             map[int64]*intervalMerge
@@ -68,6 +69,7 @@ type intervalMerge struct {
 
 func newMerger() *merger {
 	return &merger{latency: engine.NewHistogram(), service: engine.NewHistogram(), lag: engine.NewHistogram(),
+		connect: engine.NewHistogram(), handshake: engine.NewHistogram(),
 		classes: map[string]*classMerge{}, intervals: map[int64]*intervalMerge{}, status: StatusOK}
 }
 
@@ -83,7 +85,8 @@ func (m *merger) add(c *Cell) error {
 	for _, h := range []struct {
 		into *hdrhistogram.Histogram
 		enc  string
-	}{{m.latency, c.Histograms.Latency}, {m.service, c.Histograms.ServiceTime}, {m.lag, c.Histograms.Lag}} {
+	}{{m.latency, c.Histograms.Latency}, {m.service, c.Histograms.ServiceTime}, {m.lag, c.Histograms.Lag},
+		{m.connect, c.Histograms.Connect}, {m.handshake, c.Histograms.Handshake}} {
 		if err := MergeEncoded(h.into, h.enc); err != nil {
 			return err
 		}
@@ -182,6 +185,7 @@ func (m *merger) addStats(c *Cell) {
 func (m *merger) fill(out *Cell) error {
 	out.Stats = m.stats
 	out.Stats.Derive(m.latency, m.service, m.lag)
+	out.Stats.DeriveConnections(m.connect, m.handshake)
 	var err error
 	for _, h := range []struct {
 		dst *string
@@ -190,6 +194,9 @@ func (m *merger) fill(out *Cell) error {
 		if *h.dst, err = EncodeHistogram(h.h); err != nil {
 			return err
 		}
+	}
+	if out.Histograms.Connect, out.Histograms.Handshake, err = encodeIfAny(m.connect, m.handshake); err != nil {
+		return err
 	}
 	if out.Classes, err = m.mergedClasses(); err != nil {
 		return err
@@ -253,4 +260,20 @@ func uniqueStrings(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// encodeIfAny encodes the connect and handshake histograms, each only
+// when it holds values.
+func encodeIfAny(connect, handshake *hdrhistogram.Histogram) (string, string, error) {
+	var out [2]string
+	for i, h := range []*hdrhistogram.Histogram{connect, handshake} {
+		if h.TotalCount() == 0 {
+			continue
+		}
+		var err error
+		if out[i], err = EncodeHistogram(h); err != nil {
+			return "", "", err
+		}
+	}
+	return out[0], out[1], nil
 }

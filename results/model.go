@@ -224,6 +224,26 @@ type CellStats struct {
 	// StealPct is the share of the machine's CPU time a hypervisor took
 	// during the cell, in percent (Linux steal time; 0 on bare metal).
 	StealPct float64 `json:"steal_pct"`
+	// Connect and Handshake sum up how long the connections opened in the
+	// window took to connect and to finish their TLS handshake; nil when
+	// none was (or none spoke TLS).
+	Connect   *Summary `json:"connect,omitempty"`
+	Handshake *Summary `json:"handshake,omitempty"`
+}
+
+// DeriveConnections sums up the connect and handshake histograms; an
+// empty one gives nil.
+func (st *CellStats) DeriveConnections(connect, handshake *hdrhistogram.Histogram) {
+	st.Connect, st.Handshake = summaryOrNil(connect), summaryOrNil(handshake)
+}
+
+// summaryOrNil sums up h; nil when it is empty or missing.
+func summaryOrNil(h *hdrhistogram.Histogram) *Summary {
+	if h == nil || h.TotalCount() == 0 {
+		return nil
+	}
+	s := Summarize(h)
+	return &s
 }
 
 // Derive computes every figure that follows from the Counts and the
@@ -340,4 +360,8 @@ type Histograms struct {
 	Latency     string `json:"latency"`
 	ServiceTime string `json:"service_time"`
 	Lag         string `json:"lag"`
+	// Connect and Handshake are the connections' connect and TLS
+	// handshake times; empty when none was measured.
+	Connect   string `json:"connect,omitempty"`
+	Handshake string `json:"handshake,omitempty"`
 }
