@@ -46,10 +46,10 @@ type classRecorder struct {
 // closed, classes how many request classes a mix has (0 or 1: none).
 func newRecorder(closed bool, classes int) *recorder {
 	r := &recorder{
-		closed:   closed,
-		latency:  NewHistogram(),
-		service:  NewHistogram(),
-		lag:      NewHistogram(),
+		closed:    closed,
+		latency:   NewHistogram(),
+		service:   NewHistogram(),
+		lag:       NewHistogram(),
 		connect:   NewHistogram(),
 		handshake: NewHistogram(),
 		interval:  &newIntervalRecord(1).arms[0],
