@@ -117,7 +117,7 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 	}
 	sink := &intervalSink{log: log, warmup: spec.Cell.Load.Warmup, every: intervalFor(spec.Cell)}
 	if spec.Cell.Paired != "" { // the reference arm's intervals go to the same stream, marked arm=1
-		sink.paired = &pairedSink{log: log, blocks: newPairedBlocks(spec.Cell, sink.every)}
+		sink.paired = &pairedSink{window: spec.Cell.Load.Duration, log: log, blocks: newPairedBlocks(spec.Cell, sink.every)}
 	}
 	if sink.noise, err = host.StartNoise(nil, ""); err != nil { // steal and the agent's run-queue wait
 		return nil, err

@@ -58,7 +58,7 @@ func newPairedBlocks(spec CellSpec, every time.Duration) *results.PairedBlocks {
 // newPairedSink returns the sink of a paired cell's reference arm: its
 // interval log, and the blocks of the bootstrap.
 func (e *Executor) newPairedSink(spec CellSpec, every time.Duration) (*pairedSink, error) {
-	p := &pairedSink{blocks: newPairedBlocks(spec, every)}
+	p := &pairedSink{window: spec.Load.Duration, blocks: newPairedBlocks(spec, every)}
 	if e.IntervalLog == nil {
 		return p, nil
 	}

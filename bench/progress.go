@@ -72,6 +72,7 @@ type intervalSink struct {
 // own interval log, and both arms' latencies block by block for the
 // bootstrap of their difference.
 type pairedSink struct {
+	window time.Duration // the measured window's length
 	log    *results.IntervalLog
 	file   io.WriteCloser
 	blocks *results.PairedBlocks
@@ -93,8 +94,8 @@ func newIntervalSink(id string, file io.WriteCloser, warmup, every time.Duration
 // Engine arm 0 is the cell's target (the paired difference's B), arm 1 a
 // paired cell's reference (its A).
 func (s *intervalSink) take(iv *engine.Interval) {
-	if s.paired != nil && !iv.Warmup() && !iv.AfterWindow {
-		s.paired.blocks.Add(1-iv.Arm, int64(iv.Start), iv.Latency)
+	if s.paired != nil && !iv.Warmup() {
+		s.paired.blocks.Add(1-iv.Arm, results.InWindow(int64(iv.Start), int64(s.paired.window)), iv.Latency)
 	}
 	if iv.Arm == 1 {
 		s.paired.write(iv)

@@ -48,9 +48,9 @@ func mergePaired(parts []Cell, out *Cell) error {
 	return nil
 }
 
-// windowBlocks collects the window's intervals of both arms (A, then B)
-// into the blocks of the bootstrap; intervals after the window are left
-// out, as a cell measured in one piece leaves them.
+// windowBlocks collects the intervals of both arms (A, then B) into the
+// blocks of the bootstrap, as a cell measured in one piece does:
+// requests answered after the window closed join its last block.
 func windowBlocks(window time.Duration, a, b []Interval) (*PairedBlocks, error) {
 	var every int64
 	if len(b) > 0 {
@@ -59,15 +59,24 @@ func windowBlocks(window time.Duration, a, b []Interval) (*PairedBlocks, error) 
 	blocks := NewPairedBlocks(BlockNsFor(int64(window), every))
 	for arm, ivs := range [2][]Interval{a, b} {
 		for _, iv := range ivs {
-			if iv.StartNs >= int64(window) {
-				continue
-			}
 			h, err := DecodeHistogram(iv.Latency)
 			if err != nil {
 				return nil, fmt.Errorf("interval at %d ns: %w", iv.StartNs, err)
 			}
-			blocks.Add(arm, iv.StartNs, h)
+			blocks.Add(arm, InWindow(iv.StartNs, int64(window)), h)
 		}
 	}
 	return blocks, nil
+}
+
+// InWindow returns the block time of an interval that starts at startNs
+// in a window of windowNs: its start, or the window's last nanosecond for
+// an interval after the window (requests answered after it closed), so
+// that every request of a cell's histograms is in a block and a paired
+// difference's interval is made of the same requests as its value.
+func InWindow(startNs, windowNs int64) int64 {
+	if windowNs > 0 && startNs >= windowNs {
+		return windowNs - 1
+	}
+	return startNs
 }

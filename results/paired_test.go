@@ -227,3 +227,21 @@ func TestSparseOfMatchesDistribution(t *testing.T) {
 		}
 	}
 }
+
+func TestInWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		start, window, want int64
+	}{
+		{name: "inside", start: 500, window: 1000, want: 500},
+		{name: "after the window: its last block", start: 1000, window: 1000, want: 999},
+		{name: "long after", start: 9000, window: 1000, want: 999},
+		{name: "no window known", start: 9000, window: 0, want: 9000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := InWindow(tc.start, tc.window); got != tc.want {
+				t.Errorf("InWindow(%d, %d) = %d, want %d", tc.start, tc.window, got, tc.want)
+			}
+		})
+	}
+}

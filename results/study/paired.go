@@ -88,14 +88,11 @@ func endToEnd(cells []*results.Cell, blockNs int64) (*results.PairedBlocks, erro
 		window := int64(c.Load.Duration)
 		for arm, ivs := range [2][]results.Interval{c.Paired.Reference.Intervals, c.Intervals} {
 			for _, iv := range ivs {
-				if iv.StartNs >= window {
-					continue
-				}
 				h, err := results.DecodeHistogram(iv.Latency)
 				if err != nil {
 					return nil, fmt.Errorf("study: cell %s: %w", c.ID, err)
 				}
-				blocks.Add(arm, offset+iv.StartNs, h)
+				blocks.Add(arm, offset+results.InWindow(iv.StartNs, window), h)
 			}
 		}
 		offset += (window + blockNs - 1) / blockNs * blockNs
