@@ -71,6 +71,37 @@ type configSpec struct {
 	Backend string // host:port to relay to (HAProxy)
 	Workers int    // worker processes or threads; 0 lets the server choose
 	Sizes   []int  // /bytes/N files to generate (nginx)
+	// Listener is what the listener speaks: ListenerHTTP1, ListenerH2C
+	// or ListenerTLS (see tls.go).
+	Listener string
+	TLS      *TLSFiles // the certificate and key of a tls listener
+	ALPN     []string  // the protocols a tls listener offers
+	// Cert and Key are the copies of TLS's files in Dir that the server
+	// reads (nginx); PEM is the one file with both (HAProxy). writeConfig
+	// writes them.
+	Cert, Key, PEM string
+}
+
+// NginxListen returns the parameters of nginx's listen directive that
+// make the listener speak cs.Listener: "ssl http2" (TLS, ALPN h2 and
+// http/1.1), "ssl" (TLS, ALPN http/1.1 only), "http2" (h2c with prior
+// knowledge, and nothing else) or "" (HTTP/1.1).
+func (cs configSpec) NginxListen() string {
+	switch {
+	case cs.Listener == ListenerTLS && slices.Contains(cs.ALPN, ALPNH2):
+		return "ssl http2"
+	case cs.Listener == ListenerTLS:
+		return "ssl"
+	case cs.Listener == ListenerH2C:
+		return "http2"
+	}
+	return ""
+}
+
+// ALPNList returns the ALPN protocols as HAProxy's alpn parameter takes
+// them: "h2,http/1.1".
+func (cs configSpec) ALPNList() string {
+	return strings.Join(cs.ALPN, ",")
 }
 
 // writeConfig creates a new folder, writes the config of kind (and, for
@@ -89,6 +120,10 @@ func writeConfig(kind string, cs configSpec) (path, dir string, err error) {
 	}
 	cs.Dir = dir
 	path = filepath.Join(dir, kind+".conf")
+	if cs, err = writeTLS(kind, cs); err != nil {
+		os.RemoveAll(dir)
+		return "", "", fmt.Errorf("write %s config: %w", kind, err)
+	}
 	switch kind {
 	case ConfigNginx:
 		err = writeNginx(path, cs)
@@ -102,6 +137,31 @@ func writeConfig(kind string, cs configSpec) (path, dir string, err error) {
 		return "", "", fmt.Errorf("write %s config: %w", kind, err)
 	}
 	return path, dir, nil
+}
+
+// writeTLS copies the TLS files of cs into its folder, where the config
+// names them: no path of the caller's has to survive nginx's or HAProxy's
+// config syntax, and the copies go when the target has stopped. nginx
+// gets the certificate and the key (Cert, Key), HAProxy one file with
+// both (PEM). Without TLS files it does nothing.
+func writeTLS(kind string, cs configSpec) (configSpec, error) {
+	if cs.TLS == nil {
+		return cs, nil
+	}
+	cert, key, err := cs.TLS.read()
+	if err != nil {
+		return cs, fmt.Errorf("read the TLS files: %w", err)
+	}
+	if kind == ConfigHAProxy {
+		cs.PEM = filepath.Join(cs.Dir, "tls.pem")
+		pem := append(append(slices.Clip(cert), '\n'), key...)
+		return cs, os.WriteFile(cs.PEM, pem, 0o600)
+	}
+	cs.Cert, cs.Key = filepath.Join(cs.Dir, "tls-cert.pem"), filepath.Join(cs.Dir, "tls-key.pem")
+	if err := os.WriteFile(cs.Cert, cert, 0o644); err != nil {
+		return cs, err
+	}
+	return cs, os.WriteFile(cs.Key, key, 0o600)
 }
 
 // writeNginx writes the nginx config and its document root.
@@ -155,7 +215,23 @@ func writeTemplate(path, text string, cs configSpec) error {
 
 // nginxTemplate is nginx as the contract's http server. keepalive_requests
 // is raised from nginx's 1000, which would otherwise reconnect every
-// keep-alive connection during a run.
+// keep-alive connection during a run (a run that wants the study's
+// reconnects asks the client for them, --reconnect-every 50).
+//
+// Its listener (configSpec.NginxListen) speaks one of:
+//   - HTTP/1.1 on plain TCP (ListenerHTTP1);
+//   - h2c on plain TCP (ListenerH2C): HTTP/2 with prior knowledge only; an
+//     HTTP/1.1 request on it is not answered as one;
+//   - TLS 1.2 and 1.3 (ListenerTLS) with ALPN h2 and http/1.1, or http/1.1
+//     only: a client that offers h2 gets HTTP/2, any other HTTP/1.1.
+//
+// Since nginx 1.19.7, HTTP/2 connections obey keepalive_requests (requests
+// per connection) and keepalive_timeout (idle time) like HTTP/1.1 ones:
+// the values below keep a busy benchmark connection open for the whole
+// run. http2_max_concurrent_streams (nginx's default 128) is raised so
+// that the server's stream limit is not what a multiplexed run measures.
+// Without ssl_session_cache, TLS 1.3 clients can still resume with
+// session tickets (nginx's default).
 const nginxTemplate = `# Written by latbench for one launch; removed when the target stops.
 daemon off;
 master_process on;
@@ -183,9 +259,15 @@ http {
     fastcgi_temp_path {{.Dir}}/tmp/fastcgi;
     uwsgi_temp_path {{.Dir}}/tmp/uwsgi;
     scgi_temp_path {{.Dir}}/tmp/scgi;
+    http2_max_concurrent_streams 1024;
 
     server {
-        listen {{.Listen}} backlog=4096;
+        listen {{.Listen}}{{with .NginxListen}} {{.}}{{end}} backlog=4096;
+{{- if .Cert}}
+        ssl_certificate {{.Cert}};
+        ssl_certificate_key {{.Key}};
+        ssl_protocols TLSv1.2 TLSv1.3;
+{{- end}}
         root {{.Dir}}/www;
         location = /health {
             default_type text/plain;
@@ -201,12 +283,19 @@ http {
 }
 `
 
-// haproxyTemplate is HAProxy as a TCP relay in front of one backend.
+// haproxyTemplate is HAProxy as a TCP relay in front of one backend. In
+// TCP mode it never parses HTTP: on a plain listener (ListenerHTTP1 or
+// ListenerH2C, one and the same) a client speaks to the backend as if
+// directly. With TLS (ListenerTLS) it terminates TLS and relays the
+// plaintext: the ALPN it offers must name only protocols the backend
+// speaks in plain TCP, since HAProxy does not translate between them
+// (tls.go). tls.pem holds the certificate and its key.
 const haproxyTemplate = `# Written by latbench for one launch; removed when the target stops.
 global
     {{if .Workers}}nbthread {{.Workers}}{{end}}
     # Two descriptors per relayed connection must fit a 20,000 open-file limit.
     maxconn 9000
+    ssl-default-bind-options ssl-min-ver TLSv1.2
 
 defaults
     mode tcp
@@ -215,7 +304,7 @@ defaults
     timeout server 10m
 
 frontend relay
-    bind {{.Listen}}
+    bind {{.Listen}}{{if .PEM}} ssl crt {{.PEM}} alpn {{.ALPNList}}{{end}}
     default_backend upstream
 
 backend upstream

@@ -14,11 +14,13 @@ import (
 )
 
 func TestWriteConfig(t *testing.T) {
+	files := newTestCA(t).Server()
 	tests := []struct {
 		name     string
 		kind     string
 		spec     configSpec
 		contains []string
+		lacks    []string
 		files    []string // files under the folder, besides the config
 	}{
 		{
@@ -36,10 +38,50 @@ func TestWriteConfig(t *testing.T) {
 			contains: []string{"worker_processes auto;", "listen [::1]:80 "},
 		},
 		{
+			name: "nginx: TLS with ALPN h2 and http/1.1",
+			kind: ConfigNginx,
+			spec: configSpec{Listen: "127.0.0.1:8443", Listener: ListenerTLS, TLS: files, ALPN: []string{ALPNH2, ALPNHTTP1}},
+			contains: []string{"listen 127.0.0.1:8443 ssl http2 backlog=4096;", "/tls-cert.pem;", "/tls-key.pem;",
+				"ssl_protocols TLSv1.2 TLSv1.3;", "http2_max_concurrent_streams 1024;", "keepalive_requests 100000000;", "keepalive_timeout 300s;"},
+		},
+		{
+			name:     "nginx: TLS with ALPN http/1.1 only",
+			kind:     ConfigNginx,
+			spec:     configSpec{Listen: "127.0.0.1:8443", Listener: ListenerTLS, TLS: files, ALPN: []string{ALPNHTTP1}},
+			contains: []string{"listen 127.0.0.1:8443 ssl backlog=4096;", "ssl_certificate "},
+		},
+		{
+			name:     "nginx: h2c",
+			kind:     ConfigNginx,
+			spec:     configSpec{Listen: "127.0.0.1:8080", Listener: ListenerH2C, Workers: 2},
+			contains: []string{"listen 127.0.0.1:8080 http2 backlog=4096;", "worker_processes 2;", "access_log off;"},
+			lacks:    []string{"ssl"},
+		},
+		{
+			name:     "nginx: http/1.1 has no TLS",
+			kind:     ConfigNginx,
+			spec:     configSpec{Listen: "127.0.0.1:8080", Listener: ListenerHTTP1},
+			contains: []string{"listen 127.0.0.1:8080 backlog=4096;"},
+			lacks:    []string{"ssl", "listen 127.0.0.1:8080 http2"},
+		},
+		{
 			name:     "haproxy: tcp relay",
 			kind:     ConfigHAProxy,
 			spec:     configSpec{Listen: "127.0.0.1:9", Backend: "127.0.0.1:10", Workers: 1},
-			contains: []string{"mode tcp", "nbthread 1", "bind 127.0.0.1:9", "server backend1 127.0.0.1:10"},
+			contains: []string{"mode tcp", "nbthread 1", "bind 127.0.0.1:9\n", "server backend1 127.0.0.1:10"},
+		},
+		{
+			name:     "haproxy: h2c is the same tcp relay",
+			kind:     ConfigHAProxy,
+			spec:     configSpec{Listen: "127.0.0.1:9", Backend: "127.0.0.1:10", Listener: ListenerH2C},
+			contains: []string{"mode tcp", "bind 127.0.0.1:9\n"},
+			lacks:    []string{" ssl "},
+		},
+		{
+			name:     "haproxy: TLS termination",
+			kind:     ConfigHAProxy,
+			spec:     configSpec{Listen: "127.0.0.1:9", Backend: "127.0.0.1:10", Listener: ListenerTLS, TLS: files, ALPN: []string{ALPNH2, ALPNHTTP1}},
+			contains: []string{"mode tcp", "bind 127.0.0.1:9 ssl crt ", "/tls.pem alpn h2,http/1.1\n", "server backend1 127.0.0.1:10"},
 		},
 	}
 	for _, tt := range tests {
@@ -56,6 +98,11 @@ func TestWriteConfig(t *testing.T) {
 			for _, want := range tt.contains {
 				if !strings.Contains(string(text), want) {
 					t.Errorf("config lacks %q:\n%s", want, text)
+				}
+			}
+			for _, bad := range tt.lacks {
+				if strings.Contains(string(text), bad) {
+					t.Errorf("config has %q:\n%s", bad, text)
 				}
 			}
 			for _, f := range tt.files {

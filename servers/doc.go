@@ -14,6 +14,10 @@
 //   - Process.Stop: SIGTERM to the process group, SIGKILL after a grace
 //     period.
 //
+// A run that measures TLS makes a throwaway CA (NewCA) and starts its
+// targets with its server certificate (StartSpec.TLS); what a listener
+// speaks, HTTP/1.1, h2c or TLS with ALPN, is in tls.go.
+//
 // CPU sets, pinning and network namespaces, for the client and the
 // targets alike, are in package bench/host. Targets are started
 // (Start); load agents are launched (package bench/launch).

@@ -207,14 +207,14 @@ func explainTypeError(msg string) string {
 	case strings.HasSuffix(msg, "into servers.Target"):
 		return msg + "; each target must be a mapping of keys like `name: ...` and `modes: [...]`"
 	case strings.HasSuffix(msg, "into []string"):
-		return msg + "; modes, requires and command take a list like [a, b]"
+		return msg + "; modes, requires, command and tls take a list like [a, b]"
 	}
-	return msg + "; modes, requires and command take a list like [a, b], the other keys a single value"
+	return msg + "; modes, requires, command and tls take a list like [a, b], the other keys a single value"
 }
 
 // targetKeys returns the keys a target entry may use, in manifest order.
 func targetKeys() []string {
-	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "dir", "instances",
+	return []string{"name", "language", "modes", "requires", "build", "binary", "command", "tls", "dir", "instances",
 		"workers", "probe", "address", "config", "warmup", "version", "version_file"}
 }
 

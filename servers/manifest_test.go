@@ -93,6 +93,23 @@ targets:
 			wantNames: []string{},
 		},
 		{
+			name: "tls arguments and grpc mode",
+			yaml: `targets:
+  - name: srv
+    modes: [http, grpc]
+    command: [srv, --listen, "{listen}"]
+    tls: [--tls, "{tls_cert}", "--tls-key={tls_key}", --for, "{mode}"]
+`,
+			wantNames: []string{"srv"},
+			wantLines: []int{2},
+			check: func(t *testing.T, m *Manifest) {
+				srv := m.Targets[0]
+				if !srv.Supports(ModeGRPC) || len(srv.TLS) != 5 || srv.tlsRefusal(ModeGRPC) != nil {
+					t.Errorf("srv = modes %v, tls %q; want grpc and TLS", srv.Modes, srv.TLS)
+				}
+			},
+		},
+		{
 			name: "dir, instances, version command and version file",
 			yaml: `targets:
   - name: relay
@@ -162,8 +179,20 @@ func TestParseManifestErrors(t *testing.T) {
 			wantErrs: []string{`t.yaml:6: duplicate target name "a" (first defined at line 2); rename one of them`}},
 		{name: "duplicate through alias", yaml: "targets:\n  - &a {name: a, modes: [echo], command: [x]}\n  - *a\n",
 			wantErrs: []string{`t.yaml:3: duplicate target name "a" (first defined at line 2)`}},
-		{name: "bad mode", yaml: "targets:\n  - name: a\n    modes: [echo, grpc]\n    command: [x]\n",
-			wantErrs: []string{`t.yaml:3: target "a": unknown mode "grpc"; valid modes: echo, http, proxy`}},
+		{name: "bad mode", yaml: "targets:\n  - name: a\n    modes: [echo, quic]\n    command: [x]\n",
+			wantErrs: []string{`t.yaml:3: target "a": unknown mode "quic"; valid modes: echo, http, proxy, grpc`}},
+		{name: "tls of an address", yaml: "targets:\n  - name: a\n    modes: [http]\n    address: 127.0.0.1:1\n    tls: [--cert, \"{tls_cert}\", --key, \"{tls_key}\"]\n",
+			wantErrs: []string{`t.yaml:5: target "a" has both ` + "`tls` and `address`"}},
+		{name: "tls with a written config", yaml: "targets:\n  - name: n\n    modes: [http]\n    config: nginx\n    command: [nginx, -c, \"{config}\"]\n    tls: [--cert, \"{tls_cert}\", --key, \"{tls_key}\"]\n",
+			wantErrs: []string{`t.yaml:6: target "n" has config nginx, whose TLS latbench writes into the config; remove ` + "`tls`"}},
+		{name: "tls without its key", yaml: "targets:\n  - name: a\n    modes: [http]\n    command: [x, \"{listen}\"]\n    tls: [--cert, \"{tls_cert}\"]\n",
+			wantErrs: []string{`t.yaml:5: target "a": tls has no {tls_key}; latbench passes the certificate and its key as two files`}},
+		{name: "unknown placeholder in tls", yaml: "targets:\n  - name: a\n    modes: [http]\n    command: [x, \"{listen}\"]\n    tls: [\"--pem={tls_pem}\", \"{tls_cert}\", \"{tls_key}\"]\n",
+			wantErrs: []string{`t.yaml:5: target "a": unknown placeholder {tls_pem} in tls; valid: {root}`, "{tls_cert} {tls_key}"}},
+		{name: "tls placeholder in command", yaml: "targets:\n  - name: a\n    modes: [http]\n    command: [x, \"{listen}\", --cert, \"{tls_cert}\"]\n",
+			wantErrs: []string{`t.yaml:4: target "a": placeholder {tls_cert} belongs in ` + "`tls`, the arguments latbench appends when the target serves TLS"}},
+		{name: "tls not a list", yaml: "targets:\n  - name: a\n    modes: [http]\n    command: [x, \"{listen}\"]\n    tls: --tls\n",
+			wantErrs: []string{"t.yaml:5: cannot unmarshal", "command and tls take a list like [a, b]"}},
 		{name: "mode twice", yaml: "targets:\n  - name: a\n    modes: [echo, echo]\n    command: [x]\n",
 			wantErrs: []string{`t.yaml:3: target "a": mode "echo" is listed twice`}},
 		{name: "no modes", yaml: "targets:\n  - name: a\n    command: [x]\n",

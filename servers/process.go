@@ -46,7 +46,7 @@ var ErrForceKilled = errors.New("killed with SIGKILL")
 // valid zero value.
 type StartSpec struct {
 	Target *Target
-	Mode   string // echo, http or proxy; the target must support it
+	Mode   string // echo, http, proxy or grpc; the target must support it
 	// Root is the repository root: the working directory of the command
 	// and the value of {root}. "" means the current directory.
 	Root string
@@ -79,6 +79,21 @@ type StartSpec struct {
 	// BodySizes are the N of GET /bytes/N the run will ask for; a target
 	// whose config latbench writes (nginx) gets a file for each.
 	BodySizes []int
+	// TLS is the certificate and key the target serves TLS with (e.g.
+	// CA.Server()); nil means plain TCP. A command gets them through the
+	// `tls` arguments of its manifest entry, nginx and HAProxy in the
+	// config latbench writes. A target that cannot serve TLS is refused
+	// before anything starts (see tls.go).
+	TLS *TLSFiles
+	// Listener is what the listener speaks: ListenerHTTP1, ListenerH2C or
+	// ListenerTLS. "" means ListenerTLS with TLS files, else
+	// ListenerHTTP1. Only nginx's config tells HTTP/1.1 from h2c; tls.go
+	// says what each kind means for each target.
+	Listener string
+	// ALPN lists the protocols (ALPNH2, ALPNHTTP1) a TLS listener of a
+	// config latbench writes offers; nil means h2 and http/1.1 for nginx,
+	// http/1.1 for HAProxy, whose backend must speak what it offers.
+	ALPN []string
 
 	// listens is the listen address of every copy, listens[0] being
 	// Listen; withDefaults fills it in.
@@ -160,6 +175,9 @@ func (spec StartSpec) withDefaults() (StartSpec, error) {
 		return spec, fmt.Errorf("target %s does not serve mode %q; its modes: %s", t.Name, spec.Mode, strings.Join(t.Modes, ", "))
 	case spec.Mode == ModeProxy && spec.Backend == "" && !t.External():
 		return spec, fmt.Errorf("target %s in proxy mode needs a backend address", t.Name)
+	}
+	if err := spec.checkListener(); err != nil {
+		return spec, err
 	}
 	if t.External() {
 		spec.Listen = t.Address
@@ -250,6 +268,9 @@ func startCopies(spec StartSpec) (*Process, error) {
 	}
 	vars := Vars{Root: spec.Root, Mode: spec.Mode, Backend: spec.Backend, Threads: spec.Threads,
 		Workers: spec.Target.WorkersFor(spec.Workers)}
+	if spec.TLS != nil && spec.Target.Config == "" {
+		vars.TLSCert, vars.TLSKey = spec.TLS.Cert, spec.TLS.Key
+	}
 	if spec.Target.Config != "" {
 		var err error
 		vars.Config, vars.Workdir, err = writeConfig(spec.Target.Config, spec.configSpec())
@@ -278,13 +299,14 @@ func startCopies(spec StartSpec) (*Process, error) {
 }
 
 // configSpec returns what the target's written config needs: one worker
-// per CPU of its cpuset unless Threads says otherwise.
+// per CPU of its cpuset unless Threads says otherwise, and the listener.
 func (spec StartSpec) configSpec() configSpec {
 	workers := spec.Threads
 	if cpus, err := host.ParseCPUSet(spec.CPUs); workers == 0 && err == nil {
 		workers = len(cpus)
 	}
-	return configSpec{Listen: spec.Listen, Backend: spec.Backend, Workers: workers, Sizes: spec.BodySizes}
+	return configSpec{Listen: spec.Listen, Backend: spec.Backend, Workers: workers, Sizes: spec.BodySizes,
+		Listener: spec.listener(), TLS: spec.TLS, ALPN: spec.alpn()}
 }
 
 // startCopy starts copy number index of the target's command with vars

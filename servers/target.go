@@ -18,6 +18,9 @@ const (
 	ModeEcho  = "echo"
 	ModeHTTP  = "http"
 	ModeProxy = "proxy"
+	// ModeGRPC serves the gRPC service of servers/proto/echo.proto
+	// (servers/PROTOCOLS.md).
+	ModeGRPC = "grpc"
 )
 
 // ProbeTCP is the readiness probe every launched target gets: it is ready
@@ -27,7 +30,7 @@ const ProbeTCP = "tcp"
 
 // Modes returns the valid modes in a fixed order.
 func Modes() []string {
-	return []string{ModeEcho, ModeHTTP, ModeProxy}
+	return []string{ModeEcho, ModeHTTP, ModeProxy, ModeGRPC}
 }
 
 // Target is one entry of the manifest: a server latbench launches from
@@ -48,6 +51,13 @@ type Target struct {
 	// Command is the argv that starts the server, with the placeholders
 	// {root} {mode} {listen} {backend} {threads}; see Expand.
 	Command []string `yaml:"command"`
+	// TLS are the arguments appended to Command when the launch serves
+	// TLS (StartSpec.TLS), with the placeholders of Command and
+	// {tls_cert} {tls_key}, the PEM certificate and key files; e.g.
+	// ["--tls-cert", "{tls_cert}", "--tls-key", "{tls_key}"]. A target
+	// without them does not speak TLS (nginx and HAProxy take TLS in the
+	// config latbench writes instead).
+	TLS []string `yaml:"tls"`
 	// Probe is the readiness probe; "" means ProbeTCP.
 	Probe string `yaml:"probe"`
 	// Address is the host:port of a server latbench does not launch.
@@ -143,6 +153,10 @@ type Vars struct {
 	Workers int    // {workers}: the blocking form's thread pool
 	Config  string // {config}: path of the config file latbench wrote
 	Workdir string // {workdir}: folder of that file, for the server's own files
+	// TLSCert and TLSKey are {tls_cert} and {tls_key}; when TLSCert is
+	// set, Expand appends the target's TLS arguments.
+	TLSCert string
+	TLSKey  string
 }
 
 // placeholderNames lists the placeholders in a fixed order.
@@ -151,13 +165,24 @@ var placeholderNames = []string{
 	"{backend}", "{backend_host}", "{backend_port}", "{threads}", "{workers}", "{config}", "{workdir}",
 }
 
+// tlsPlaceholderNames returns the placeholders valid only in Target.TLS.
+func tlsPlaceholderNames() []string {
+	return []string{"{tls_cert}", "{tls_key}"}
+}
+
+// allPlaceholderNames returns every placeholder, those of Target.TLS
+// included.
+func allPlaceholderNames() []string {
+	return append(slices.Clone(placeholderNames), tlsPlaceholderNames()...)
+}
+
 // replacer substitutes every placeholder in one pass. It is built in a
 // fixed order: ranging over the placeholders map would build it
 // differently on every call.
 func (v Vars) replacer() *strings.Replacer {
 	values := v.placeholders()
-	pairs := make([]string, 0, 2*len(placeholderNames))
-	for _, ph := range placeholderNames {
+	pairs := make([]string, 0, 2*len(values))
+	for _, ph := range allPlaceholderNames() {
 		pairs = append(pairs, ph, values[ph])
 	}
 	return strings.NewReplacer(pairs...)
@@ -184,6 +209,8 @@ func (v Vars) placeholders() map[string]string {
 		"{workers}":      strconv.Itoa(max(v.Workers, 1)),
 		"{config}":       v.Config,
 		"{workdir}":      v.Workdir,
+		"{tls_cert}":     v.TLSCert,
+		"{tls_key}":      v.TLSKey,
 	}
 }
 
@@ -209,12 +236,23 @@ func splitAddr(addr string) (host, port string) {
 //
 // The first element (the executable) is never dropped as a flag. Every
 // other placeholder is replaced in place, with "" if its value is empty.
+// When v.TLSCert is set, the target's TLS arguments follow, expanded the
+// same way.
 func (t *Target) Expand(v Vars) []string {
+	out := expandArgs(make([]string, 0, len(t.Command)+len(t.TLS)), t.Command, v)
+	if v.TLSCert != "" {
+		out = expandArgs(out, t.TLS, v)
+	}
+	return out
+}
+
+// expandArgs appends args with v substituted to out, as Expand says.
+func expandArgs(out, args []string, v Vars) []string {
 	values := v.placeholders()
 	replace := v.replacer()
-	out := make([]string, 0, len(t.Command))
-	prevIsFlag := false // out's last element is a flag from the previous input element
-	for i, arg := range t.Command {
+	first := len(out) == 0 // args[0] is the executable
+	prevIsFlag := false    // out's last element is a flag from the previous input element
+	for i, arg := range args {
 		if val, exact := values[arg]; exact && val == "" {
 			if prevIsFlag {
 				out = out[:len(out)-1]
@@ -228,7 +266,7 @@ func (t *Target) Expand(v Vars) []string {
 		}
 		arg = replace.Replace(arg)
 		out = append(out, arg)
-		prevIsFlag = i > 0 && strings.HasPrefix(arg, "-")
+		prevIsFlag = (i > 0 || !first) && strings.HasPrefix(arg, "-")
 	}
 	return out
 }
@@ -274,6 +312,7 @@ func (t *Target) problems() []problem {
 	}
 	ps = append(ps, t.modeProblems(who)...)
 	ps = append(ps, t.commandProblems(who)...)
+	ps = append(ps, t.tlsProblems(who)...)
 	if _, err := t.MinWarmup(); err != nil {
 		add("warmup", "%s: %v", who, err)
 	}
@@ -287,7 +326,7 @@ func (t *Target) problems() []problem {
 // modeProblems checks the modes list.
 func (t *Target) modeProblems(who string) []problem {
 	if len(t.Modes) == 0 {
-		return []problem{{"modes", who + " has no modes; add `modes: [...]` with the ones it serves (echo, http, proxy)"}}
+		return []problem{{"modes", who + " has no modes; add `modes: [...]` with the ones it serves (" + strings.Join(Modes(), ", ") + ")"}}
 	}
 	var ps []problem
 	for i, m := range t.Modes {
@@ -325,6 +364,10 @@ func (t *Target) commandProblems(who string) []problem {
 	}
 	for _, arg := range t.Command {
 		for _, ph := range unknownPlaceholders(arg, placeholderNames) {
+			if slices.Contains(tlsPlaceholderNames(), ph) {
+				add("command", ": placeholder %s belongs in `tls`, the arguments latbench appends when the target serves TLS", ph)
+				continue
+			}
 			add("command", ": unknown placeholder %s in command; valid: %s", ph, strings.Join(placeholderNames, " "))
 		}
 	}

@@ -15,6 +15,7 @@ func TestExpand(t *testing.T) {
 	tests := []struct {
 		name    string
 		command []string
+		tls     []string // the target's TLS arguments
 		vars    Vars
 		want    []string
 	}{
@@ -49,10 +50,20 @@ func TestExpand(t *testing.T) {
 			want: []string{"srv", "::1", "8080"}},
 		{name: "config and workdir", command: []string{"nginx", "-p", "{workdir}", "-c", "{config}"}, vars: Vars{Config: "/t/n.conf", Workdir: "/t"},
 			want: []string{"nginx", "-p", "/t", "-c", "/t/n.conf"}},
+		{name: "TLS arguments follow the command with TLS on", command: goCmd, tls: []string{"--tls-cert", "{tls_cert}", "--tls-key", "{tls_key}"},
+			vars: Vars{Root: "/r", Mode: ModeHTTP, Listen: "h:1", TLSCert: "/c.pem", TLSKey: "/k.pem"},
+			want: []string{"/r/bin/srv", "--mode", "http", "--listen", "h:1", "--tls-cert", "/c.pem", "--tls-key", "/k.pem"}},
+		{name: "no TLS arguments with TLS off", command: goCmd, tls: []string{"--tls-cert", "{tls_cert}", "--tls-key", "{tls_key}"}, vars: bare,
+			want: []string{"/r/bin/srv", "--mode", "echo", "--listen", "127.0.0.1:1"}},
+		{name: "TLS arguments take every placeholder", command: []string{"srv"}, tls: []string{"--tls={tls_cert}+{tls_key}", "--for={mode}", "--peer", "{backend}"},
+			vars: Vars{Mode: ModeGRPC, TLSCert: "c", TLSKey: "k"},
+			want: []string{"srv", "--tls=c+k", "--for=grpc"}},
+		{name: "TLS placeholders in a command are kept", command: []string{"srv", "{tls_cert}"}, vars: Vars{TLSCert: "c"},
+			want: []string{"srv", "c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tgt := &Target{Name: "t", Command: slices.Clone(tt.command)}
+			tgt := &Target{Name: "t", Command: slices.Clone(tt.command), TLS: tt.tls}
 			got := tgt.Expand(tt.vars)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Expand(%q) = %q, want %q", tt.command, got, tt.want)
@@ -82,7 +93,7 @@ func TestModes(t *testing.T) {
 			}
 		})
 	}
-	if got := Modes(); !slices.Equal(got, []string{"echo", "http", "proxy"}) {
+	if got := Modes(); !slices.Equal(got, []string{"echo", "http", "proxy", "grpc"}) {
 		t.Errorf("Modes() = %v", got)
 	}
 }
