@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -54,6 +55,8 @@ type AgentSpec struct {
 	// Seed draws, the same on every agent.
 	PairedAddr string
 	Seed       uint64
+	// TLS are the client's TLS settings for a cell that speaks TLS.
+	TLS TLSOptions
 }
 
 // AgentOutput is what one agent measured, for MergeAgents.
@@ -101,10 +104,12 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 	if err != nil {
 		return nil, err
 	}
-	for _, addr := range spec.addrs() {
-		if err := Probe(ctx, sc, addr, engine.DefaultTimeout); err != nil {
-			return nil, fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", spec.Index, spec.Count, addr, err)
-		}
+	cfg, err := spec.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := spec.ProbeTargets(ctx, sc, cfg); err != nil {
+		return nil, err
 	}
 	ready := time.Until(spec.T0)
 	if ready <= 0 {
@@ -122,7 +127,7 @@ func RunAgent(ctx context.Context, spec AgentSpec, w io.Writer) (*AgentOutput, e
 	if sink.noise, err = host.StartNoise(nil, ""); err != nil { // steal and the agent's run-queue wait
 		return nil, err
 	}
-	res, err := spec.run(ctx, sc, sink)
+	res, err := spec.run(ctx, sc, sink, cfg)
 	sink.noise.Stop()
 	if err == nil {
 		err = sink.err
@@ -165,6 +170,28 @@ func (s AgentSpec) check() error {
 	return nil
 }
 
+// ProbeTargets checks that every address the agent sends to answers one
+// request of the scenario sc, over TLS with cfg when it is set.
+func (s AgentSpec) ProbeTargets(ctx context.Context, sc scenarios.Scenario, cfg *tls.Config) error {
+	for _, addr := range s.addrs() {
+		if err := Probe(ctx, sc, addr, engine.DefaultTimeout, cfg); err != nil {
+			return fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", s.Index, s.Count, addr, err)
+		}
+	}
+	return nil
+}
+
+// TLSConfig returns the agent's client TLS configuration; nil when the
+// cell speaks plain TCP.
+func (s AgentSpec) TLSConfig() (*tls.Config, error) { return s.tlsConfig() }
+
+// tlsConfig returns the agent's client TLS configuration; nil when the
+// cell speaks plain TCP.
+func (s AgentSpec) tlsConfig() (*tls.Config, error) {
+	e := &Executor{TLS: s.TLS, TargetAddr: s.Addr}
+	return e.clientTLS(s.Cell)
+}
+
 // addrs returns the addresses the agent sends to: the target's and, for
 // a paired cell, its reference's.
 func (s AgentSpec) addrs() []string {
@@ -175,7 +202,7 @@ func (s AgentSpec) addrs() []string {
 }
 
 // run sends the agent's share.
-func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario, sink *intervalSink) (*engine.Result, error) {
+func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario, sink *intervalSink, cfg *tls.Config) (*engine.Result, error) {
 	pacer, err := engine.NewPacer(s.Cell.Load.Arrival, s.Cell.Load.Rate*float64(armCount(s.Cell)), 1)
 	if err != nil {
 		return nil, err
@@ -184,9 +211,13 @@ func (s AgentSpec) run(ctx context.Context, sc scenarios.Scenario, sink *interva
 	if err != nil {
 		return nil, err
 	}
-	arms := []engine.Arm{{Name: s.Cell.Target, Addrs: []string{s.Addr}, Connections: s.Cell.Load.Connections}}
+	arms := []engine.Arm{{Name: s.Cell.Target, Addrs: []string{s.Addr}, Connections: s.Cell.Load.Connections, TLS: cfg}}
 	if s.PairedAddr != "" {
-		arms = append(arms, engine.Arm{Name: s.Cell.Paired, Addrs: []string{s.PairedAddr}, Connections: s.Cell.Load.Connections})
+		ref := engine.Arm{Name: s.Cell.Paired, Addrs: []string{s.PairedAddr}, Connections: s.Cell.Load.Connections, TLS: cfg}
+		if s.Cell.Paired == PairedBackend {
+			ref.TLS = nil // a proxy's backend speaks plain TCP behind it
+		}
+		arms = append(arms, ref)
 	}
 	return engine.Run(ctx, engine.Options{
 		Scenario: sc, Arms: arms, Seed: s.Seed, Pacer: pacer,
@@ -215,7 +246,7 @@ func (s AgentSpec) output(sc scenarios.Scenario, res *engine.Result, ready time.
 	e := &Executor{}
 	cell := e.newCell(s.Cell)
 	cell.Load.TargetAddr = s.Addr
-	cell.Load.Scenario = sc.Describe()
+	cell.Load.Scenario = describe(s.Cell.Scenario, sc)
 	fillCell(&cell, s.share(), res, servers.Usage{})
 	cell.Noise = sink.summer.Summary()
 	if sink.paired != nil {

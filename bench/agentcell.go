@@ -34,6 +34,9 @@ type AgentJob struct {
 	// Seed draws the order of a paired cell's arms and Poisson arrivals:
 	// every agent gets the same, so that they split one sequence.
 	Seed uint64
+	// TLS are the agents' client TLS settings for a cell that speaks TLS;
+	// its CAFile must be at the same path where the agents run.
+	TLS TLSOptions
 }
 
 // AgentArgs returns the flags of `latbench-agent run` that say where the
@@ -42,6 +45,15 @@ func (j AgentJob) AgentArgs() []string {
 	args := []string{"--target-addr", j.Addr, "--seed", strconv.FormatUint(j.Seed, 10)}
 	if j.PairedAddr != "" {
 		args = append(args, "--paired-addr", j.PairedAddr)
+	}
+	if j.TLS.CAFile != "" {
+		args = append(args, "--tls-ca", j.TLS.CAFile)
+	}
+	if j.TLS.Insecure {
+		args = append(args, "--tls-insecure")
+	}
+	if j.TLS.Resume {
+		args = append(args, "--tls-resume")
 	}
 	return args
 }
@@ -84,7 +96,7 @@ func SuiteYAML(spec CellSpec) ([]byte, error) {
 // scenarioEntry is the suite entry of a scenario spec.
 func scenarioEntry(sc catalog.Spec) suite.Scenario {
 	e := suite.Scenario{Name: sc.Name, Size: sc.Size, Path: sc.Path, ReconnectEvery: sc.ReconnectEvery,
-		Protocol: sc.Protocol, Mix: sc.Mix}
+		Protocol: sc.Protocol, Mix: sc.Mix, TLS: sc.TLS, Streams: sc.Streams, GRPCMethod: sc.GRPCMethod}
 	if sc.NoKeepAlive {
 		off := false
 		e.KeepAlive = &off
@@ -145,7 +157,10 @@ func (e *Executor) measureWithAgents(ctx context.Context, spec CellSpec, t *cell
 		return results.Cell{}, servers.Usage{}, fmt.Errorf("the agents' cell: %w", err)
 	}
 	sampler := t.target.StartSampling(sampleEvery)
-	job := AgentJob{CellYAML: cellYAML, CellID: cell.ID, Agents: e.Agents, Addr: t.target.Addr(), Seed: e.Seed}
+	job := AgentJob{CellYAML: cellYAML, CellID: cell.ID, Agents: e.Agents, Addr: t.target.Addr(), Seed: e.Seed, TLS: e.TLS}
+	if spec.Scenario.TLS && e.ca != nil && job.TLS.CAFile == "" {
+		job.TLS.CAFile = e.ca.CertFile // the run's: the agents trust the targets latbench started
+	}
 	if spec.Paired != "" {
 		job.PairedAddr = t.referenceAddrs()[0]
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ func (e *Executor) measureCell(ctx context.Context, spec CellSpec, progress func
 	if err != nil {
 		return failed(cell, err)
 	}
-	cell.Load.Scenario = sc.Describe()
+	cell.Load.Scenario = describe(spec.Scenario, sc)
 	targets, err := e.startTargets(ctx, spec, sc)
 	if err != nil {
 		return failed(cell, err)
@@ -118,9 +119,22 @@ func (e *Executor) warmupFor(spec CellSpec) time.Duration {
 }
 
 // startTarget starts one manifest target of the cell spec in mode on cpus,
-// listening on listen ("" for a free port), and waits until probe passes.
-func (e *Executor) startTarget(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, netem *host.Netem, probe func(context.Context, string) error) (*servers.Process, error) {
+// listening on listen ("" for a free port), and waits until one request
+// of the scenario passes. isBackend says it is a proxy's backend, which
+// speaks plain TCP behind the proxy.
+func (e *Executor) startTarget(ctx context.Context, spec CellSpec, name, mode, cpus, listen, backend string, netem *host.Netem, isBackend bool) (*servers.Process, error) {
 	target, err := e.Manifest.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	files, listener, alpn, err := e.serverTLS(spec, isBackend)
+	if err != nil {
+		return nil, err
+	}
+	if target.Config == "" {
+		alpn = nil // only the configs latbench writes (nginx, HAProxy) take it
+	}
+	probe, err := e.probe(spec, !isBackend)
 	if err != nil {
 		return nil, err
 	}
@@ -128,15 +142,32 @@ func (e *Executor) startTarget(ctx context.Context, spec CellSpec, name, mode, c
 		Target: target, Mode: mode, Root: e.Root, CPUs: cpus,
 		Listen: listen, Backend: backend, Probe: probe, ReadyTimeout: e.ReadyTimeout,
 		BodySizes: bodySizes(spec.Scenario), Workers: e.Workers, Netem: netem, Ledger: e.Ledger,
+		TLS: files, Listener: listener, ALPN: alpn,
 	})
+}
+
+// probe returns the readiness probe of a cell's target (withTLS: as the
+// cell's client speaks to it) or of its backend (plain TCP).
+func (e *Executor) probe(spec CellSpec, withTLS bool) (func(context.Context, string) error, error) {
+	sc, err := catalog.New(spec.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	var cfg *tls.Config
+	if withTLS {
+		if cfg, err = e.clientTLS(spec); err != nil {
+			return nil, err
+		}
+	}
+	return verifyProbe(sc, cfg), nil
 }
 
 // verifyProbe returns a readiness probe that performs one request of the
 // scenario: a target that accepts connections but answers wrongly fails
 // here, before any measurement.
-func verifyProbe(sc scenarios.Scenario) func(context.Context, string) error {
+func verifyProbe(sc scenarios.Scenario, cfg *tls.Config) func(context.Context, string) error {
 	return func(ctx context.Context, addr string) error {
-		if err := Probe(ctx, sc, addr, engine.DefaultTimeout); err != nil {
+		if err := Probe(ctx, sc, addr, engine.DefaultTimeout, cfg); err != nil {
 			return fmt.Errorf("protocol check (one %s request) failed: %w", sc.Name(), err)
 		}
 		return nil
@@ -146,11 +177,11 @@ func verifyProbe(sc scenarios.Scenario) func(context.Context, string) error {
 // Probe makes one request of the scenario to addr with the engine itself
 // (one loop, one connection, closed loop) and returns why it failed, in
 // words, or nil.
-func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time.Duration) error {
+func Probe(ctx context.Context, sc scenarios.Scenario, addr string, timeout time.Duration, cfg *tls.Config) error {
 	if d, ok := ctx.Deadline(); ok {
 		timeout = max(min(timeout, time.Until(d)), time.Millisecond)
 	}
-	res, err := engine.Run(ctx, engine.Options{Scenario: sc, Addrs: []string{addr}, MaxRequests: 1, Timeout: timeout})
+	res, err := engine.Run(ctx, engine.Options{Scenario: sc, Addrs: []string{addr}, MaxRequests: 1, Timeout: timeout, TLS: cfg})
 	switch {
 	case err != nil:
 		return err
@@ -193,8 +224,12 @@ func (e *Executor) measure(ctx context.Context, spec CellSpec, sc scenarios.Scen
 	if t.paired != nil {
 		refSampler = startSamplingAfter(t.paired, spec.Load.Warmup)
 	}
+	arms, err := e.arms(spec, t)
+	if err != nil {
+		return nil, usage, err
+	}
 	opts := engine.Options{
-		Scenario: sc, Arms: e.arms(spec, t),
+		Scenario: sc, Arms: arms,
 		Pacer: pacer, Wait: wait, Warmup: spec.Load.Warmup, Duration: spec.Load.Duration,
 		MaxRequests: spec.Load.Requests, Timeout: spec.Load.Timeout, Seed: e.Seed,
 		SpinWindow: window, CPUs: cpus, Every: sink.every, OnInterval: sink.take,
@@ -268,7 +303,7 @@ func (e *Executor) startFaults(ctx context.Context, spec CellSpec, sc scenarios.
 	}
 	d := &faultDriver{faults: spec.Faults, window: opts.Start.Add(opts.Warmup), targets: t, log: e.Log,
 		restart: func(ctx context.Context) (*servers.Process, error) {
-			return e.startBackend(ctx, spec, t.netem, backendAddr, verifyProbe(sc))
+			return e.startBackend(ctx, spec, t.netem, backendAddr)
 		}}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -86,6 +86,12 @@ type Executor struct {
 	// receives the window's intervals as they close; the executor closes
 	// it when the cell ends.
 	IntervalLog func(name string) (io.WriteCloser, error)
+	// TLS are the client's TLS settings for cells that speak TLS;
+	// CertDir is where the run's certificate authority goes (the run
+	// folder), made on the first such cell.
+	TLS     TLSOptions
+	CertDir string
+	ca      *servers.CA
 	// MaxStealPct, when above 0, measures a cell again when the
 	// hypervisor took more than this share of the machine's CPU time
 	// during it, up to Retries more times (see measureWithRetries).

@@ -32,12 +32,22 @@ func armCount(spec CellSpec) int {
 
 // arms returns the engine's arms of the cell: the target, then, for a
 // paired cell, its reference, each with the load's connections.
-func (e *Executor) arms(spec CellSpec, t *cellTargets) []engine.Arm {
-	arms := []engine.Arm{{Name: spec.Target, Addrs: t.target.Addrs(), Connections: spec.Load.Connections}}
-	if spec.Paired != "" {
-		arms = append(arms, engine.Arm{Name: spec.Paired, Addrs: t.referenceAddrs(), Connections: spec.Load.Connections})
+// A proxy's own backend, as the reference, speaks plain TCP: the
+// difference then includes the proxy's TLS.
+func (e *Executor) arms(spec CellSpec, t *cellTargets) ([]engine.Arm, error) {
+	cfg, err := e.clientTLS(spec)
+	if err != nil {
+		return nil, err
 	}
-	return arms
+	arms := []engine.Arm{{Name: spec.Target, Addrs: t.target.Addrs(), Connections: spec.Load.Connections, TLS: cfg}}
+	if spec.Paired != "" {
+		ref := engine.Arm{Name: spec.Paired, Addrs: t.referenceAddrs(), Connections: spec.Load.Connections, TLS: cfg}
+		if t.pairedBackend {
+			ref.TLS = nil
+		}
+		arms = append(arms, ref)
+	}
+	return arms, nil
 }
 
 // referenceName names a paired cell's reference arm: the target it is,

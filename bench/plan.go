@@ -337,6 +337,9 @@ func scenarioSpec(sc suite.Scenario) catalog.Spec {
 		ReconnectEvery: sc.ReconnectEvery,
 		Protocol:       sc.Protocol,
 		Mix:            sc.Mix,
+		TLS:            sc.TLS,
+		Streams:        sc.Streams,
+		GRPCMethod:     sc.GRPCMethod,
 	}
 }
 
@@ -377,6 +380,9 @@ func (p *Plan) assignIDs() {
 // baseID describes the cell in a file-name-safe string.
 func (c CellSpec) baseID() string {
 	parts := []string{c.Target, c.Scenario.Name}
+	if c.Scenario.TLS {
+		parts = append(parts, "tls")
+	}
 	if c.Proxy {
 		parts = append(parts, "proxy")
 	}

@@ -92,8 +92,11 @@ func (t *cellTargets) stop(grace time.Duration) []string {
 // target; waits until each is ready and verifies that the target speaks
 // the scenario's protocol.
 func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios.Scenario) (*cellTargets, error) {
-	probe := verifyProbe(sc)
 	if e.TargetAddr != "" {
+		probe, err := e.probe(spec, true)
+		if err != nil {
+			return nil, err
+		}
 		return e.attachTargets(ctx, spec, probe)
 	}
 	t := &cellTargets{}
@@ -106,7 +109,7 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 	}
 	backendAddr := ""
 	if spec.Proxy {
-		b, err := e.startBackend(ctx, spec, t.netem, "", probe)
+		b, err := e.startBackend(ctx, spec, t.netem, "")
 		if err != nil {
 			t.stop(e.StopGrace) // the impaired network, if any
 			return nil, fmt.Errorf("backend: %w", err)
@@ -120,13 +123,13 @@ func (e *Executor) startTargets(ctx context.Context, spec CellSpec, sc scenarios
 			backendAddr = t.relay.Addr()
 		}
 	}
-	p, err := e.startTarget(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, probe)
+	p, err := e.startTarget(ctx, spec, spec.Target, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, false)
 	if err != nil {
 		t.stop(e.StopGrace)
 		return nil, err
 	}
 	t.target = p
-	if err := e.startPaired(ctx, spec, t, backendAddr, probe); err != nil {
+	if err := e.startPaired(ctx, spec, t, backendAddr); err != nil {
 		t.stop(e.StopGrace)
 		return nil, err
 	}
@@ -159,7 +162,7 @@ func (e *Executor) attachTargets(ctx context.Context, spec CellSpec, probe func(
 // startPaired starts a paired cell's reference arm beside the target, on
 // the target's CPUs and in its mode (a proxy in front of the same
 // backend), or takes the proxy's own backend as the reference.
-func (e *Executor) startPaired(ctx context.Context, spec CellSpec, t *cellTargets, backendAddr string, probe func(context.Context, string) error) error {
+func (e *Executor) startPaired(ctx context.Context, spec CellSpec, t *cellTargets, backendAddr string) error {
 	switch spec.Paired {
 	case "":
 		return nil
@@ -167,7 +170,7 @@ func (e *Executor) startPaired(ctx context.Context, spec CellSpec, t *cellTarget
 		t.pairedBackend = true
 		return nil
 	}
-	p, err := e.startTarget(ctx, spec, spec.Paired, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, probe)
+	p, err := e.startTarget(ctx, spec, spec.Paired, spec.ServerMode(), e.CPUs.Target, e.targetListen(), backendAddr, t.netem, false)
 	if err != nil {
 		return fmt.Errorf("paired arm %s: %w", spec.Paired, err)
 	}
@@ -177,8 +180,8 @@ func (e *Executor) startPaired(ctx context.Context, spec CellSpec, t *cellTarget
 
 // startBackend starts the backend of a proxy cell, on listen ("" for a
 // free port), in the impaired network netem if any.
-func (e *Executor) startBackend(ctx context.Context, spec CellSpec, netem *host.Netem, listen string, probe func(context.Context, string) error) (*servers.Process, error) {
-	return e.startTarget(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", netem, probe)
+func (e *Executor) startBackend(ctx context.Context, spec CellSpec, netem *host.Netem, listen string) (*servers.Process, error) {
+	return e.startTarget(ctx, spec, spec.Backend, catalog.ServerMode(spec.Scenario), e.CPUs.Backend, listen, "", netem, true)
 }
 
 // startRelay starts the fault relay in front of backend, on the

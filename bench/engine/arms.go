@@ -1,6 +1,9 @@
 package engine
 
-import "fmt"
+import (
+	"crypto/tls"
+	"fmt"
+)
 
 // Arm is one of the systems a run measures at once. A run of one arm is
 // the usual run; a run of two is a paired (duet) run: both systems see
@@ -16,6 +19,9 @@ type Arm struct {
 	// Connections is the size of the arm's own connection pool (default
 	// 1), spread over the loops.
 	Connections int
+	// TLS, when set, makes the arm's connections speak TLS with this
+	// client configuration (see Options.TLS).
+	TLS *tls.Config
 }
 
 // MaxArms bounds the arms of one run.

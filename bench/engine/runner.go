@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,10 +47,10 @@ type Options struct {
 	Arms []Arm
 	// Seed draws the arms' order in every block of the schedule.
 	Seed uint64
-	// TLS, when set, makes every connection speak TLS with this client
-	// configuration. ALPN follows the scenario (h2 for a multiplexed one
-	// that asks for it, http/1.1 for HTTP, none for echo), and the server
-	// name defaults to each arm's host.
+	// TLS, with Addrs, makes every connection speak TLS with this client
+	// configuration (with Arms, each arm says). ALPN follows the scenario
+	// (h2 for a multiplexed one, http/1.1 for HTTP, none for echo), and
+	// the server name defaults to each arm's host.
 	TLS *tls.Config
 	// Pacer schedules the requests. Nil or a zero Rate means closed loop:
 	// every connection sends its next request as soon as it can.
@@ -162,11 +163,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // withDefaults validates opts and fills in the defaults.
 func (o Options) withDefaults() (Options, error) {
 	if len(o.Arms) == 0 {
-		o.Arms = []Arm{{Addrs: o.Addrs, Connections: o.Connections}}
-	} else if len(o.Addrs) > 0 || o.Connections != 0 {
-		return o, errors.New("give either Addrs and Connections or Arms, not both")
+		o.Arms = []Arm{{Addrs: o.Addrs, Connections: o.Connections, TLS: o.TLS}}
+	} else if len(o.Addrs) > 0 || o.Connections != 0 || o.TLS != nil {
+		return o, errors.New("give either Addrs, Connections and TLS or Arms, not both")
 	}
-	o.Addrs, o.Connections = nil, 0
+	o.Addrs, o.Connections, o.TLS = nil, 0, nil
 	if err := checkArms(o.Arms); err != nil {
 		return o, err
 	}
@@ -265,7 +266,7 @@ func newRun(opts Options) (*run, error) {
 		r.cpus = opts.CPUs[:k]
 	}
 	r.out = make(chan *intervalRecord, 64*k)
-	if opts.TLS != nil {
+	if slices.ContainsFunc(opts.Arms, func(a Arm) bool { return a.TLS != nil }) {
 		r.handshaker = startHandshaker(r.socketCount())
 	}
 	limit := r.scheduleLimit()
@@ -387,10 +388,10 @@ func (l *loop) addConns(st *armState, n int, sc scenarios.Scenario, cfg *tls.Con
 // ALPN asks for the scenario's protocol; the server name is the arm's
 // host unless the configuration names one.
 func (r *run) armTLS(arm Arm) (*tls.Config, string) {
-	if r.opts.TLS == nil {
+	if arm.TLS == nil {
 		return nil, ""
 	}
-	cfg := r.opts.TLS.Clone()
+	cfg := arm.TLS.Clone()
 	check := ""
 	if p, ok := r.opts.Scenario.(interface{ ALPN() string }); ok && p.ALPN() != "" {
 		cfg.NextProtos = []string{p.ALPN()}

@@ -19,7 +19,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/latbench/latbench/bench"
-	"github.com/latbench/latbench/bench/engine"
 	"github.com/latbench/latbench/bench/host"
 	"github.com/latbench/latbench/bench/launch"
 	"github.com/latbench/latbench/cmd/internal/cmdline"
@@ -73,6 +72,9 @@ func runCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: flagTargetAddr, Required: true, Usage: "the target's `HOST:PORT`"},
 			&cli.StringFlag{Name: "paired-addr", Usage: "a paired cell's reference arm's `HOST:PORT`: the agent sends its share of both arms"},
 			&cli.Uint64Flag{Name: "seed", Usage: "the seed `S` of the arms' order and of Poisson arrivals; every agent of a cell must have the same"},
+			&cli.StringFlag{Name: "tls-ca", Usage: "for a cell that speaks TLS: trust the certificate authorities of PEM `FILE` instead of the system's"},
+			&cli.BoolFlag{Name: "tls-insecure", Usage: "for a cell that speaks TLS: do not verify the server's certificate"},
+			&cli.BoolFlag{Name: "tls-resume", Usage: "for a cell that speaks TLS: resume TLS sessions on reconnects"},
 			&cli.IntFlag{Name: "index", Value: -1, Usage: "this agent's index `I`, 0 to N-1 (default: JOB_COMPLETION_INDEX or SLURM_PROCID)"},
 			&cli.IntFlag{Name: "agents", Usage: "how many agents `N` share the cell (default: SLURM_NTASKS)"},
 			&cli.StringFlag{Name: flagT0, Usage: "start `TIME` of the schedule: RFC 3339 (2026-12-01T12:00:00.5Z) or Unix nanoseconds"},
@@ -133,6 +135,7 @@ func agentSpec(ctx context.Context, c *cli.Context) (bench.AgentSpec, error) {
 	}
 	spec.Cell, spec.Addr, spec.Wait, spec.Host = cell, c.String(flagTargetAddr), c.String("wait"), c.String("name")
 	spec.PairedAddr, spec.Seed = c.String("paired-addr"), c.Uint64("seed")
+	spec.TLS = bench.TLSOptions{CAFile: c.String("tls-ca"), Insecure: c.Bool("tls-insecure"), Resume: c.Bool("tls-resume")}
 	if spec.Index, err = cmdline.FromFlagOrEnv(c.Int("index"), -1, "--index", "JOB_COMPLETION_INDEX", "SLURM_PROCID"); err != nil {
 		return spec, err
 	}
@@ -217,8 +220,12 @@ func agentReady(ctx context.Context, spec bench.AgentSpec, path string) error {
 	if err != nil {
 		return err
 	}
-	if err := bench.Probe(ctx, sc, spec.Addr, engine.DefaultTimeout); err != nil {
-		return fmt.Errorf("agent %d of %d: the target at %s does not answer: %w", spec.Index, spec.Count, spec.Addr, err)
+	cfg, err := spec.TLSConfig()
+	if err != nil {
+		return err
+	}
+	if err := spec.ProbeTargets(ctx, sc, cfg); err != nil {
+		return err
 	}
 	if err := os.WriteFile(path, []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("--%s: %w", flagReadyFile, err)

@@ -96,6 +96,11 @@ func newExecution(c *cli.Context, plan *bench.Plan, stderr io.Writer) (*executio
 		Seed:        seed,
 		MaxStealPct: maxSteal,
 		Retries:     retries,
+		TLS: bench.TLSOptions{CAFile: c.String(flagTLSCA), Insecure: c.Bool(flagTLSInsecure),
+			Resume: c.Bool(flagTLSResume)},
+	}
+	if err := e.TLS.Check(); err != nil {
+		return nil, &cmdline.UsageError{Err: err}
 	}
 	if e.Root, e.Manifest, err = rootAndManifest(c); err != nil {
 		return nil, err
@@ -253,6 +258,7 @@ func (x *execution) measure(stdout, stderr io.Writer) (*results.Run, string, err
 		return nil, "", cmdline.Usagef("--out %s: %v", x.out, err)
 	}
 	run := x.newRun()
+	x.exec.CertDir = dir
 	progress := newProgressLine(stderr)
 	x.exec.Progress = progress.update
 	x.exec.Log = progress.log

@@ -30,6 +30,9 @@ const (
 	flagPaired        = "paired"
 	flagPairedAddr    = "paired-addr"
 	flagSequential    = "sequential"
+	flagTLSCA         = "tls-ca"
+	flagTLSInsecure   = "tls-insecure"
+	flagTLSResume     = "tls-resume"
 	flagMaxSteal      = "max-steal"
 	flagRetries       = "retries"
 )
@@ -42,6 +45,9 @@ func executionFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagTargets, Usage: "extra target manifest `FILE`; its targets add to or replace servers/targets.yaml's"},
 		&cli.StringFlag{Name: flagTargetAddr, Usage: "benchmark a server already running at `HOST:PORT` instead of launching the target"},
 		&cli.StringFlag{Name: flagPairedAddr, Usage: "with --target-addr, the `HOST:PORT` of a paired cell's other arm (--paired NAME, or paired: in a suite)"},
+		&cli.StringFlag{Name: flagTLSCA, Usage: "with --tls: trust the certificate authorities of PEM `FILE` instead of the system's (for a server latbench did not start)"},
+		&cli.BoolFlag{Name: flagTLSInsecure, Usage: "with --tls: do not verify the server's certificate"},
+		&cli.BoolFlag{Name: flagTLSResume, Usage: "with --tls: resume TLS sessions on reconnects (an abbreviated handshake, as browsers do)"},
 		&cli.StringFlag{Name: flagListen, Usage: "launch the target on `HOST:PORT` instead of a free port on 127.0.0.1"},
 		&cli.StringFlag{Name: flagClientCPUs, Usage: "`CPUS` the load generator runs on, e.g. 0 or 0-3 (default: the first half of the allowed CPUs)"},
 		&cli.StringFlag{Name: flagTargetCPUs, Usage: "`CPUS` the target runs on (default: the other half)"},
@@ -105,6 +111,7 @@ func flagCategories() map[string][]string {
 		"Basics": {"target", "scenario", "rate", "connections", "duration", "warmup", "size", "backend", flagPaired, flagQuick, flagSequential},
 		"Load details": {"requests", "timeout", "path", "no-keepalive", "reconnect-every", "protocol", "mix", "pacing",
 			"wait", "spin-window"},
+		"Protocols":             {"tls", "streams", "grpc-method", flagTLSCA, flagTLSInsecure, flagTLSResume},
 		"Rate steps and search": {"rate-step", "rate-max", "max-iter", "step-duration", "find-max", "slo", "max-error-rate", "max-steps"},
 		"Faults and network":    {"fault", "netem"},
 		"Target and CPUs": {flagTargets, flagTargetAddr, flagPairedAddr, flagListen, flagClientCPUs, flagTargetCPUs, flagBackendCPUs, flagNoPin,

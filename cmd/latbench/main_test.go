@@ -117,9 +117,10 @@ func testManifest(t *testing.T, extra string) string {
 	return writeFile(t, t.TempDir(), "targets.yaml", fmt.Sprintf(`targets:
   - name: go
     language: Go
-    modes: [echo, http, proxy]
+    modes: [echo, http, proxy, grpc]
     binary: %[1]s
     command: [%[1]q, "--mode", "{mode}", "--listen", "{listen}", "--backend", "{backend}"]
+    tls: ["--tls-cert", "{tls_cert}", "--tls-key", "{tls_key}"]
 %[2]s`, bins.server, extra))
 }
 

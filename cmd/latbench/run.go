@@ -59,6 +59,10 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-keepalive", Usage: "http: a new connection for every request"},
 		&cli.IntFlag{Name: "reconnect-every", Usage: "http: close and reopen each connection after `K` requests (the reference study used 50)"},
 		&cli.StringFlag{Name: "protocol", Usage: "connect: what each new connection speaks: echo (default) or http"},
+		&cli.BoolFlag{Name: "tls", Usage: "speak TLS on every connection (echo, http, connect, h2, grpc); ALPN follows the scenario. Targets latbench starts serve a certificate made for the run " +
+			"(RUN_DIR/tls/ca.pem); a server at --target-addr is checked against --tls-ca or the system's roots. The connect and handshake times of new connections get histograms of their own"},
+		&cli.IntFlag{Name: "streams", Usage: "h2, grpc: how many requests one connection carries at once, `N` (default 10); a due request waits for a free stream on any connection, and the wait counts"},
+		&cli.StringFlag{Name: "grpc-method", Usage: "grpc: unary (one call per request) or stream (one bidirectional stream per slot, each message due on the schedule, its echo matched in order) (default: unary)"},
 		&cli.StringSliceFlag{Name: "fault", Usage: "a fault during the measured window, repeatable: " +
 			"`\"at 10s: slow-backend 200ms for 5s\"`, \"at 20s: stop-target 1s\", \"at 20s: stop-backend 1s\", " +
 			"\"at 30s: kill-backend restart after 2s\" (backend faults need --backend); result.json and the report give availability and time to recover"},
@@ -117,6 +121,9 @@ func runPlan(c *cli.Context) (*bench.Plan, error) {
 		ReconnectEvery: c.Int("reconnect-every"),
 		Protocol:       c.String("protocol"),
 		Mix:            c.String("mix"),
+		TLS:            c.Bool("tls"),
+		Streams:        c.Int("streams"),
+		GRPCMethod:     c.String("grpc-method"),
 	}
 	if _, err := catalog.New(spec); err != nil {
 		return nil, &cmdline.UsageError{Err: err}

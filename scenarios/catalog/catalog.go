@@ -33,6 +33,14 @@ type Spec struct {
 	// Mix is an HTTP request mix, "90:/bytes/100,10:/delay/100ms/bytes/100"
 	// (http.ParseMix); it replaces Size and Path.
 	Mix string
+	// TLS makes every connection speak TLS (the engine's transport; ALPN
+	// follows the scenario).
+	TLS bool
+	// Streams is how many requests an HTTP/2 or gRPC connection carries
+	// at once (default 10).
+	Streams int
+	// GRPCMethod is the gRPC call: unary (default) or stream.
+	GRPCMethod string
 }
 
 // Names returns the scenario names, in help order.
@@ -65,13 +73,29 @@ func New(spec Spec) (scenarios.Scenario, error) {
 	return nil, unknown(spec.Name)
 }
 
-// ServerMode returns the mode a target must run in to answer spec: echo or
-// http.
+// ServerMode returns the mode a target must run in to answer spec: echo,
+// http or grpc.
 func ServerMode(spec Spec) string {
-	if spec.Name == "http" || (spec.Name == "connect" && spec.Protocol == "http") {
+	switch {
+	case spec.Name == "http" || spec.Name == "h2" || (spec.Name == "connect" && spec.Protocol == "http"):
 		return "http"
+	case spec.Name == "grpc":
+		return "grpc"
 	}
 	return "echo"
+}
+
+// Listener returns what a launched target's listener must speak for
+// spec: tls, h2c (HTTP/2 with prior knowledge) or http1 (HTTP/1.1, and
+// plain TCP for echo).
+func Listener(spec Spec) string {
+	switch {
+	case spec.TLS:
+		return "tls"
+	case spec.Name == "h2" || spec.Name == "grpc":
+		return "h2c"
+	}
+	return "http1"
 }
 
 // unknown is the error for a scenario name that does not exist.

@@ -68,6 +68,14 @@ type scenario struct {
 // Name returns "connect".
 func (s *scenario) Name() string { return "connect" }
 
+// ALPN returns the protocol to ask for over TLS: the inner scenario's.
+func (s *scenario) ALPN() string {
+	if a, ok := s.inner.(interface{ ALPN() string }); ok {
+		return a.ALPN()
+	}
+	return ""
+}
+
 // Describe returns the protocol, the size, the http path if any, and
 // keepalive=false.
 func (s *scenario) Describe() map[string]string {

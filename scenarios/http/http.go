@@ -196,6 +196,9 @@ type scenario struct {
 // Name returns "http".
 func (s *scenario) Name() string { return "http" }
 
+// ALPN returns the protocol to ask for over TLS: HTTP/1.1.
+func (s *scenario) ALPN() string { return "http/1.1" }
+
 // Describe returns the request path, keep-alive policy, reconnect period,
 // the Host header when set, and the expected status and length.
 func (s *scenario) Describe() map[string]string {

@@ -115,6 +115,14 @@ type Scenario struct {
 	ReconnectEvery int `yaml:"reconnect_every,omitempty"`
 	// Protocol is what the connect scenario speaks: echo or http.
 	Protocol string `yaml:"protocol,omitempty"`
+	// TLS makes every connection speak TLS; launched targets serve a
+	// certificate made for the run.
+	TLS bool `yaml:"tls,omitempty"`
+	// Streams is how many requests an h2 or grpc connection carries at
+	// once.
+	Streams int `yaml:"streams,omitempty"`
+	// GRPCMethod is the grpc scenario's call: unary or stream.
+	GRPCMethod string `yaml:"grpc_method,omitempty"`
 	// Mix is an http request mix of weighted paths,
 	// "90:/bytes/100,10:/delay/100ms/bytes/100". With Delays, "{delay}"
 	// in it stands for each delay in turn.
