@@ -223,3 +223,16 @@ func TestStudyFormats(t *testing.T) {
 		})
 	}
 }
+
+// A paired study run of one round says that its paired overheads carry
+// intervals of their own.
+func TestStudySectionPairedWithoutRounds(t *testing.T) {
+	run := studytest.PairedRun(t, true)
+	for i := range run.Cells {
+		run.Cells[i].Round = 0
+	}
+	md := studySectionMarkdown(t, run)
+	if !strings.Contains(md, "carry their own 95% intervals") {
+		t.Error("the paired study section of one round does not say its overheads carry intervals")
+	}
+}

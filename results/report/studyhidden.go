@@ -14,6 +14,8 @@ const (
 	omissionNote = "perf-gauge, like every closed-loop client, times a request from when it is sent, so a request held up behind a slow one " +
 		"starts its clock late. latbench times each request from when it was due (latency) and also from when it was sent " +
 		"(service time, what perf-gauge reports); the difference is the queueing a closed-loop measurement hides. Moderate load, every step and round merged."
+	pairedRoundsNote = "The overheads of the paired shapes above carry their own 95% intervals, from the blocks of their cells (both arms measured at once); " +
+		"every other figure is one run, as in the study: run the suite with --rounds 3 or more for medians with 95% confidence intervals across runs."
 	noRoundsNote = "Every figure of this run is one run, as in the study: run the suite with --rounds 3 or more for medians with 95% confidence intervals."
 	resourceNote = "The study read CPU and memory for the whole VM: nginx, the proxy and perf-gauge together. latbench samples the target process alone " +
 		"(the proxy; nginx for the baseline): CPU where 100% is one CPU, median over rounds, and the largest peak resident memory. Max load."
@@ -52,7 +54,11 @@ func omissionBlocks(c *study.Comparison) []block {
 func intervalBlocks(c *study.Comparison) []block {
 	blocks := []block{&heading{text: "Unseen by the study: confidence intervals"}}
 	if c.Rounds == 0 {
-		return append(blocks, &paragraph{text: noRoundsNote})
+		note := noRoundsNote
+		if pairedComparison(c) {
+			note = pairedRoundsNote
+		}
+		return append(blocks, &paragraph{text: note})
 	}
 	t := newTable([]string{"system", "step", "rate rps", "rounds", "p50 µs [95% CI]", "pub. p50", "inside", "p99 µs [95% CI]", "pub. p99", "inside"}, []bool{false, true, true, true, true, true, false, true, true, false})
 	var inside50, inside99, steps int
@@ -159,4 +165,17 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// pairedComparison reports whether any proxy was measured paired with its
+// backend.
+func pairedComparison(c *study.Comparison) bool {
+	for _, sh := range c.Shapes {
+		for _, r := range sh.Systems {
+			if r.Paired != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
