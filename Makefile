@@ -41,11 +41,13 @@ server-go: toolchain
 	$(GO) build -o $(BIN)/latbench-server-go ./servers/go
 
 # The quick suite needs latbench and the Go server only: one go build
-# compiles both at once, then each is linked.
+# compiles both at once, then each is linked. The server is built without
+# gRPC (-tags nogrpc), which the quick suite does not use and which would
+# double its compile time; `make servers` builds the whole one.
 bench: toolchain
-	$(GO) build ./cmd/latbench ./servers/go
+	$(GO) build -tags nogrpc ./cmd/latbench ./servers/go
 	$(GO) build -o $(BIN)/latbench ./cmd/latbench
-	$(GO) build -o $(BIN)/latbench-server-go ./servers/go
+	$(GO) build -tags nogrpc -o $(BIN)/latbench-server-go ./servers/go
 	$(BIN)/latbench suite $(SUITE)
 
 # The conformance suite (servers/conformance) runs against every server

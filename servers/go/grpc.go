@@ -1,3 +1,5 @@
+//go:build !nogrpc
+
 package main
 
 // This file is the only one of the server that imports gRPC: a lean build

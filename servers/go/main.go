@@ -151,7 +151,8 @@ func (c config) validate(rest []string) error {
 	case c.mode != "echo" && c.mode != "http" && c.mode != "proxy" && c.mode != "grpc":
 		return fmt.Errorf("--mode must be echo, http, proxy or grpc, got %q", c.mode)
 	case c.mode == "grpc" && serveGRPC == nil:
-		return errors.New("--mode grpc is not in this build of the server")
+		return errors.New("--mode grpc is not in this build of the server (built with -tags nogrpc, as make bench does): " +
+			"rebuild it with `go build -o bin/latbench-server-go ./servers/go`, or `make servers`")
 	case c.listen == "":
 		return errors.New("--listen HOST:PORT is required")
 	case c.mode == "proxy" && c.backend == "":
