@@ -8,8 +8,11 @@ package scenarios
 //
 // The engine gives each connection Streams() request slots, numbered 0
 // to Streams()-1: a slot is one stream at a time, not a protocol stream
-// ID. A due request takes a free slot on any connection of its arm; when
-// none is free it waits, and its wait counts.
+// ID, and a free slot may keep its stream open for its next request (a
+// gRPC bidirectional call), which then counts against the peer's
+// MAX_CONCURRENT_STREAMS. A due request takes a free slot on any
+// connection of its arm; when none is free it waits, and its wait
+// counts.
 
 // Multiplexer is a scenario whose connections carry several requests at
 // once. NewSession is not used for it.
@@ -54,9 +57,10 @@ type Conn interface {
 	// Output returns the bytes the client must send now, in order:
 	// requests started, control frames (SETTINGS ACK, WINDOW_UPDATE,
 	// PING ACK, RST_STREAM), DATA that flow control held back. The
-	// engine writes all of them before it calls any other method but
-	// Err: the slice stays valid until then. Empty when there is
-	// nothing to send.
+	// engine calls it after every Connected, Start, Consume and Cancel,
+	// whether or not a stream ended, and writes all of it before it
+	// calls any other method but Err: the slice stays valid until then.
+	// Empty when there is nothing to send.
 	Output() []byte
 	// Cancel ends slot s's request on the engine's side (its timeout):
 	// the stream is reset (RST_STREAM CANCEL) and the slot is free.
@@ -71,7 +75,8 @@ type Conn interface {
 	// next request on one of its slots opens a new one.
 	Usable() bool
 	// Err describes slot s's last failure, or the connection's when
-	// s < 0, in words for the result's error samples. It may allocate.
+	// s < 0, in words for the result's error samples. It may allocate,
+	// and may be called from inside ended.
 	Err(s int) error
 }
 
