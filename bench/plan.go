@@ -380,6 +380,9 @@ func (p *Plan) assignIDs() {
 // baseID describes the cell in a file-name-safe string.
 func (c CellSpec) baseID() string {
 	parts := []string{c.Target, c.Scenario.Name}
+	if c.Scenario.GRPCMethod == "stream" {
+		parts = append(parts, "stream")
+	}
 	if c.Scenario.TLS {
 		parts = append(parts, "tls")
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/connect"
 	"github.com/latbench/latbench/scenarios/echo"
+	"github.com/latbench/latbench/scenarios/grpc"
+	"github.com/latbench/latbench/scenarios/h2"
 	"github.com/latbench/latbench/scenarios/http"
 )
 
@@ -44,13 +46,19 @@ type Spec struct {
 }
 
 // Names returns the scenario names, in help order.
-func Names() []string { return []string{"echo", "http", "connect"} }
+func Names() []string { return []string{"echo", "http", "connect", "h2", "grpc"} }
 
 // New returns the scenario spec names, or an error naming the closest
 // valid scenario.
 func New(spec Spec) (scenarios.Scenario, error) {
-	if spec.Mix != "" && spec.Name != "http" && slices.Contains(Names(), spec.Name) {
+	known := slices.Contains(Names(), spec.Name)
+	switch {
+	case spec.Mix != "" && spec.Name != "http" && known:
 		return nil, fmt.Errorf("a request mix (--mix) needs the http scenario, not %s", spec.Name)
+	case spec.Streams != 0 && spec.Name != "h2" && spec.Name != "grpc" && known:
+		return nil, fmt.Errorf("--streams is for the multiplexed scenarios h2 and grpc, not %s", spec.Name)
+	case spec.GRPCMethod != "" && spec.Name != "grpc" && known:
+		return nil, fmt.Errorf("--grpc-method is for the grpc scenario, not %s", spec.Name)
 	}
 	switch spec.Name {
 	case "echo":
@@ -69,8 +77,20 @@ func New(spec Spec) (scenarios.Scenario, error) {
 		})
 	case "connect":
 		return connect.New(connect.Options{Protocol: spec.Protocol, Size: spec.Size})
+	case "h2":
+		return h2.New(h2.Options{Size: spec.Size, Path: spec.Path, Streams: spec.Streams, Scheme: scheme(spec)})
+	case "grpc":
+		return grpc.New(grpc.Options{Method: spec.GRPCMethod, Size: spec.Size, Streams: spec.Streams, Scheme: scheme(spec)})
 	}
 	return nil, unknown(spec.Name)
+}
+
+// scheme is the :scheme of HTTP/2 requests over the spec's transport.
+func scheme(spec Spec) string {
+	if spec.TLS {
+		return "https"
+	}
+	return "http"
 }
 
 // ServerMode returns the mode a target must run in to answer spec: echo,
