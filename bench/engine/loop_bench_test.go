@@ -4,9 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -15,7 +22,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/latbench/latbench/scenarios/catalog"
+	echov1 "github.com/latbench/latbench/servers/proto/echov1"
 )
 
 // envBenchServer makes the test binary a server (echo or http) for the
@@ -42,6 +52,9 @@ func BenchmarkLoop(b *testing.B) {
 		{name: "echo", server: "echo", spec: catalog.Spec{Name: "echo", Size: 64}},
 		{name: "http", server: "http", spec: catalog.Spec{Name: "http", Size: httpBody}},
 		{name: "connect", server: "echo", spec: catalog.Spec{Name: "connect", Size: 64}},
+		{name: "https", server: "https", spec: catalog.Spec{Name: "http", Size: httpBody, TLS: true}},
+		{name: "h2", server: "h2c", spec: catalog.Spec{Name: "h2", Size: httpBody, Streams: 10}},
+		{name: "grpc", server: "grpc", spec: catalog.Spec{Name: "grpc", Size: 64, Streams: 10}},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
@@ -50,7 +63,11 @@ func BenchmarkLoop(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			opts, err := Options{Scenario: sc, Addrs: []string{addr}, Connections: 10,
+			var cfg *tls.Config
+			if tt.spec.TLS {
+				cfg = &tls.Config{InsecureSkipVerify: true} // the bench server's certificate is its own
+			}
+			opts, err := Options{Scenario: sc, Addrs: []string{addr}, Connections: 10, TLS: cfg,
 				MaxRequests: int64(b.N), Timeout: DefaultTimeout, Every: time.Hour, Pacer: unlimitedPacer{}, Split: Whole()}.withDefaults()
 			if err != nil {
 				b.Fatal(err)
@@ -110,8 +127,16 @@ func serveBench(kind string) {
 		os.Exit(1)
 	}
 	fmt.Println(ln.Addr())
+	switch kind {
+	case "h2c", "grpc":
+		go serveMux(kind, ln)
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	case "https":
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{benchCert()}})
+	}
 	handle := echoConn
-	if kind == "http" {
+	if kind == "http" || kind == "https" {
 		handle = httpConn
 	}
 	go func() {
@@ -149,4 +174,37 @@ func httpConn(c net.Conn) {
 			}
 		}
 	}
+}
+
+// serveMux serves h2c GET /bytes/N, or the gRPC echo service, on ln.
+func serveMux(kind string, ln net.Listener) {
+	if kind == "grpc" {
+		g := grpc.NewServer()
+		echov1.RegisterEchoServer(g, echoService{})
+		_ = g.Serve(ln)
+		return
+	}
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	body := make([]byte, httpBody)
+	srv := &http.Server{Protocols: &protocols, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(httpBody))
+		_, _ = w.Write(body)
+	})}
+	_ = srv.Serve(ln)
+}
+
+// benchCert makes a self-signed certificate for the https bench server.
+func benchCert() tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
