@@ -87,6 +87,9 @@ func Tables(run *Run, markdown bool) []Table {
 		cellTable("Latency (µs)", cells, latencyColumns()),
 		cellTable("Cost", cells, costColumns(statusWidthFor(cells, markdown))),
 	}
+	if hasProtocols(cells) {
+		tables = append(tables, protocolsTable(cells))
+	}
 	if hasConnections(cells) {
 		tables = append(tables, connectionsTable(cells))
 	}
