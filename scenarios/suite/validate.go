@@ -1,8 +1,6 @@
 package suite
 
 import (
-	"github.com/latbench/latbench/scenarios/http"
-
 	"fmt"
 	"reflect"
 	"slices"
@@ -11,10 +9,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/latbench/latbench/scenarios"
+	"github.com/latbench/latbench/scenarios/catalog"
+	"github.com/latbench/latbench/scenarios/http"
 )
-
-// Scenario names a suite may use.
-var scenarioNames = []string{"echo", "http", "connect"}
 
 // validate checks what YAML types cannot: required fields, ranges and names.
 func (s *Suite) validate() error {
@@ -92,8 +89,8 @@ func (sc *Scenario) validateMix(at string) error {
 // validate checks one scenario entry.
 func (sc *Scenario) validate() error {
 	at := fmt.Sprintf("line %d", sc.Line)
-	if !contains(scenarioNames, sc.Name) {
-		return fmt.Errorf("%s: unknown scenario %q%s; valid: %s", at, sc.Name, suggest(sc.Name, scenarioNames), strings.Join(scenarioNames, ", "))
+	if names := catalog.Names(); !contains(names, sc.Name) {
+		return fmt.Errorf("%s: unknown scenario %q%s; valid: %s", at, sc.Name, suggest(sc.Name, names), strings.Join(names, ", "))
 	}
 	switch {
 	case sc.Size < 0 || sc.Size > 16<<20:
@@ -114,6 +111,14 @@ func (sc *Scenario) validate() error {
 		return fmt.Errorf("%s: backend has an empty target name", at)
 	case sc.Mix != "" && sc.Name != "http":
 		return fmt.Errorf("%s: mix only applies to the http scenario", at)
+	case sc.Streams < 0:
+		return fmt.Errorf("%s: streams %d: give 1 or more", at, sc.Streams)
+	case sc.Streams != 0 && sc.Name != "h2" && sc.Name != "grpc":
+		return fmt.Errorf("%s: streams only applies to the h2 and grpc scenarios", at)
+	case sc.GRPCMethod != "" && sc.Name != "grpc":
+		return fmt.Errorf("%s: grpc_method only applies to the grpc scenario", at)
+	case sc.GRPCMethod != "" && sc.GRPCMethod != "unary" && sc.GRPCMethod != "stream":
+		return fmt.Errorf("%s: grpc_method %q: use unary or stream", at, sc.GRPCMethod)
 	case sc.Mix != "" && sc.Path != "":
 		return fmt.Errorf("%s: a mix sets its own paths: drop path", at)
 	case len(sc.Delays) > 0 && !strings.Contains(sc.Mix, "{delay}"):
