@@ -69,7 +69,9 @@ func protocolsTable(cells []Cell) Table {
 	t := Table{Title: "Protocols against HTTP/1.1 on the same server",
 		Columns: columns("target", "load", "protocol", "#p50 µs", "#× http p50", "#p99 µs", "#× http p99", "#achieved", "#× http rps"),
 		Note: "Each protocol's cell beside the same server's plain HTTP/1.1 cell at the same load (× is protocol ÷ HTTP/1.1), " +
-			"measured one after the other: a single run says nothing of how certain a ratio is (run it with --rounds)."}
+			"measured one after the other: a single run says nothing of how certain a ratio is (run it with --rounds). " +
+			"In the closed loop (no rate) a multiplexed protocol keeps connections × streams requests in flight, HTTP/1.1 one per connection: " +
+			"compare their throughput there, and their latency at a fixed rate."}
 	base := plainHTTP(cells)
 	for i := range cells {
 		c := &cells[i]
