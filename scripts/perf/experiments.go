@@ -80,7 +80,7 @@ func (e *env) compareReference(ctx context.Context, r *report) error {
 // and latbench with each of latbenchOpenConns.
 func (e *env) openJobs(w openWorkload, rate int) ([]job, error) {
 	load, addr := openLoad(w, rate), e.addr(w.target)
-	ref, err := refclientJob(e.refclient, load, addr, rate, e.cfg.duration, e.cfg.warmup, w.scenario, w.size)
+	ref, err := refclientJob(e.refclient, load, addr, rate, e.cfg.duration, e.cfg.warmup, w.scenario, w.size, "")
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,14 @@
 //   - client memory at 10,000 connections over a short and a 10× longer
 //     run, and at 1,000 connections;
 //   - coordinated omission: the Go echo server stopped (SIGSTOP) for 1 s
-//     of a 10 s run at 1,000 rps.
+//     of a 10 s run at 1,000 rps;
+//   - the protocols (protocols.go): HTTPS against wrk, h2c and h2 against
+//     h2load (nginx), gRPC unary against ghz (the Go reference server), and
+//     open-loop latency over TLS against the reference client's https mode.
+//
+// --only runs some of them (e.g. --only protocols while working on the
+// protocols); its report has only their sections and is written only to
+// an --out given with it.
 //
 // Every comparison runs in rounds, with the tools in a shuffled order each
 // round, and reports medians with [min–max]. It writes a Markdown report
@@ -28,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -46,7 +54,11 @@ type config struct {
 	before     string
 	out        string
 	seed       uint64
+	only       map[string]bool // experiment IDs to run; nil: all
 }
+
+// runs says whether the experiment id is to run (--only).
+func (c config) runs(id string) bool { return c.only == nil || c.only[id] }
 
 func main() {
 	os.Exit(realMain())
@@ -65,12 +77,18 @@ func realMain() int {
 		fmt.Fprintln(os.Stderr, "perf:", err)
 		return 1
 	}
-	report += keptSoak(cfg.out)
+	if cfg.out != "" && cfg.only == nil {
+		report += keptSoak(cfg.out)
+	}
+	fmt.Print(report)
+	if cfg.out == "" {
+		fmt.Fprintln(os.Stderr, "perf: --only without --out: the report is on stdout only ("+defaultOut+" is left as it was)")
+		return 0
+	}
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "perf:", err)
 		return 1
 	}
-	fmt.Print(report)
 	fmt.Fprintf(os.Stderr, "perf: report written to %s\n", cfg.out)
 	return 0
 }
@@ -94,9 +112,13 @@ func keptSoak(path string) string {
 	return "\n<!-- soak:begin -->" + section + "<!-- soak:end -->\n"
 }
 
+// defaultOut is the report make perf writes.
+const defaultOut = "docs/perf.md"
+
 // parseFlags reads the command line.
 func parseFlags() (config, error) {
 	var cfg config
+	var only string
 	flag.StringVar(&cfg.root, "root", ".", "latbench repository root")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds of every comparison (medians are reported)")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time of each run (the memory runs take 1/2 and 5×)")
@@ -104,9 +126,20 @@ func parseFlags() (config, error) {
 	flag.StringVar(&cfg.clientCPUs, "client-cpus", "0", "CPUs of the load generators")
 	flag.StringVar(&cfg.targetCPUs, "target-cpus", "1", "CPUs of the servers")
 	flag.StringVar(&cfg.before, "before", "91f1895", "git revision of latbench's \"before\" build (\"\": skip before/after)")
-	flag.StringVar(&cfg.out, "out", "docs/perf.md", "Markdown report to write")
+	flag.StringVar(&cfg.out, "out", defaultOut, "Markdown report to write (with --only: none unless given)")
 	flag.Uint64Var(&cfg.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled tool order")
+	flag.StringVar(&only, "only", "", "run only these experiments, comma-separated: "+strings.Join(experimentIDs(), ", ")+
+		", or "+protocolsGroup+" (the last four)")
 	flag.Parse()
+	outGiven := false
+	flag.Visit(func(f *flag.Flag) { outGiven = outGiven || f.Name == "out" })
+	var err error
+	if cfg.only, err = parseOnly(only); err != nil {
+		return cfg, err
+	}
+	if cfg.only != nil && !outGiven {
+		cfg.out = ""
+	}
 	switch {
 	case flag.NArg() > 0:
 		return cfg, fmt.Errorf("unexpected argument %q", flag.Arg(0))
@@ -122,6 +155,49 @@ func parseFlags() (config, error) {
 	return cfg, err
 }
 
+// The IDs of the experiments, in the order they run.
+const (
+	expReference  = "reference"
+	expThroughput = "throughput"
+	expBefore     = "before"
+	expMemory     = "memory"
+	expCO         = "co"
+	expTLS        = "tls"
+	expH2         = "h2"
+	expGRPC       = "grpc"
+	expTLSRef     = "tls-reference"
+	// protocolsGroup names the four protocol experiments in --only.
+	protocolsGroup = "protocols"
+)
+
+// experimentIDs returns the IDs --only takes, in the order they run.
+func experimentIDs() []string {
+	return []string{expReference, expThroughput, expBefore, expMemory, expCO, expTLS, expH2, expGRPC, expTLSRef}
+}
+
+// parseOnly reads --only: nil (all) for "", else the set of the IDs it
+// names, protocols standing for the four protocol experiments.
+func parseOnly(s string) (map[string]bool, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	only := map[string]bool{}
+	for _, id := range strings.Split(s, ",") {
+		id = strings.TrimSpace(id)
+		switch {
+		case id == protocolsGroup:
+			for _, p := range []string{expTLS, expH2, expGRPC, expTLSRef} {
+				only[p] = true
+			}
+		case slices.Contains(experimentIDs(), id):
+			only[id] = true
+		default:
+			return nil, fmt.Errorf("--only: unknown experiment %q; valid: %s, %s", id, strings.Join(experimentIDs(), ", "), protocolsGroup)
+		}
+	}
+	return only, nil
+}
+
 // env is what every experiment uses: the servers, the clients and where
 // to write.
 type env struct {
@@ -132,6 +208,33 @@ type env struct {
 	nginx     *servers.Process
 	echo      *servers.Process
 	shuffler  *rand.Rand
+	scratch   string      // temporary folder, removed at the end
+	proto     protocolEnv // what the protocol experiments use
+}
+
+// experiment is one experiment of the report.
+type experiment struct {
+	id   string // for --only
+	name string // for the log
+	// shared says it uses the nginx and Go echo server every older
+	// experiment shares; the protocol experiments start their own.
+	shared bool
+	run    func(context.Context, *report) error
+}
+
+// experiments returns every experiment, in the order they run.
+func (e *env) experiments() []experiment {
+	return []experiment{
+		{expReference, "reference client", true, e.compareReference},
+		{expThroughput, "throughput against wrk", true, e.compareThroughput},
+		{expBefore, "before/after", true, e.compareBefore},
+		{expMemory, "memory", true, e.memory},
+		{expCO, "coordinated omission", true, e.coordinatedOmission},
+		{expTLS, "HTTPS against wrk", false, e.compareTLS},
+		{expH2, "h2c and h2 against h2load", false, e.compareH2},
+		{expGRPC, "gRPC unary against ghz", false, e.compareGRPC},
+		{expTLSRef, "TLS against the reference client", false, e.compareTLSReference},
+	}
 }
 
 // measureAll builds the "before" latbench, starts the servers, runs every
@@ -145,30 +248,42 @@ func measureAll(ctx context.Context, cfg config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if e.nginx, err = e.launch(ctx, "nginx", servers.ModeHTTP); err != nil {
-		return "", err
+	var exps []experiment
+	shared := false
+	for _, exp := range e.experiments() {
+		if cfg.runs(exp.id) {
+			exps = append(exps, exp)
+			shared = shared || exp.shared
+		}
 	}
-	defer e.nginx.Stop(0)
-	if e.echo, err = e.launch(ctx, "go", servers.ModeEcho); err != nil {
-		return "", err
+	if shared {
+		stop, err := e.launchShared(ctx)
+		defer stop()
+		if err != nil {
+			return "", err
+		}
 	}
-	defer e.echo.Stop(0)
-	for _, exp := range []struct {
-		name string
-		run  func(context.Context, *report) error
-	}{
-		{"reference client", e.compareReference},
-		{"throughput against wrk", e.compareThroughput},
-		{"before/after", e.compareBefore},
-		{"memory", e.memory},
-		{"coordinated omission", e.coordinatedOmission},
-	} {
+	for _, exp := range exps {
 		fmt.Fprintf(os.Stderr, "perf: %s\n", exp.name)
 		if err := exp.run(ctx, r); err != nil {
 			return "", fmt.Errorf("%s: %w", exp.name, err)
 		}
 	}
 	return r.render(), nil
+}
+
+// launchShared starts the nginx and the Go echo server the older
+// experiments share; stop stops what was started.
+func (e *env) launchShared(ctx context.Context) (stop func(), err error) {
+	stop = func() {}
+	if e.nginx, err = e.launch(ctx, "nginx", servers.StartSpec{Mode: servers.ModeHTTP}); err != nil {
+		return stop, err
+	}
+	if e.echo, err = e.launch(ctx, "go", servers.StartSpec{Mode: servers.ModeEcho}); err != nil {
+		e.nginx.Stop(0)
+		return stop, err
+	}
+	return func() { e.echo.Stop(0); e.nginx.Stop(0) }, nil
 }
 
 // prepareClients finds latbench and refclient and builds the "before"
@@ -181,16 +296,23 @@ func (e *env) prepareClients(ctx context.Context, r *report) (cleanup func(), er
 		return func() {}, err
 	}
 	cleanup = func() { os.RemoveAll(scratch) }
+	e.scratch = scratch
 	bin, err := existing(filepath.Join(e.cfg.root, "bin", "latbench"), "run make build")
 	if err != nil {
 		return cleanup, err
 	}
 	e.latbench = latbenchCmd{bin: bin, cpus: e.cfg.clientCPUs, outDir: scratch}
 	if e.refclient, err = existing(filepath.Join(e.cfg.root, "bin", "refclient"),
-		"scripts/perf.sh builds it with the system C compiler (cc); is there one?"); err != nil {
+		"scripts/perf.sh builds it with the system C compiler (cc); is there one?"); err != nil && e.cfg.runs(expReference) {
 		r.note("reference client comparison skipped: %v", err)
 	}
 	e.before = latbenchCmd{cpus: e.cfg.clientCPUs, outDir: scratch}
+	if err := e.findProtocolTools(ctx, r); err != nil {
+		return cleanup, err
+	}
+	if !e.cfg.runs(expBefore) {
+		return cleanup, nil
+	}
 	if e.cfg.before == "" {
 		r.note("before/after comparison skipped: --before is empty")
 		return cleanup, nil
@@ -202,8 +324,9 @@ func (e *env) prepareClients(ctx context.Context, r *report) (cleanup func(), er
 	return cleanup, nil
 }
 
-// launch starts a manifest target pinned to the target CPUs.
-func (e *env) launch(ctx context.Context, name, mode string) (*servers.Process, error) {
+// launch starts the manifest target name as spec says (its Mode, TLS,
+// Listener, ALPN), pinned to the target CPUs.
+func (e *env) launch(ctx context.Context, name string, spec servers.StartSpec) (*servers.Process, error) {
 	m, err := servers.LoadManifest(servers.DefaultManifestPath(e.cfg.root))
 	if err != nil {
 		return nil, err
@@ -212,7 +335,8 @@ func (e *env) launch(ctx context.Context, name, mode string) (*servers.Process, 
 	if err != nil {
 		return nil, err
 	}
-	return servers.Start(ctx, servers.StartSpec{Target: t, Mode: mode, Root: e.cfg.root, CPUs: e.cfg.targetCPUs})
+	spec.Target, spec.Root, spec.CPUs = t, e.cfg.root, e.cfg.targetCPUs
+	return servers.Start(ctx, spec)
 }
 
 // run runs one job on the client CPUs and logs it.
@@ -224,6 +348,9 @@ func (e *env) run(ctx context.Context, j job, round int) (sample, error) {
 	s.Round = round
 	fmt.Fprintf(os.Stderr, "  round %d %-16s %-40s %9.0f rps %7.2f µs CPU/request  p50 %-9v %5.1f MiB",
 		round, s.Tool, s.Workload, s.RPS(), float64(s.CPUPerRequest())/1e3, s.P(50), float64(s.MaxRSS)/(1<<20))
+	if s.StealPct >= 0 {
+		fmt.Fprintf(os.Stderr, "  steal %.0f%%", s.StealPct)
+	}
 	if s.Errors > 0 {
 		fmt.Fprintf(os.Stderr, "  %d errors", s.Errors)
 	}

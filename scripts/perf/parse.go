@@ -27,6 +27,12 @@ type peerResult struct {
 	// Service maps 50 (and 99 for latbench) to the service time (send to
 	// response) latbench and the reference client report.
 	Service map[float64]time.Duration
+	// Mean is the mean latency (latbench: from the due time), for tools
+	// that report no percentiles (h2load); 0 when not read.
+	Mean time.Duration
+	// Protocol is the application protocol h2load negotiated (h2, h2c,
+	// http/1.1); "" for the others.
+	Protocol string
 }
 
 // P returns the latency percentile p (0 when not reported).
@@ -130,6 +136,7 @@ type latbenchSummary struct {
 			P90  float64 `json:"p90"`
 			P99  float64 `json:"p99"`
 			P999 float64 `json:"p999"`
+			Mean float64 `json:"mean"`
 		} `json:"latency_us"`
 		ServiceUs struct {
 			P50 float64 `json:"p50"`
@@ -157,6 +164,7 @@ func parseLatbench(out string) (peerResult, error) {
 			50: micros(c.LatencyUs.P50), 90: micros(c.LatencyUs.P90), 99: micros(c.LatencyUs.P99), 99.9: micros(c.LatencyUs.P999),
 		},
 		Service: map[float64]time.Duration{50: micros(c.ServiceUs.P50), 99: micros(c.ServiceUs.P99)},
+		Mean:    micros(c.LatencyUs.Mean),
 	}, nil
 }
 
@@ -169,8 +177,9 @@ var refclientKeys = []string{"p50_us", "p90_us", "p99_us", "p999_us", "max_us"}
 
 // parseRefclient reads the reference client's one JSON object:
 // {"requests", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
-// "service_p50_us"}. Every field must be there; the request count must be
-// a positive whole number and the percentiles must not fall.
+// "service_p50_us", "rps"}. Every field but rps (which older builds lack)
+// must be there; the request count must be a positive whole number and
+// the percentiles must not fall.
 func parseRefclient(out string) (peerResult, error) {
 	var m map[string]float64
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
@@ -190,7 +199,10 @@ func parseRefclient(out string) (peerResult, error) {
 			return peerResult{}, fmt.Errorf("refclient: %s below %s in %q", refclientKeys[i], refclientKeys[i-1], out)
 		}
 	}
-	return peerResult{Requests: int64(n),
+	if v, ok := m["rps"]; ok && (v < 0 || v > 1e15) {
+		return peerResult{}, fmt.Errorf("refclient: rps out of range in %q", out)
+	}
+	return peerResult{Requests: int64(n), RPS: m["rps"],
 		Percentiles: map[float64]time.Duration{
 			50: micros(m["p50_us"]), 90: micros(m["p90_us"]), 99: micros(m["p99_us"]), 99.9: micros(m["p999_us"]), 100: micros(m["max_us"]),
 		},

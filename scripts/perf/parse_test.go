@@ -106,9 +106,13 @@ func TestParseRefclient(t *testing.T) {
 		requests   int64
 		p50, p999  time.Duration
 		serviceP50 time.Duration
+		rps        float64 // 0: not reported
 		wantErr    bool
 	}{
 		{name: "sample", out: refclientSample, requests: 10000, p50: 61200 * time.Nanosecond, p999: 210300 * time.Nanosecond, serviceP50: 58100 * time.Nanosecond},
+		{name: "with its rate", out: `{"requests": 10000, "p50_us": 61.2, "p90_us": 70.5, "p99_us": 95.0, "p999_us": 210.3, "max_us": 1500.0, "service_p50_us": 58.1, "rps": 999.9}`,
+			requests: 10000, p50: 61200 * time.Nanosecond, p999: 210300 * time.Nanosecond, serviceP50: 58100 * time.Nanosecond, rps: 999.9},
+		{name: "negative rate", out: `{"requests": 1, "p50_us": 5, "p90_us": 5, "p99_us": 5, "p999_us": 5, "max_us": 5, "service_p50_us": 4, "rps": -1}`, wantErr: true},
 		{name: "all equal", out: `{"requests": 1, "p50_us": 5, "p90_us": 5, "p99_us": 5, "p999_us": 5, "max_us": 5, "service_p50_us": 4}`,
 			requests: 1, p50: 5 * time.Microsecond, p999: 5 * time.Microsecond, serviceP50: 4 * time.Microsecond},
 		{name: "no requests", out: `{"requests": 0, "p50_us": 0, "p90_us": 0, "p99_us": 0, "p999_us": 0, "max_us": 0, "service_p50_us": 0}`, wantErr: true},
@@ -132,9 +136,9 @@ func TestParseRefclient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Requests != tt.requests || got.P(50) != tt.p50 || got.P(99.9) != tt.p999 || got.Service[50] != tt.serviceP50 {
-				t.Errorf("got %d requests, p50 %v, p99.9 %v, service p50 %v; want %d, %v, %v, %v",
-					got.Requests, got.P(50), got.P(99.9), got.Service[50], tt.requests, tt.p50, tt.p999, tt.serviceP50)
+			if got.Requests != tt.requests || got.P(50) != tt.p50 || got.P(99.9) != tt.p999 || got.Service[50] != tt.serviceP50 || got.RPS != tt.rps {
+				t.Errorf("got %d requests, p50 %v, p99.9 %v, service p50 %v, rate %v; want %d, %v, %v, %v, %v",
+					got.Requests, got.P(50), got.P(99.9), got.Service[50], got.RPS, tt.requests, tt.p50, tt.p999, tt.serviceP50, tt.rps)
 			}
 		})
 	}

@@ -30,7 +30,7 @@ func (r *report) renderReference(b *strings.Builder) {
 		"wait (auto: spin, as its CPU is its own). Service time is send to response.\n\n")
 	for _, w := range openWorkloads {
 		for _, rate := range openRates {
-			r.renderOpenLoad(b, openLoad(w, rate))
+			renderOpenLoad(b, r.reference, openLoad(w, rate))
 		}
 	}
 	b.WriteString("### Ratios, latbench ÷ reference\n\n")
@@ -49,15 +49,16 @@ func (r *report) renderReference(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// renderOpenLoad writes the latency table of one workload at one rate.
-func (r *report) renderOpenLoad(b *strings.Builder, load string) {
+// renderOpenLoad writes the latency table of the samples of one workload
+// at one rate.
+func renderOpenLoad(b *strings.Builder, samples []sample, load string) {
 	fmt.Fprintf(b, "### %s\n\n| client | wait | requests/s %s service p50 µs |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
 		load, tableLatencyUs)
 	for _, tool := range openTools() {
 		stat := func(metric func(sample) float64, decimals int) string {
-			return fmtStat(over(r.reference, tool, load, metric), decimals)
+			return fmtStat(over(samples, tool, load, metric), decimals)
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", tool, waitOf(r.reference, tool, load),
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", tool, waitOf(samples, tool, load),
 			stat(rps, 0), stat(latency(50), 1), stat(latency(90), 1), stat(latency(99), 1), stat(latency(99.9), 1), stat(service(50), 1))
 	}
 	b.WriteString("\n")

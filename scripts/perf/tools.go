@@ -29,6 +29,9 @@ type sample struct {
 	Round  int
 	CPU    time.Duration // user + system time of the tool's process
 	MaxRSS int64         // bytes
+	// StealPct is the share of the machine's CPU time the hypervisor
+	// took while the job ran (/proc/stat); -1 when unknown.
+	StealPct float64
 }
 
 // CPUPerRequest is the tool's CPU time per completed request.
@@ -56,7 +59,8 @@ func runJob(ctx context.Context, j job, cpus string) (sample, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Run(); err != nil {
+	steal, err := withSteal(cmd.Run)
+	if err != nil {
 		return sample{}, fmt.Errorf("%s (%s): %v\n%s%s", j.Tool, j.Workload, err, tail(stdout.String()), tail(stderr.String()))
 	}
 	res, err := j.parse(stdout.String())
@@ -65,7 +69,7 @@ func runJob(ctx context.Context, j job, cpus string) (sample, error) {
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
-	return sample{job: j, peerResult: res, CPU: cpu, MaxRSS: ru.Maxrss * 1024}, nil
+	return sample{job: j, peerResult: res, CPU: cpu, MaxRSS: ru.Maxrss * 1024, StealPct: steal}, nil
 }
 
 // tail returns the end of a tool's output for an error message.
@@ -92,15 +96,20 @@ func heyJob(workload, url string, conns int, d time.Duration) job {
 func secs(d time.Duration) string { return strconv.Itoa(int(d.Round(time.Second)/time.Second)) + "s" }
 
 // refclientJob is the reference client at rate rps for d after warmup.
-// scenario is echo or http; size the echo message or the /bytes/N body.
-func refclientJob(bin, workload, addr string, rate int, d, warmup time.Duration, scenario string, size int) (job, error) {
+// scenario is echo, http or https; size the echo message or the /bytes/N
+// body; caFile ("" for none) the CA an https server's certificate is
+// checked against.
+func refclientJob(bin, workload, addr string, rate int, d, warmup time.Duration, scenario string, size int, caFile string) (job, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return job{}, err
 	}
 	seconds := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
-	return job{Tool: toolReference, Workload: workload, Wall: d, parse: parseRefclient,
-		argv: []string{bin, host, port, strconv.Itoa(rate), seconds(d), seconds(warmup), scenario, strconv.Itoa(size)}}, nil
+	argv := []string{bin, host, port, strconv.Itoa(rate), seconds(d), seconds(warmup), scenario, strconv.Itoa(size)}
+	if caFile != "" {
+		argv = append(argv, caFile)
+	}
+	return job{Tool: toolReference, Workload: workload, Wall: d, parse: parseRefclient, argv: argv}, nil
 }
 
 // latbenchCmd is a latbench binary and how every run of it is pinned and
