@@ -16,6 +16,7 @@ import (
 
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/scenariotest"
+	"golang.org/x/sys/unix"
 )
 
 // testCA is a certificate authority made for one test.
@@ -157,7 +158,14 @@ func TestTLSALPN(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	tr.reset(int(f.Fd()))
+	// Fd puts the socket in blocking mode; the loop's sockets are
+	// non-blocking, and a read that blocks in a raw syscall would hold
+	// its P and stall the garbage collector, and with it the server.
+	fd := int(f.Fd())
+	if err := unix.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	tr.reset(fd)
 	if err := tr.handshake(time.Now().Add(5 * time.Second)); err == nil || !strings.Contains(err.Error(), `ALPN "h2"`) {
 		t.Errorf("handshake asking h2 of an http/1.1 server: %v, want an error naming the ALPN mismatch", err)
 	}

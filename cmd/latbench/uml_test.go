@@ -91,7 +91,8 @@ exec %s "$@"
 	ctx, cancel := context.WithTimeout(context.Background(), umlTimeout+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot(t), "scripts", "uml", "run.sh"),
-		"--timeout", fmt.Sprint(int(umlTimeout.Seconds())), "--realtime", "--share", bins.dir, "--share", dir, "--",
+		"--timeout", fmt.Sprint(int(umlTimeout.Seconds())), "--realtime", "--share", bins.dir, "--share", dir,
+		"--share", repoRoot(t), "--", // latbench looks for the repository above its working directory
 		bin, "-test.run", "^"+name+"$", "-test.v", "-test.count=1", "-test.timeout", (umlTimeout - 10*time.Second).String())
 	// run.sh kills UML and removes its files on SIGTERM, not on SIGKILL.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
