@@ -63,7 +63,6 @@ type loopStats struct {
 	idle        time.Duration // time inside the window with nothing to do
 	lastDone    time.Duration // completion of the last measured request
 	interrupted bool
-	faults      []FaultCount // per fault window of the config
 	// firstDue and firstSent are the due and send times of the loop's
 	// first request: their difference is how late the loop started.
 	firstDue, firstSent time.Duration
