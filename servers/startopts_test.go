@@ -109,8 +109,11 @@ func TestInstancesOneCopyDies(t *testing.T) {
 
 func TestInstancesFailedLaunch(t *testing.T) {
 	pidDir := t.TempDir()
-	// Copy 1 serves; copy 2 (whose port differs) fails at once.
-	script := `echo $$ > "$PIDDIR/$1"; [ "$1" = "$FIRST" ] || { echo "copy cannot start" >&2; exit 4; }; exec "$BIN" --mode echo --listen "$1"`
+	// Copy 1 serves; copy 2 (whose port differs) fails once copy 1 has
+	// written its pid (at most 10 s later), so that both pids are known.
+	script := `echo $$ > "$PIDDIR/$1"; [ "$1" = "$FIRST" ] && exec "$BIN" --mode echo --listen "$1"
+i=0; while [ ! -s "$PIDDIR/$FIRST" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done
+echo "copy cannot start" >&2; exit 4`
 	tgt := shTarget("half", script)
 	tgt.Instances = 2
 	first, err := FreePort("127.0.0.1")

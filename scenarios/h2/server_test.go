@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/latbench/latbench/scenarios"
 	"github.com/latbench/latbench/scenarios/echo"
@@ -42,6 +44,14 @@ func startH2C(t testing.TB, conf *http.HTTP2Config, lie int) string {
 		w.Header().Set("Trailer", "X-Checksum")
 		w.Write(echo.Payload(n))
 		w.Header().Set("X-Checksum", "none")
+	})
+	// The first request to /hold-first is answered after a second, so
+	// that its stream is still open when the server reads the others.
+	var held atomic.Bool
+	mux.HandleFunc("GET /hold-first", func(w http.ResponseWriter, r *http.Request) {
+		if held.CompareAndSwap(false, true) {
+			time.Sleep(time.Second)
+		}
 	})
 	mux.HandleFunc("GET /authority", func(w http.ResponseWriter, r *http.Request) {
 		if r.Host != "example.test" {
@@ -144,8 +154,10 @@ func TestRealServerStreamLimit(t *testing.T) {
 func TestRealServerRefusesExcess(t *testing.T) {
 	// Requests sent with the preface, before the server's SETTINGS are
 	// known, go above its limit: it refuses them, and they are retried.
+	// The first is held for a second, so the server reads the other three
+	// while its stream is open, however slow the machine.
 	addr := startH2C(t, &http.HTTP2Config{MaxConcurrentStreams: 1}, 0)
-	c := newConn(t, Options{Size: 100, Streams: 4})
+	c := newConn(t, Options{Path: "/hold-first", Streams: 4})
 	got := h2test.Dial(t, addr, c).Run(4, 10)
 	if got[scenarios.Success] != 10 || got[scenarios.Retry] == 0 {
 		t.Errorf("statuses %v, want 10 successes after some retries", got)
