@@ -102,9 +102,14 @@ func TestSignalStopsEverything(t *testing.T) {
 // A run killed with SIGKILL cannot clean up: its agents' namespaces and
 // links stay, and a target's own child (a grandchild of latbench, as
 // nginx's workers are) outlives it. The next latbench sweeps all of it,
-// and says so.
+// and says so. It runs in namespaces of its own, where no other latbench
+// (another make test's) can sweep first.
 func TestKilledRunIsSweptByTheNext(t *testing.T) {
 	needNamespaces(t)
+	if !inPrivateHost() {
+		runPrivately(t, "TestKilledRunIsSweptByTheNext")
+		return
+	}
 	// forky starts a second copy of the server in the background, then
 	// becomes the server: the copy is a grandchild of latbench, in the
 	// target's process group.

@@ -36,20 +36,18 @@ func TestMain(m *testing.M) {
 // folder, runs the tests, and checks that no goroutine or child process
 // outlived them.
 func runTests(m *testing.M) (int, error) {
-	dir, err := os.MkdirTemp("", "latbench-e2e-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(dir)
-	bins = testBins{dir: dir, latbench: filepath.Join(dir, "latbench"), server: filepath.Join(dir, "latbench-server-go")}
-	// latbench-agent sits beside latbench, where the local launcher finds
-	// it.
-	agent := filepath.Join(dir, "latbench-agent")
-	for out, pkg := range map[string]string{bins.latbench: ".", bins.server: "../../servers/go", agent: "../latbench-agent"} {
-		if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("build %s: %v\n%s", pkg, err, msg)
+	dir := os.Getenv(testBinsEnv) // built already (runPrivately)
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "latbench-e2e-"); err != nil {
+			return 0, err
+		}
+		defer os.RemoveAll(dir)
+		if err := buildBins(dir); err != nil {
+			return 0, err
 		}
 	}
+	bins = testBins{dir: dir, latbench: filepath.Join(dir, "latbench"), server: filepath.Join(dir, "latbench-server-go")}
 	code := m.Run()
 	if left := processesUnder(dir); len(left) > 0 {
 		return 1, fmt.Errorf("processes left running: %v", left)
@@ -58,6 +56,18 @@ func runTests(m *testing.M) (int, error) {
 		return 1, err
 	}
 	return code, nil
+}
+
+// buildBins builds latbench, the Go reference server and latbench-agent
+// into dir; latbench-agent sits beside latbench, where the local launcher
+// finds it.
+func buildBins(dir string) error {
+	for name, pkg := range map[string]string{"latbench": ".", "latbench-server-go": "../../servers/go", "latbench-agent": "../latbench-agent"} {
+		if msg, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, msg)
+		}
+	}
+	return nil
 }
 
 // result is what one latbench invocation did.
