@@ -49,9 +49,27 @@ if ! wait "$pid"; then
 fi
 pid=""
 
-# The RSS after the first minute of the window (70 s after the start:
-# warm-up, start-up and the first minute) and at the end.
-read -r at1 last peak < <(awk -F, '$1 >= 70 && !a {a = $2} {l = $2; if ($2 > p) p = $2} END {print a + 0, l + 0, p + 0}' "$tmp/rss.csv")
+# The RSS after one minute and at the end, each the median of a minute of
+# samples (from 70 s after the start, when warm-up and start-up are done,
+# and the last minute), so that one garbage collection's swing of a few
+# MB does not decide the verdict; the peak is the highest sample.
+read -r at1 last peak < <(awk -F, '
+	function median(x, n,    i, j, v) {
+		for (i = 2; i <= n; i++) {
+			v = x[i]
+			for (j = i - 1; j > 0 && x[j] > v; j--) x[j + 1] = x[j]
+			x[j + 1] = v
+		}
+		return n ? x[int((n + 1) / 2)] : 0
+	}
+	{ t[NR] = $1; r[NR] = $2; if ($2 > p) p = $2; end = $1 }
+	END {
+		for (i = 1; i <= NR; i++) {
+			if (t[i] >= 70 && t[i] < 130) first[++n1] = r[i]
+			if (t[i] > end - 60) final[++n2] = r[i]
+		}
+		print median(first, n1), median(final, n2), p + 0
+	}' "$tmp/rss.csv")
 if [ "$at1" -eq 0 ]; then
 	echo "soak.sh: the run was shorter than a minute: nothing to compare" >&2
 	exit 1
@@ -70,7 +88,7 @@ section=$(mktemp)
 	echo
 	echo "\`scripts/soak.sh $duration\` on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown):"
 	echo "latbench at $rate rps with $conns connections on the Go echo server for $duration; its RSS read from"
-	echo "/proc every 10 s. Goal: the RSS at the end within +10% of the RSS after one minute."
+	echo "/proc every 10 s. Goal: the RSS at the end within +10% of the RSS after one minute (each the median of a minute of samples)."
 	echo
 	echo "| requests | errors | interval log | RSS after 1 min | RSS at the end | peak RSS | growth | goal |"
 	echo "|---:|---:|---:|---:|---:|---:|---:|---|"
