@@ -443,8 +443,10 @@ func TestSlurmInsideTestCluster(t *testing.T) {
 	if os.Getenv("LATBENCH_SLURM_INSIDE") != "1" || os.Getenv("SLURM_CONF") == "" || bin == "" || target == "" || shared == "" {
 		t.Skip("runs inside the cluster of scripts/slurm/test-slurm.sh: see TestSlurmOnThisMachine")
 	}
-	// Four tasks on a node of two CPUs: --overcommit.
-	s := &Slurm{Binary: bin, Shared: shared, Lead: 6 * time.Second, Extra: []string{"--overcommit"}}
+	// Four tasks on a node of two CPUs: --overcommit. srun starts them in
+	// about 2 s here, and took 9 s beside a second make test and a soak:
+	// T0 lies 20 s ahead.
+	s := &Slurm{Binary: bin, Shared: shared, Lead: 20 * time.Second, Extra: []string{"--overcommit"}}
 	const n, rate = 4, 1000
 	cellYAML, id := slurmCell(t, rate, n, 2*time.Second)
 

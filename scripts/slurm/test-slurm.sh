@@ -29,7 +29,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 rate=2000      # requests per second, the whole cell
 duration=3     # seconds measured, after a 1 s warm-up
 agents=4       # srun -n: more tasks than the node's 2 CPUs (--overcommit)
-lead=8         # seconds from now to T0: srun starts the tasks before it
+lead=20        # seconds from now to T0: srun starts the tasks before it (2 s here, 9 s on a very busy host)
 
 tmp=""
 pids=()   # daemons and servers started, in order
