@@ -6,15 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/latbench/latbench/results/study/studytest"
 )
 
 // TestChromiumDumpDOMStudy renders the study fixture's report in
 // headless Chromium and checks the study section in the parsed page.
 func TestChromiumDumpDOMStudy(t *testing.T) {
 	bin := chromiumPath(t)
-	dir, _, _ := writeRun(t, studytest.Run(t))
+	dir, _, _ := writeOnce(t, "study", studyRun)
 	dom := string(runChromium(t, bin, filepath.Join(dir, HTMLFile), "--dump-dom"))
 	start, end := strings.Index(dom, `<section id="study">`), strings.Index(dom, `<section id="warnings">`)
 	if start < 0 || end < start {

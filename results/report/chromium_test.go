@@ -107,7 +107,7 @@ func TestChromiumDumpDOM(t *testing.T) {
 
 func TestChromiumDumpDOMSlowDependency(t *testing.T) {
 	bin := chromiumPath(t)
-	dir, _, _ := writeRun(t, slowDependencyRun(t))
+	dir, _, _ := writeOnce(t, "slow-dependency", slowDependencyRun)
 	dom := string(runChromium(t, bin, filepath.Join(dir, HTMLFile), "--dump-dom"))
 	svgs, err := filepath.Glob(filepath.Join(dir, ChartsDir, "*.svg"))
 	if err != nil {

@@ -29,7 +29,7 @@ func pairedCharts() []string {
 // TestWritePaired writes the paired fixture's report once and checks it.
 func TestWritePaired(t *testing.T) {
 	run := pairedRun(t)
-	dir, md, page := writeRun(t, run)
+	dir, md, page := writeOnce(t, "paired", pairedRun)
 	t.Run("markdown golden", func(t *testing.T) { checkMarkdownGolden(t, "report-paired.md.golden", md) })
 	t.Run("markdown links charts", func(t *testing.T) { checkMarkdownLinks(t, dir, md) })
 	t.Run("html self-contained", func(t *testing.T) { checkHTMLSelfContained(t, dir, page) })
@@ -68,12 +68,13 @@ func TestWritePaired(t *testing.T) {
 
 func TestPairedChartsInReport(t *testing.T) {
 	tests := []struct {
-		name string
-		run  func(t *testing.T) *results.Run
-		want int
+		name    string
+		run     func(t *testing.T) *results.Run
+		fixture string // the run is this fixture as it is: its report is written once
+		want    int
 	}{
-		{name: "paired cells", run: pairedRun, want: len(pairedCharts())},
-		{name: "no paired cell", run: fixtureRun},
+		{name: "paired cells", run: pairedRun, fixture: "paired", want: len(pairedCharts())},
+		{name: "no paired cell", run: fixtureRun, fixture: "fixture"},
 		{
 			name: "too few blocks",
 			run: func(t *testing.T) *results.Run {
@@ -99,7 +100,12 @@ func TestPairedChartsInReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, md, page := writeRun(t, tt.run(t))
+			var md, page string
+			if tt.fixture != "" {
+				_, md, page = writeOnce(t, tt.fixture, tt.run)
+			} else {
+				_, md, page = writeRun(t, tt.run(t))
+			}
 			if got := strings.Count(page, `<figure id="chart-paired-`); got != tt.want {
 				t.Errorf("report.html has %d paired charts, want %d", got, tt.want)
 			}
@@ -115,7 +121,7 @@ func TestPairedChartsInReport(t *testing.T) {
 // rounds.
 func TestIntervalMethods(t *testing.T) {
 	run := fixtureRun(t)
-	_, md, page := writeRun(t, run)
+	_, md, page := writeFixture(t)
 	checkTableNotes(t, run, md, page)
 	const sequential = "sequential cells over rounds"
 	if !strings.Contains(md, sequential) || !strings.Contains(page, sequential) {

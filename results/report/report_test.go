@@ -38,10 +38,10 @@ func slowDependencyRun(t *testing.T) *results.Run {
 	return plottest.SlowDependencyRun(t)
 }
 
-// writeFixture writes the fixture report into a temporary folder.
+// writeFixture returns the fixture's report, written once.
 func writeFixture(t *testing.T) (dir string, md, page string) {
 	t.Helper()
-	return writeRun(t, fixtureRun(t))
+	return writeOnce(t, "fixture", fixtureRun)
 }
 
 // writeRun writes the report of run into a temporary folder and returns
@@ -49,6 +49,14 @@ func writeFixture(t *testing.T) (dir string, md, page string) {
 func writeRun(t *testing.T, run *results.Run) (dir string, md, page string) {
 	t.Helper()
 	dir = t.TempDir()
+	md, page = writeInto(t, dir, run)
+	return dir, md, page
+}
+
+// writeInto writes the report of run into dir and returns report.md and
+// report.html.
+func writeInto(t *testing.T, dir string, run *results.Run) (md, page string) {
+	t.Helper()
 	if err := Write(dir, run); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +68,7 @@ func writeRun(t *testing.T, run *results.Run) (dir string, md, page string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir, string(mdb), string(htmlb)
+	return string(mdb), string(htmlb)
 }
 
 // TestWrite writes the fixture report once and checks it.
@@ -82,7 +90,7 @@ func TestWrite(t *testing.T) {
 // TestWriteSlowDependency writes the slow-dependency fixture's report
 // and checks it.
 func TestWriteSlowDependency(t *testing.T) {
-	dir, md, page := writeRun(t, slowDependencyRun(t))
+	dir, md, page := writeOnce(t, "slow-dependency", slowDependencyRun)
 	t.Run("markdown golden", func(t *testing.T) { checkMarkdownGolden(t, "report-slow-dependency.md.golden", md) })
 	t.Run("markdown links charts", func(t *testing.T) { checkMarkdownLinks(t, dir, md) })
 	t.Run("html self-contained", func(t *testing.T) { checkHTMLSelfContained(t, dir, page) })

@@ -132,10 +132,13 @@ func TestStudySectionVariants(t *testing.T) {
 	}
 }
 
+// studyRun is the study fixture.
+func studyRun(t *testing.T) *results.Run { return studytest.Run(t) }
+
 // TestWriteStudy writes the study fixture's whole report and checks that
 // the section sits after the results in both formats.
 func TestWriteStudy(t *testing.T) {
-	dir, md, page := writeRun(t, studytest.Run(t))
+	dir, md, page := writeOnce(t, "study", studyRun)
 	t.Run("markdown links charts", func(t *testing.T) { checkMarkdownLinks(t, dir, md) })
 	t.Run("html self-contained", func(t *testing.T) { checkHTMLSelfContained(t, dir, page) })
 	t.Run("markdown order", func(t *testing.T) {
