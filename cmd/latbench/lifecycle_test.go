@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,8 +72,10 @@ func TestSignalStopsEverything(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			waitFor(t, 30*time.Second, func() bool { return strings.Contains(stderr.String(), "starting") })
-			time.Sleep(1500 * time.Millisecond) // into the measured window
+			// Into the measured window: its first quarter-second interval
+			// is in the interval log (a busy machine can take seconds to
+			// start the target).
+			waitFor(t, 60*time.Second, func() bool { return intervalLogged(out) })
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -175,6 +179,22 @@ func TestKilledRunIsSweptByTheNext(t *testing.T) {
 			t.Errorf("the next run did not say %q; stderr:\n%s", want, r.stderr)
 		}
 	}
+}
+
+// intervalLogged reports whether a run under out has written a measured
+// interval to a cell's interval log: a line of data after its comments and
+// header.
+func intervalLogged(out string) bool {
+	logs, _ := filepath.Glob(filepath.Join(out, "*", "*.latency.hlog*")) // .NAME.tmp-N while it runs
+	for _, name := range logs {
+		b, _ := os.ReadFile(name)
+		for _, line := range strings.Split(string(b), "\n") {
+			if line != "" && line[0] >= '0' && line[0] <= '9' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // waitFor polls cond until it holds or d passes.
