@@ -30,9 +30,16 @@ func startH2C(t testing.TB, conf *http.HTTP2Config, delay time.Duration) string 
 		w.Header().Set("Content-Length", strconv.Itoa(n))
 		_, _ = w.Write(make([]byte, n))
 	})
+	return serveH2C(t, mux, conf)
+}
+
+// serveH2C serves handler over h2c with prior knowledge, configured by
+// conf, on 127.0.0.1 until the test ends, and returns its address.
+func serveH2C(t testing.TB, handler http.Handler, conf *http.HTTP2Config) string {
+	t.Helper()
 	var protocols http.Protocols
 	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Handler: mux, Protocols: &protocols, HTTP2: conf}
+	srv := &http.Server{Handler: handler, Protocols: &protocols, HTTP2: conf}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -169,31 +176,15 @@ func (echoService) Stream(s echov1.Echo_StreamServer) error {
 func TestMuxGRPCTinyWindow(t *testing.T) {
 	g := grpc.NewServer()
 	echov1.RegisterEchoServer(g, echoService{})
-	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Handler: g, Protocols: &protocols,
-		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 100, MaxReceiveBufferPerConnection: 65535}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		g.Stop()
-		<-done
-	})
+	t.Cleanup(g.Stop) // after the server's own cleanup, as cleanups run last first
+	addr := serveH2C(t, g, &http.HTTP2Config{MaxReceiveBufferPerStream: 100, MaxReceiveBufferPerConnection: 65535})
 	for _, method := range []string{"unary", "stream"} {
 		t.Run(method, func(t *testing.T) {
 			sc, err := grpcsc.New(grpcsc.Options{Method: method, Size: 10000, Streams: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(context.Background(), Options{Scenario: sc, Addrs: []string{ln.Addr().String()}, Connections: 2, MaxRequests: 60})
+			res, err := Run(context.Background(), Options{Scenario: sc, Addrs: []string{addr}, Connections: 2, MaxRequests: 60})
 			if err != nil {
 				t.Fatal(err)
 			}
